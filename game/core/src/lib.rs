@@ -14,6 +14,7 @@ pub mod level;
 pub mod replay;
 pub mod rng;
 pub mod solve;
+pub mod trace;
 pub mod world;
 
 pub use action::{Action, Button};
