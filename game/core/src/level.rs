@@ -320,15 +320,13 @@ impl Level {
         self.header.tile_px as i32 * SUB
     }
     /// Tile at (col, row); outside the grid, the sides and top are walls and below is empty.
-    #[inline]
+    #[inline(always)]
     pub fn tile(&self, col: i32, row: i32) -> Tile {
-        if row >= self.height as i32 {
-            return Tile::Empty;
+        // One unsigned comparison per axis covers both negative and too-large indices.
+        if (col as u32) < self.width as u32 && (row as u32) < self.height as u32 {
+            return self.tiles[row as usize * self.width + col as usize];
         }
-        if col < 0 || row < 0 || col >= self.width as i32 {
-            return Tile::Wall;
-        }
-        self.tiles[row as usize * self.width + col as usize]
+        if row >= self.height as i32 && (col as u32) < self.width as u32 { Tile::Empty } else { Tile::Wall }
     }
     /// Grid width in px.
     pub fn width_px(&self) -> u32 {

@@ -442,9 +442,9 @@ pub fn step(level: &Level, rules: &Rules, w: &mut World, action: Action) -> Even
     let dx = action.dx();
     let up = action.dy() < 0;
     let down = action.dy() > 0;
-    let r0 = w.player_rect(level);
-    let ladder_before = ladder_top(level, &w.player, &r0);
-    let zigzag_climb = rules.ladder == LadderMode::Zigzag && ladder_before.is_some() && up;
+    let zigzag_climb = rules.ladder == LadderMode::Zigzag
+        && up
+        && ladder_top(level, &w.player, &w.player_rect(level)).is_some();
     let mut climb_now = false;
     if zigzag_climb {
         // Changed-ladder: alternating horizontal presses while holding up climb; they do not walk.
