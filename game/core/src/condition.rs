@@ -151,7 +151,7 @@ impl Key {
 
 /// Key mapping: physical key -> logical buttons. Defaults to the original game's: arrows walk,
 /// up climbs and jumps, down descends, space jumps.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Controls {
     /// Explicit map; keys not listed keep the default meaning.
@@ -161,12 +161,6 @@ pub struct Controls {
     /// permutation is a pure function of the seed and is logged with the session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shuffle_seed: Option<u64>,
-}
-
-impl Default for Controls {
-    fn default() -> Self {
-        Controls { map: BTreeMap::new(), shuffle_seed: None }
-    }
 }
 
 /// The resolved mapping, one button set per [`Key`].
