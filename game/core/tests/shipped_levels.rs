@@ -103,3 +103,26 @@ fn solver_finds_routes_that_replay_to_the_goal() {
         assert_eq!(w.outcome, Outcome::Running, "{name}");
     }
 }
+
+#[test]
+fn patrolling_enemies_turn_at_edges_and_walls() {
+    let text = "+++\nname = \"patrol\"\ntile_px = 15\ntick_hz = 30\n[physics]\nenemy_patrol_px = 1.5\n+++\n########\n#......#\n#.E..Q.#\n#.====.#\n#P.....#\n########\n";
+    let l = parse_level(text, "patrol").unwrap();
+    let mut w = World::new(&l);
+    let (mut min_x, mut max_x) = (i32::MAX, i32::MIN);
+    for _ in 0..200 {
+        step(&l, &Rules::agent(), &mut w, Action::NOOP);
+        let r = w.enemy_rect(&l, 0);
+        min_x = min_x.min(r.x0);
+        max_x = max_x.max(r.x1);
+    }
+    // The platform spans columns 2..6 (30..90 px); the enemy stays on it and uses all of it.
+    assert!(min_x >= 30 * SUB && max_x <= 90 * SUB, "{min_x} {max_x}");
+    assert!(min_x <= 32 * SUB && max_x >= 88 * SUB, "{min_x} {max_x}");
+    // Same actions, same enemy positions: patrols are part of the hashed state.
+    let mut w2 = World::new(&l);
+    for _ in 0..200 {
+        step(&l, &Rules::agent(), &mut w2, Action::NOOP);
+    }
+    assert_eq!(w.state_hash(), w2.state_hash());
+}
