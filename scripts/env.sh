@@ -8,3 +8,6 @@ export LIBTORCH_USE_PYTORCH=1
 export VIRTUAL_ENV="$PRIORS_VENV"
 export PATH="$PRIORS_VENV/bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Python with pandas (reader tests) and the BIDS validator (export test), set up by setup-python.sh.
+export PRIORS_PYTHON="${PRIORS_PYTHON:-$PRIORS_VENV/bin/python}"
+export PRIORS_BIDS_VALIDATOR="${PRIORS_BIDS_VALIDATOR:-$HOME/.cache/priors/bids/node_modules/.bin/bids-validator}"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# setup-python.sh: pandas in the project virtualenv, for the tests that read our CSVs the way an
-# analyst would (pandas.read_csv with no options). Idempotent.
+# setup-python.sh: the tools the tests use to read our outputs the way an analyst would.
+#   pandas (pandas.read_csv with no options) in the project virtualenv $PRIORS_VENV;
+#   the reference BIDS validator (npm bids-validator 1.x) under ~/.cache/priors/bids.
+# Idempotent.
 set -euo pipefail
 VENV="${PRIORS_VENV:-$HOME/.cache/priors/venv}"
 if [[ ! -x "$VENV/bin/python" ]]; then
@@ -12,4 +14,14 @@ if "$VENV/bin/python" -c 'import pandas' 2>/dev/null; then
 else
   echo "setup-python: installing pandas into $VENV"
   "$VENV/bin/python" -m pip install --quiet pandas
+fi
+BIDS="$HOME/.cache/priors/bids"
+if [[ -x "$BIDS/node_modules/.bin/bids-validator" ]]; then
+  echo "setup-python: bids-validator present"
+elif command -v npm >/dev/null; then
+  echo "setup-python: installing bids-validator@1 into $BIDS"
+  mkdir -p "$BIDS"
+  npm install --silent --no-audit --no-fund --prefix "$BIDS" bids-validator@1 >/dev/null
+else
+  echo "setup-python: npm missing; the BIDS export test will fail (install npm)" >&2
 fi

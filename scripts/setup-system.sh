@@ -1,15 +1,33 @@
 #!/usr/bin/env bash
 # setup-system.sh: install the Debian packages the build and the tests need, if missing.
-#   build:  pkg-config libx11-dev (Bevy's X11 window backend), python3-venv
+#   build:  pkg-config libx11-dev (Bevy's X11 window backend), python3-venv, fonts-dejavu-core (chart text)
 #   tests:  xvfb xauth xdotool mesa-vulkan-drivers (the real-window tests: Xvfb + software Vulkan +
-#           real X key events), slurm-wlm munge (the single-node Slurm test)
+#           real X key events), slurm-wlm munge (the single-node Slurm test), npm (BIDS validator)
 # Runs apt-get as root, or through sudo; otherwise lists what to install and fails.
 set -euo pipefail
-PKGS=(pkg-config libx11-dev python3-venv xvfb xauth xdotool mesa-vulkan-drivers slurm-wlm munge)
+# package:test pairs; the test is a command on PATH, or dpkg:<package> for libraries and data.
+NEEDS=(
+  pkg-config:pkg-config
+  libx11-dev:dpkg:libx11-dev
+  fonts-dejavu-core:dpkg:fonts-dejavu-core
+  xvfb:Xvfb
+  xauth:xauth
+  xdotool:xdotool
+  mesa-vulkan-drivers:dpkg:mesa-vulkan-drivers
+  slurm-wlm:slurmctld
+  munge:munged
+  npm:npm
+)
 missing=()
-for p in "${PKGS[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+for n in "${NEEDS[@]}"; do
+  pkg="${n%%:*}"; test="${n#*:}"
+  if [[ "$test" == dpkg:* ]]; then
+    dpkg -s "${test#dpkg:}" >/dev/null 2>&1 || missing+=("$pkg")
+  else
+    command -v "$test" >/dev/null 2>&1 || missing+=("$pkg")
+  fi
 done
+if ! python3 -m venv --help >/dev/null 2>&1; then missing+=(python3-venv); fi
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "setup-system: all Debian packages present"
   exit 0

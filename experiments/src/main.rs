@@ -26,6 +26,25 @@ enum Command {
     Render(cmd::render::Args),
     /// Replay an actions CSV through the core and check its state hashes and outcome.
     ReplayCheck(cmd::replay_check::Args),
+    /// Train the exploration agent (PPO + bonus) on a level under a condition; writes a run folder.
+    Train(cmd::train::Args),
+    /// Play a trained run's checkpoint for K episodes; writes episodes.csv (and tick traces).
+    Eval(cmd::eval::Args),
+    /// Run a study's agent jobs (locally, resumable) or write its Slurm array script.
+    Sweep(cmd::sweep::Args),
+    /// Validate and replay sessions and runs; write summary.csv, the paper's tables, figures and a report.
+    Analyze(cmd::analyze::Args),
+    /// Export lab sessions as a BIDS behavioural dataset.
+    ExportBids(cmd::export_bids::Args),
+    /// Run a lab session in a window: one subject plays one level under one condition.
+    #[cfg(feature = "window")]
+    Session(cmd::session::Args),
+    /// Replay a lab session folder through the core and check positions, deaths, hashes, outcome.
+    #[cfg(feature = "window")]
+    Verify(cmd::verify::Args),
+    /// Play a recorded lab session back in a window (experimenter review).
+    #[cfg(feature = "window")]
+    Replay(cmd::replay::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -35,5 +54,16 @@ fn main() -> anyhow::Result<()> {
         Command::Solve(a) => cmd::solve::run(a),
         Command::Render(a) => cmd::render::run(a),
         Command::ReplayCheck(a) => cmd::replay_check::run(a),
+        Command::Train(a) => cmd::train::run(a),
+        Command::Eval(a) => cmd::eval::run(a),
+        Command::Sweep(a) => cmd::sweep::run(a),
+        Command::Analyze(a) => cmd::analyze::run(a),
+        Command::ExportBids(a) => cmd::export_bids::run(a),
+        #[cfg(feature = "window")]
+        Command::Session(a) => cmd::session::run(a),
+        #[cfg(feature = "window")]
+        Command::Verify(a) => cmd::verify::run(a),
+        #[cfg(feature = "window")]
+        Command::Replay(a) => cmd::replay::run(a),
     }
 }

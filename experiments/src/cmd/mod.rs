@@ -1,6 +1,17 @@
 //! Subcommand implementations, one module each.
 
+pub mod analyze;
+pub mod eval;
+pub mod export_bids;
 pub mod levels;
 pub mod render;
+#[cfg(feature = "window")]
+pub mod replay;
 pub mod replay_check;
+#[cfg(feature = "window")]
+pub mod session;
 pub mod solve;
+pub mod sweep;
+pub mod train;
+#[cfg(feature = "window")]
+pub mod verify;

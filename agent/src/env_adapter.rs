@@ -1,0 +1,55 @@
+//! [`VecEnvironment`] for the real environment, `priors_env::VecEnv` (core + CPU renderer).
+//!
+//! A thin adapter: it forwards observations, rewards and flags untouched and turns each
+//! `Info::episode` into an [`Episode`]. It adds nothing to the reward.
+
+use crate::envs::{Episode, Transition, VecEnvironment};
+use priors_env::VecEnv;
+
+/// `priors_env::VecEnv` seen through the trainer's interface.
+pub struct PriorsVecEnv {
+    inner: VecEnv,
+    episodes: Vec<Option<Episode>>,
+}
+
+impl PriorsVecEnv {
+    /// Wraps a batch.
+    pub fn new(inner: VecEnv) -> PriorsVecEnv {
+        let n = inner.num_envs();
+        PriorsVecEnv { inner, episodes: vec![None; n] }
+    }
+    /// The wrapped batch.
+    pub fn inner(&self) -> &VecEnv {
+        &self.inner
+    }
+}
+
+impl VecEnvironment for PriorsVecEnv {
+    fn num_envs(&self) -> usize {
+        self.inner.num_envs()
+    }
+    fn num_actions(&self) -> usize {
+        self.inner.num_actions()
+    }
+    fn obs_shape(&self) -> (usize, usize, usize) {
+        self.inner.obs_shape()
+    }
+    fn reset(&mut self) -> &[u8] {
+        self.inner.reset()
+    }
+    fn step(&mut self, actions: &[usize]) -> Transition<'_> {
+        let s = self.inner.step(actions);
+        for (slot, info) in self.episodes.iter_mut().zip(s.infos) {
+            *slot = info.episode.map(|e| Episode {
+                length: e.length,
+                ret: e.ret,
+                success: e.success,
+                death_cause: e.death_cause,
+                truncated: e.truncated,
+                unique_positions: e.unique_positions,
+                deaths: e.deaths,
+            });
+        }
+        Transition { obs: s.obs, rewards: s.rewards, terminated: s.terminated, truncated: s.truncated, episodes: &self.episodes }
+    }
+}

@@ -1,0 +1,191 @@
+//! The environment interface the trainer needs, and a tiny stand-in over the core.
+//!
+//! [`VecEnvironment`] is the slice of `priors_env::VecEnv` the agent uses (auto-reset batch of
+//! u8 observations, extrinsic rewards, per-episode statistics), as a trait so that unit tests and
+//! smoke runs can train on [`TileVecEnv`] - the core's simulation observed as a coarse tile grid,
+//! no renderer - and so the agent's tests do not depend on the renderer being built.
+//! The adapter for the real environment is [`crate::env_adapter::PriorsVecEnv`].
+
+use priors_core::world::{DeathCause, Outcome, Rules, World, reward, step};
+use priors_core::{Action, Level, SUB};
+
+/// Statistics of a finished episode (the columns of `episodes.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Episode {
+    /// Ticks.
+    pub length: u32,
+    /// Sum of extrinsic rewards.
+    pub ret: f32,
+    /// Whether the goal was reached.
+    pub success: bool,
+    /// Why the player died, if it did.
+    pub death_cause: Option<DeathCause>,
+    /// Whether the tick limit cut the episode.
+    pub truncated: bool,
+    /// Distinct player positions (whole pixels) visited.
+    pub unique_positions: u32,
+    /// Deaths.
+    pub deaths: u32,
+}
+
+/// What one vectorised step returns; slices are indexed by env.
+#[derive(Debug)]
+pub struct Transition<'a> {
+    /// Observations after the step, `num_envs * obs_len`; a finished env holds the first
+    /// observation of its next episode.
+    pub obs: &'a [u8],
+    /// Extrinsic rewards.
+    pub rewards: &'a [f32],
+    /// Episode ended by goal or death.
+    pub terminated: &'a [bool],
+    /// Episode cut by the tick limit.
+    pub truncated: &'a [bool],
+    /// Statistics of the episodes that ended on this step.
+    pub episodes: &'a [Option<Episode>],
+}
+
+/// A batch of environments stepping together with auto-reset.
+pub trait VecEnvironment {
+    /// Number of environments.
+    fn num_envs(&self) -> usize;
+    /// Number of discrete actions.
+    fn num_actions(&self) -> usize;
+    /// (channels, height, width) of one env's observation, without frame stacking.
+    fn obs_shape(&self) -> (usize, usize, usize);
+    /// Resets every env; all observations concatenated.
+    fn reset(&mut self) -> &[u8];
+    /// Steps every env with its action index.
+    fn step(&mut self, actions: &[usize]) -> Transition<'_>;
+}
+
+/// A renderer-free batch over the core: the observation is two channels on the level's tile grid
+/// (solid tiles, player tile), 0 or 255. For tests and smoke runs only; experiments use
+/// `priors_env::VecEnv` through [`crate::env_adapter`].
+#[derive(Debug, Clone)]
+pub struct TileVecEnv {
+    level: Level,
+    rules: Rules,
+    actions: Vec<Action>,
+    worlds: Vec<World>,
+    rets: Vec<f32>,
+    visited: Vec<Vec<(i32, i32)>>,
+    obs: Vec<u8>,
+    rewards: Vec<f32>,
+    terminated: Vec<bool>,
+    truncated: Vec<bool>,
+    episodes: Vec<Option<Episode>>,
+}
+
+impl TileVecEnv {
+    /// `num_envs` copies of `level` under `rules`, choosing among `actions`.
+    pub fn new(level: Level, rules: Rules, actions: &[Action], num_envs: usize) -> TileVecEnv {
+        let n = 2 * level.width * level.height;
+        let mut e = TileVecEnv {
+            worlds: vec![World::new(&level); num_envs],
+            rets: vec![0.0; num_envs],
+            visited: vec![Vec::new(); num_envs],
+            obs: vec![0; n * num_envs],
+            rewards: vec![0.0; num_envs],
+            terminated: vec![false; num_envs],
+            truncated: vec![false; num_envs],
+            episodes: vec![None; num_envs],
+            actions: actions.to_vec(),
+            level,
+            rules,
+        };
+        e.reset();
+        e
+    }
+
+    fn observe(&mut self, i: usize) {
+        let (w, h) = (self.level.width, self.level.height);
+        let n = 2 * w * h;
+        let out = &mut self.obs[i * n..(i + 1) * n];
+        for (j, t) in self.level.tiles.iter().enumerate() {
+            out[j] = if t.is_solid() { 255 } else { 0 };
+        }
+        out[w * h..].fill(0);
+        let t = self.level.tile_sub();
+        let p = &self.worlds[i].player;
+        let (c, r) = (p.x.div_euclid(t), p.y.div_euclid(t));
+        if c >= 0 && r >= 0 && (c as usize) < w && (r as usize) < h {
+            out[w * h + r as usize * w + c as usize] = 255;
+        }
+    }
+
+    fn visit(&mut self, i: usize) {
+        let p = &self.worlds[i].player;
+        let xy = (p.x.div_euclid(SUB), p.y.div_euclid(SUB));
+        if !self.visited[i].contains(&xy) {
+            self.visited[i].push(xy);
+        }
+    }
+
+    fn reset_one(&mut self, i: usize) {
+        self.worlds[i] = World::new(&self.level);
+        self.rets[i] = 0.0;
+        self.visited[i].clear();
+        self.visit(i);
+        self.observe(i);
+    }
+}
+
+impl VecEnvironment for TileVecEnv {
+    fn num_envs(&self) -> usize {
+        self.worlds.len()
+    }
+    fn num_actions(&self) -> usize {
+        self.actions.len()
+    }
+    fn obs_shape(&self) -> (usize, usize, usize) {
+        (2, self.level.height, self.level.width)
+    }
+    fn reset(&mut self) -> &[u8] {
+        for i in 0..self.worlds.len() {
+            self.reset_one(i);
+        }
+        &self.obs
+    }
+    fn step(&mut self, actions: &[usize]) -> Transition<'_> {
+        for i in 0..self.worlds.len() {
+            let a = actions.get(i).and_then(|&a| self.actions.get(a)).copied().unwrap_or(Action::NOOP);
+            let ev = step(&self.level, &self.rules, &mut self.worlds[i], a);
+            let r = reward(&ev);
+            self.rets[i] += r;
+            self.visit(i);
+            let w = &self.worlds[i];
+            let (term, trunc) = match w.outcome {
+                Outcome::Running => (false, false),
+                Outcome::TimedOut => (false, true),
+                _ => (true, false),
+            };
+            self.rewards[i] = r;
+            self.terminated[i] = term;
+            self.truncated[i] = trunc;
+            self.episodes[i] = (term || trunc).then(|| Episode {
+                length: w.tick,
+                ret: self.rets[i],
+                success: w.outcome == Outcome::Won,
+                death_cause: match w.outcome {
+                    Outcome::Died(c) => Some(c),
+                    _ => None,
+                },
+                truncated: trunc,
+                unique_positions: self.visited[i].len() as u32,
+                deaths: w.deaths + matches!(w.outcome, Outcome::Died(_)) as u32,
+            });
+            if term || trunc {
+                self.reset_one(i);
+            } else {
+                self.observe(i);
+            }
+        }
+        Transition {
+            obs: &self.obs,
+            rewards: &self.rewards,
+            terminated: &self.terminated,
+            truncated: &self.truncated,
+            episodes: &self.episodes,
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! The analysis' error type: every failure names the file, and the line where one is known.
+
+use std::path::{Path, PathBuf};
+
+/// What can go wrong reading or writing analysis files.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// A file could not be read or written.
+    #[error("{}: {message}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        message: String,
+    },
+    /// A file does not have the expected format.
+    #[error("{}:{line}: {message}", path.display())]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0 when the problem is the whole file).
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// A study (experiment) file that is not valid.
+    #[error("{}: {message}", path.display())]
+    Study {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A figure could not be drawn.
+    #[error("figure {name}: {message}")]
+    Figure {
+        /// The figure's file stem.
+        name: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl AnalysisError {
+    /// An IO error on `path`.
+    pub fn io(path: &Path, e: impl std::fmt::Display) -> AnalysisError {
+        AnalysisError::Io { path: path.to_path_buf(), message: e.to_string() }
+    }
+}

@@ -1,0 +1,16 @@
+//! With the `agent` feature, embeds the run-time search path (rpath) to the libtorch that
+//! torch-sys linked, so `priors train` runs without LD_LIBRARY_PATH and never picks up an older
+//! system libtorch. Link arguments only reach the targets of the package whose build script
+//! prints them, so this package needs its own copy of agent/build.rs's logic. Without the
+//! feature it does nothing.
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");
+    if std::env::var_os("CARGO_FEATURE_AGENT").is_none() {
+        return;
+    }
+    match std::env::var("DEP_TCH_LIBTORCH_LIB") {
+        Ok(dir) if !dir.is_empty() => println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}"),
+        _ => println!("cargo:warning=DEP_TCH_LIBTORCH_LIB is not set: `priors` will need LD_LIBRARY_PATH to find libtorch"),
+    }
+}

@@ -1,0 +1,309 @@
+//! `priors train`: trains the exploration agent (issue 4) on one level under one condition and
+//! writes a run folder (see `priors_agent::run` for its files).
+//!
+//! This module only turns flags into a [`priors_agent::TrainConfig`], loads the level and the
+//! condition, builds the environment batch and names the run folder; the algorithm lives in the
+//! `priors-agent` crate. Built without the `agent` feature (no libtorch), the command explains how
+//! to get it instead of failing at link time.
+
+use anyhow::Result;
+use std::path::PathBuf;
+
+/// Learner.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlgoArg {
+    /// PPO (CleanRL-style).
+    Ppo,
+    /// Uniformly random actions (baseline).
+    Random,
+}
+
+/// Exploration bonus (an intrinsic reward stream kept apart from the game's reward).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BonusArg {
+    /// None (PPO baseline).
+    None,
+    /// SimHash counts, beta / sqrt(n) (Tang et al. 2017).
+    Count,
+    /// Intrinsic curiosity module (Pathak et al. 2017), as in the paper.
+    Icm,
+    /// Random network distillation (Burda et al. 2018).
+    Rnd,
+}
+
+/// Observation.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObsArg {
+    /// The condition's rendered frame, grey, resized (what a subject sees).
+    Pixels,
+    /// One channel per object kind, no textures (the agent with priors).
+    ObjectGrid,
+}
+
+/// Action set.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionsArg {
+    /// The 18 combinations that differ in effect.
+    Effective,
+    /// The original game's six actions.
+    OriginalSix,
+}
+
+/// Device.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeviceArg {
+    /// CPU.
+    Cpu,
+    /// First CUDA GPU.
+    Cuda,
+}
+
+/// Arguments of `priors train`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Level name or file.
+    #[arg(long, default_value = "princess")]
+    pub level: String,
+    /// Condition name or file.
+    #[arg(long, default_value = "original")]
+    pub condition: String,
+    /// Learner.
+    #[arg(long, value_enum, default_value = "ppo")]
+    pub algo: AlgoArg,
+    /// Exploration bonus (ignored by --algo random).
+    #[arg(long, value_enum, default_value = "count")]
+    pub bonus: BonusArg,
+    /// Seed of the run (weights, sampling, minibatch order, hashes).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Budget in environment steps (ticks summed over all environments).
+    #[arg(long, default_value_t = 2_000_000)]
+    pub max_steps: u64,
+    /// Parallel environments.
+    #[arg(long, default_value_t = 32)]
+    pub num_envs: usize,
+    /// Steps per environment per rollout.
+    #[arg(long, default_value_t = 128)]
+    pub num_steps: usize,
+    /// Compute device.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
+    /// Torch intra-op threads (1 is fastest on a busy 2-core machine, and reproducible).
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+    /// Observation kind.
+    #[arg(long, value_enum, default_value = "pixels")]
+    pub obs: ObsArg,
+    /// Observation side in pixels or grid cells (default: 42 for pixels, 32 for the object grid).
+    #[arg(long)]
+    pub obs_size: Option<u32>,
+    /// Action set.
+    #[arg(long, value_enum, default_value = "effective")]
+    pub actions: ActionsArg,
+    /// Keep training after reliable completion (>= 90 % success over the last 100 episodes).
+    #[arg(long)]
+    pub no_early_stop: bool,
+    /// A TOML file of hyperparameters overriding the defaults (any `TrainConfig` field).
+    #[arg(long)]
+    pub hparams: Option<PathBuf>,
+    /// Parent folder of the run folder (named level_condition_learner_sSEED_TIME).
+    #[arg(long, default_value = "runs")]
+    pub out: PathBuf,
+    /// Continue the run in this folder from its last checkpoint (up to --max-steps); other
+    /// flags except --max-steps, --device and --threads are taken from its config.toml.
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
+    /// Never print the progress line (it is printed only on a terminal anyway).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// Runs `priors train`.
+pub fn run(args: Args) -> Result<()> {
+    imp::run(args)
+}
+
+#[cfg(not(feature = "agent"))]
+mod imp {
+    use super::Args;
+    use anyhow::{Result, bail};
+
+    pub fn run(_args: Args) -> Result<()> {
+        bail!(NO_AGENT)
+    }
+
+    pub const NO_AGENT: &str = "this `priors` was built without the `agent` feature, so it has no libtorch. \
+To train: run scripts/setup-torch.sh (creates a virtualenv with torch 2.13.0), then \
+`eval \"$(scripts/setup-torch.sh --env)\"` and `cargo build --release -p priors-experiments --features agent`.";
+}
+
+#[cfg(not(feature = "agent"))]
+pub use imp::NO_AGENT;
+
+#[cfg(feature = "agent")]
+mod imp {
+    use super::*;
+    use anyhow::{Context, bail};
+    use priors_agent::env_adapter::PriorsVecEnv;
+    use priors_agent::run::{RunConfig, RunMeta, RunOptions};
+    use priors_agent::{Algo, Bonus, DeviceKind, NetKind, TrainConfig};
+    use priors_catalog as catalog;
+    use priors_env::{ActionSet, EnvConfig, ObsKind, VecEnv};
+    use std::path::Path;
+
+    /// Builds the environment batch a run's metadata describes.
+    pub fn make_env(meta: &RunMeta, num_envs: usize, seed: u64) -> Result<(PriorsVecEnv, priors_core::Level, priors_core::Condition)> {
+        let level = catalog::load_level(&meta.level).with_context(|| format!("loading level {}", meta.level))?.value;
+        let condition = catalog::load_condition(&meta.condition).with_context(|| format!("loading condition {}", meta.condition))?.value;
+        let obs = match meta.obs.as_str() {
+            "pixels" => ObsKind::Pixels { width: meta.obs_width, height: meta.obs_height },
+            "object_grid" => ObsKind::ObjectGrid { width: meta.obs_width, height: meta.obs_height },
+            o => bail!("unknown observation kind {o:?} in config.toml"),
+        };
+        let actions = match meta.action_set.as_str() {
+            "effective" => ActionSet::Effective,
+            "original_six" => ActionSet::OriginalSix,
+            a => bail!("unknown action set {a:?} in config.toml"),
+        };
+        let cfg = EnvConfig { level: level.clone(), condition: condition.clone(), rules: priors_core::Rules::agent(), obs, actions };
+        let env = VecEnv::new(cfg, num_envs, seed).context("building the environments")?;
+        Ok((PriorsVecEnv::new(env), level, condition))
+    }
+
+    /// `git rev-parse HEAD` of the source tree, `+dirty` when it has changes; `NA` without git.
+    fn git_hash() -> String {
+        let dir = env!("CARGO_MANIFEST_DIR");
+        let out = |args: &[&str]| std::process::Command::new("git").arg("-C").arg(dir).args(args).output().ok().filter(|o| o.status.success());
+        match out(&["rev-parse", "HEAD"]) {
+            Some(o) => {
+                let h = String::from_utf8_lossy(&o.stdout).trim().to_string();
+                let dirty = out(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|o| !o.stdout.is_empty());
+                if dirty { format!("{h}+dirty") } else { h }
+            }
+            None => "NA".into(),
+        }
+    }
+
+    /// UTC civil time from the system clock: (compact for folder names, ISO 8601).
+    fn now_utc() -> (String, String) {
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
+        let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+        // Howard Hinnant's days-to-civil algorithm.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + (m <= 2) as i64;
+        let (hh, mm, ss) = (rem / 3600, rem % 3600 / 60, rem % 60);
+        (format!("{y:04}{m:02}{d:02}T{hh:02}{mm:02}{ss:02}Z"), format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z"))
+    }
+
+    fn stem(name: &str) -> String {
+        Path::new(name).file_stem().and_then(|s| s.to_str()).unwrap_or(name).to_string()
+    }
+
+    /// Applies a TOML file of overrides to a configuration.
+    fn apply_hparams(cfg: TrainConfig, path: &Path) -> Result<TrainConfig> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        cfg.with_overrides(&text).with_context(|| format!("applying {}", path.display()))
+    }
+
+    pub fn run(args: Args) -> Result<()> {
+        let device = match args.device {
+            DeviceArg::Cpu => DeviceKind::Cpu,
+            DeviceArg::Cuda => DeviceKind::Cuda,
+        };
+        let (dir, meta, cfg, resume) = match &args.resume {
+            Some(dir) => {
+                let rc = RunConfig::read(dir)?;
+                let mut cfg = rc.train;
+                cfg.max_steps = args.max_steps;
+                cfg.device = device;
+                cfg.torch_threads = args.threads;
+                (dir.clone(), rc.run, cfg, true)
+            }
+            None => {
+                let level = catalog::load_level(&args.level).with_context(|| format!("loading level {}", args.level))?;
+                let condition = catalog::load_condition(&args.condition).with_context(|| format!("loading condition {}", args.condition))?;
+                let (obs, side, net) = match args.obs {
+                    ObsArg::Pixels => ("pixels", args.obs_size.unwrap_or(42), NetKind::Cnn),
+                    ObsArg::ObjectGrid => ("object_grid", args.obs_size.unwrap_or(32), NetKind::Mlp),
+                };
+                let mut cfg = TrainConfig {
+                    algo: match args.algo {
+                        AlgoArg::Ppo => Algo::Ppo,
+                        AlgoArg::Random => Algo::Random,
+                    },
+                    bonus: match args.bonus {
+                        BonusArg::None => Bonus::None,
+                        BonusArg::Count => Bonus::Count,
+                        BonusArg::Icm => Bonus::Icm,
+                        BonusArg::Rnd => Bonus::Rnd,
+                    },
+                    seed: args.seed,
+                    max_steps: args.max_steps,
+                    num_envs: args.num_envs,
+                    num_steps: args.num_steps,
+                    net,
+                    device,
+                    torch_threads: args.threads,
+                    stop_on_reliable: !args.no_early_stop,
+                    ..TrainConfig::default()
+                };
+                if cfg.algo == Algo::Random {
+                    cfg.bonus = Bonus::None;
+                }
+                if let Some(p) = &args.hparams {
+                    cfg = apply_hparams(cfg, p)?;
+                }
+                let (stamp, iso) = now_utc();
+                let learner = match cfg.algo {
+                    Algo::Random => "random".to_string(),
+                    Algo::Ppo => format!("ppo-{}", cfg.bonus.name()),
+                };
+                let name = format!("{}_{}_{}_s{}_{}", level.value.header.name, stem(&args.condition), learner, cfg.seed, stamp);
+                let meta = RunMeta {
+                    level: args.level.clone(),
+                    condition: args.condition.clone(),
+                    level_sha256: level.sha256,
+                    condition_sha256: condition.sha256,
+                    obs: obs.into(),
+                    obs_width: side,
+                    obs_height: side,
+                    action_set: match args.actions {
+                        ActionsArg::Effective => "effective".into(),
+                        ActionsArg::OriginalSix => "original_six".into(),
+                    },
+                    git_hash: git_hash(),
+                    created_utc: iso,
+                };
+                (args.out.join(name), meta, cfg, false)
+            }
+        };
+        let (env, _, _) = make_env(&meta, cfg.num_envs, cfg.seed)?;
+        let progress = if args.quiet { Some(false) } else { None };
+        eprintln!("priors train: run folder {}", dir.display());
+        let s = priors_agent::run::train(meta, cfg, env, &RunOptions { dir: dir.clone(), resume, progress })
+            .with_context(|| format!("training into {}", dir.display()))?;
+        let show = |x: Option<u64>| x.map(|v| v.to_string()).unwrap_or_else(|| "never".into());
+        println!(
+            "{}: {} env steps in {:.1} s ({:.0}/s); first completion {}; reliable completion {}; {} of {} episodes succeeded",
+            dir.display(),
+            s.total_env_steps,
+            s.wall_time_s,
+            s.steps_per_s,
+            show(s.steps_to_first_completion),
+            show(s.steps_to_reliable_completion),
+            s.successes,
+            s.episodes
+        );
+        Ok(())
+    }
+}
+
+#[cfg(feature = "agent")]
+pub use imp::make_env;

@@ -1,0 +1,31 @@
+//! `priors-lab`: the lab-session subcommands of `priors` (session, verify, replay) in a binary
+//! that builds without the agent's libtorch, for lab machines and this crate's own tests.
+
+use clap::{Parser, Subcommand};
+use priors_frontend::cli;
+
+/// Priors lab sessions: run, verify and replay.
+#[derive(Parser, Debug)]
+#[command(name = "priors-lab", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a lab session in a window (one subject, one level, one condition).
+    Session(cli::SessionArgs),
+    /// Replay a session folder through the core and check it.
+    Verify(cli::VerifyArgs),
+    /// Play a recorded session back in a window.
+    Replay(cli::ReplayArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Session(a) => cli::session(a),
+        Command::Verify(a) => cli::verify(a),
+        Command::Replay(a) => cli::replay(a),
+    }
+}

@@ -1,0 +1,184 @@
+//! Opening the real window: a lab session ([`run_session`]) or the review of a recorded one
+//! ([`run_replay`]). Assembles Bevy's plugins with this crate's [`LabPlugin`] and
+//! [`DisplayPlugin`]; all logic lives in those and in [`crate::lab`].
+
+use crate::app::{CloseAfterEnd, DisplayPlugin, PublishView, LabPlugin, LabRes, ScriptDriver, Summary, SummaryRes, ViewState, initial_view};
+use crate::lab::Lab;
+use crate::verify::{load_setup, read_meta, read_ticks};
+use anyhow::Result;
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, save_to_disk};
+use bevy::time::TimeUpdateStrategy;
+use bevy::window::{ExitCondition, MonitorSelection, PresentMode, WindowMode, WindowPlugin, WindowResolution};
+use priors_core::{Action, Level, Rules, World, step};
+use std::path::{Path, PathBuf};
+
+/// How the window opens.
+#[derive(Debug, Clone)]
+pub struct WindowOptions {
+    /// Title bar text.
+    pub title: String,
+    /// Borderless fullscreen on `monitor` (else windowed).
+    pub fullscreen: bool,
+    /// Monitor index for fullscreen (default: the primary monitor).
+    pub monitor: Option<usize>,
+    /// Show a PILOT badge.
+    pub pilot: bool,
+    /// Scripted key sets per tick: one tick per frame, through `KeyboardInput` messages.
+    pub script: Option<Vec<u8>>,
+    /// Wall-clock speed of the simulation (1 = real time).
+    pub time_scale: f64,
+    /// Close this many seconds after the end screen appears.
+    pub close_after_end_s: Option<f64>,
+    /// Save a screenshot of the window after this many ticks of play.
+    pub screenshot: Option<(PathBuf, u32)>,
+}
+
+fn window_plugin(opts: &WindowOptions, frame_px: (u32, u32)) -> WindowPlugin {
+    let mode = if opts.fullscreen {
+        WindowMode::BorderlessFullscreen(opts.monitor.map_or(MonitorSelection::Primary, MonitorSelection::Index))
+    } else {
+        WindowMode::Windowed
+    };
+    // Windowed: the frame at 3x, a size that fits 1080p screens for the 230 px princess frame.
+    let (w, h) = (frame_px.0.max(frame_px.1) * 3, frame_px.0.max(frame_px.1) * 3);
+    WindowPlugin {
+        primary_window: Some(Window {
+            title: opts.title.clone(),
+            resolution: WindowResolution::new(w.max(640), h.max(480)),
+            mode,
+            present_mode: PresentMode::AutoVsync,
+            ..default()
+        }),
+        exit_condition: ExitCondition::OnPrimaryClosed,
+        close_when_requested: false,
+    }
+}
+
+fn set_time_scale(scale: f64) -> impl FnMut(ResMut<Time<Virtual>>) {
+    move |mut t: ResMut<Time<Virtual>>| t.set_relative_speed_f64(scale)
+}
+
+/// Marks a screenshot as taken.
+#[derive(Resource)]
+struct ScreenshotAt(PathBuf, u32, bool);
+
+fn take_screenshot(mut shot: ResMut<ScreenshotAt>, lab: Res<LabRes>, mut commands: Commands) {
+    if !shot.2 && lab.0.ticks_done() >= shot.1 {
+        shot.2 = true;
+        commands.spawn(Screenshot::primary_window()).observe(save_to_disk(shot.0.clone()));
+    }
+}
+
+/// Runs a lab session in a window until it ends and the window closes. Returns how it ended.
+pub fn run_session(lab: Lab, opts: WindowOptions) -> Result<Summary> {
+    let view = initial_view(lab.level(), lab.condition());
+    let renderer = priors_render::Renderer::new(lab.level(), lab.condition())?;
+    let tick_hz = lab.level().header.tick_hz;
+    let summary = SummaryRes::default();
+    let mut app = App::new();
+    app.add_plugins(DefaultPlugins.set(window_plugin(&opts, renderer.frame_size())))
+        .insert_resource(LabRes(lab))
+        .insert_resource(view)
+        .insert_resource(summary.clone())
+        .add_plugins((LabPlugin { tick_hz }, DisplayPlugin { pilot: opts.pilot }));
+    if let Some(keys) = opts.script.clone() {
+        // One tick per frame: the script's keys change exactly between ticks.
+        app.insert_resource(ScriptDriver::new(keys)).insert_resource(TimeUpdateStrategy::FixedTimesteps(1));
+    } else if opts.time_scale != 1.0 {
+        app.add_systems(Startup, set_time_scale(opts.time_scale));
+    }
+    if let Some(s) = opts.close_after_end_s {
+        app.insert_resource(CloseAfterEnd(s));
+    }
+    if let Some((path, tick)) = opts.screenshot.clone() {
+        app.insert_resource(ScreenshotAt(path, tick, false)).add_systems(Update, take_screenshot);
+    }
+    let _exit = app.run();
+    let s = summary.0.lock().map(|s| s.clone()).unwrap_or_default();
+    Ok(s)
+}
+
+/// A recorded session played back.
+#[derive(Resource)]
+struct Replay {
+    level: Level,
+    rules: Rules,
+    actions: Vec<Action>,
+    world: World,
+    paused: bool,
+    status: String,
+}
+
+fn replay_tick(mut r: ResMut<Replay>) {
+    let r = &mut *r;
+    if r.paused || r.world.is_done() {
+        return;
+    }
+    if let Some(&a) = r.actions.get(r.world.tick as usize) {
+        step(&r.level, &r.rules, &mut r.world, a);
+    }
+}
+
+fn replay_keys(keys: Res<ButtonInput<KeyCode>>, mut r: ResMut<Replay>, mut exit: MessageWriter<AppExit>) {
+    if keys.just_pressed(KeyCode::Space) {
+        r.paused = !r.paused;
+    }
+    if keys.just_pressed(KeyCode::Escape) {
+        exit.write(AppExit::Success);
+    }
+}
+
+fn replay_view(r: Res<Replay>, mut view: ResMut<ViewState>) {
+    let n = r.actions.len();
+    let text = format!(
+        "REPLAY {}  tick {}/{n}  deaths {}{}\nSpace: pause   Escape: quit",
+        r.status,
+        r.world.tick,
+        r.world.deaths,
+        if r.paused { "  (paused)" } else { "" }
+    );
+    if view.world != r.world || view.text != text || !view.show_frame {
+        view.world = r.world.clone();
+        view.text = text;
+        view.show_frame = true;
+        view.revision += 1;
+    }
+}
+
+fn close_on_request(mut closes: MessageReader<bevy::window::WindowCloseRequested>, mut exit: MessageWriter<AppExit>) {
+    if closes.read().count() > 0 {
+        exit.write(AppExit::Success);
+    }
+}
+
+/// Plays a session folder's ticks back in a window at `speed` x real time (review only; writes nothing).
+pub fn run_replay(dir: &Path, speed: f64) -> Result<()> {
+    let meta = read_meta(dir)?;
+    let (level, condition, rules) = load_setup(dir, &meta)?;
+    let (rows, _partial) = read_ticks(dir)?;
+    let actions = rows.iter().map(|r| r.action.parse::<Action>()).collect::<Result<Vec<_>, _>>()?;
+    let renderer = priors_render::Renderer::new(&level, &condition)?;
+    let opts = WindowOptions {
+        title: format!("Priors replay: {}", dir.display()),
+        fullscreen: false,
+        monitor: None,
+        pilot: false,
+        script: None,
+        time_scale: speed,
+        close_after_end_s: None,
+        screenshot: None,
+    };
+    let status = serde_json::to_value(meta.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let mut app = App::new();
+    app.add_plugins(DefaultPlugins.set(window_plugin(&opts, renderer.frame_size())))
+        .insert_resource(initial_view(&level, &condition))
+        .insert_resource(Time::<Fixed>::from_hz(meta.tick_hz as f64))
+        .insert_resource(Replay { world: World::new(&level), level, rules, actions, paused: false, status: format!("{} {}", meta.participant, status) })
+        .add_plugins(DisplayPlugin { pilot: meta.pilot })
+        .add_systems(Startup, set_time_scale(speed))
+        .add_systems(FixedUpdate, replay_tick)
+        .add_systems(Update, (replay_keys, replay_view.in_set(PublishView), close_on_request));
+    let _exit = app.run();
+    Ok(())
+}
