@@ -10,6 +10,15 @@ fn main() {
     match std::env::var("DEP_TCH_LIBTORCH_LIB") {
         Ok(dir) if !dir.is_empty() => {
             println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}");
+            // The linker's --as-needed drops libtorch_cuda (nothing references its symbols
+            // directly; it registers the CUDA backend when loaded), and without it libtorch sees
+            // no GPU. Keep it when this libtorch has one (the PyPI wheel does; it also loads on
+            // machines without a GPU, where torch simply reports no CUDA device).
+            if std::path::Path::new(&dir).join("libtorch_cuda.so").exists() {
+                println!("cargo:rustc-link-arg=-Wl,--no-as-needed");
+                println!("cargo:rustc-link-arg=-ltorch_cuda");
+                println!("cargo:rustc-link-arg=-Wl,--as-needed");
+            }
             println!("cargo:rustc-env=PRIORS_LIBTORCH_LIB={dir}");
         }
         _ => println!("cargo:warning=DEP_TCH_LIBTORCH_LIB is not set: binaries will need LD_LIBRARY_PATH to find libtorch"),

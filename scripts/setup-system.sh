@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # setup-system.sh: install the Debian packages the build and the tests need, if missing.
 #   build:  pkg-config libx11-dev (Bevy's X11 window backend), python3-venv, fonts-dejavu-core (chart text)
+#   window: libvulkan1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1 (winit/wgpu load them)
 #   tests:  xvfb xauth xdotool mesa-vulkan-drivers (the real-window tests: Xvfb + software Vulkan +
 #           real X key events), slurm-wlm munge (the single-node Slurm test), npm (BIDS validator)
 # Runs apt-get as root, or through sudo; otherwise lists what to install and fails.
@@ -14,6 +15,12 @@ NEEDS=(
   xauth:xauth
   xdotool:xdotool
   mesa-vulkan-drivers:dpkg:mesa-vulkan-drivers
+  libvulkan1:dpkg:libvulkan1
+  libxkbcommon-x11-0:dpkg:libxkbcommon-x11-0
+  libxcursor1:dpkg:libxcursor1
+  libxrandr2:dpkg:libxrandr2
+  libxi6:dpkg:libxi6
+  libx11-xcb1:dpkg:libx11-xcb1
   slurm-wlm:slurmctld
   munge:munged
   npm:npm

@@ -229,7 +229,7 @@ impl TrainConfig {
         if self.num_envs == 0 || self.num_steps == 0 {
             return bad("num_envs and num_steps must be positive");
         }
-        if self.num_minibatches == 0 || self.batch_size() % self.num_minibatches != 0 {
+        if self.num_minibatches == 0 || !self.batch_size().is_multiple_of(self.num_minibatches) {
             return bad("num_minibatches must divide num_envs * num_steps");
         }
         if self.frame_stack == 0 || self.hidden == 0 || self.torch_threads == 0 {

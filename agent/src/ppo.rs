@@ -23,14 +23,14 @@ pub fn gae(
     lambda: f64,
 ) -> (Vec<f32>, Vec<f32>) {
     let len = rewards.len();
-    assert!(values.len() == len && done.len() == len && last_value.len() == num_envs && len % num_envs == 0);
+    assert!(values.len() == len && done.len() == len && last_value.len() == num_envs && len.is_multiple_of(num_envs));
     let steps = len / num_envs;
     let mut adv = vec![0f32; len];
-    for e in 0..num_envs {
+    for (e, &last) in last_value.iter().enumerate() {
         let mut last_gae = 0f64;
         for t in (0..steps).rev() {
             let i = t * num_envs + e;
-            let next_value = if t + 1 == steps { last_value[e] } else { values[i + num_envs] } as f64;
+            let next_value = if t + 1 == steps { last } else { values[i + num_envs] } as f64;
             let nonterminal = if done[i] { 0.0 } else { 1.0 };
             let delta = rewards[i] as f64 + gamma * next_value * nonterminal - values[i] as f64;
             last_gae = delta + gamma * lambda * nonterminal * last_gae;

@@ -137,11 +137,12 @@ pub struct RunOptions {
 /// Trains and writes the run folder; returns the summary.
 pub fn train<E: VecEnvironment>(meta: RunMeta, cfg: TrainConfig, env: E, opts: &RunOptions) -> Result<Summary, RunError> {
     let dir = &opts.dir;
+    // Build the trainer first: a missing GPU or a bad configuration leaves no half-made run.
+    let mut trainer = Trainer::new(cfg.clone(), env)?;
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let rc = RunConfig { run: meta, train: cfg.clone() };
     let text = toml::to_string(&rc).map_err(|e| io(dir, e))?;
     std::fs::write(dir.join("config.toml"), text).map_err(|e| io(dir, e))?;
-    let mut trainer = Trainer::new(cfg.clone(), env)?;
     let ck_dir = dir.join("checkpoint");
     let mut wall_before = 0.0;
     let ep_path = dir.join("episodes.csv");
@@ -390,7 +391,7 @@ fn record_episode(r: &Recorder, actions: &[usize], dir: &Path) -> Result<(), Run
     let mut w = csv::Writer::from_path(&p).map_err(|e| io(&p, e))?;
     for &a in &acts {
         let ev = priors_core::step(&r.level, &r.rules, &mut world, a);
-        let hash = !ev.is_empty() || world.tick % r.hash_every.max(1) == 0;
+        let hash = !ev.is_empty() || world.tick.is_multiple_of(r.hash_every.max(1));
         w.serialize(TickRow::new(&r.level, &world, a, &ev, hash)).map_err(|e| io(&p, e))?;
     }
     w.flush().map_err(|e| io(&p, e))?;

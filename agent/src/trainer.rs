@@ -508,13 +508,13 @@ impl<E: VecEnvironment> Trainer<E> {
                     let il = (&terms.inverse * &m).sum(Kind::Float) / &denom;
                     fwd_l = fl.double_value(&[]);
                     inv_l = il.double_value(&[]);
-                    loss = loss + cfg.model_loss_coef * ((1.0 - cfg.icm_beta) * il + cfg.icm_beta * fl);
+                    loss += cfg.model_loss_coef * ((1.0 - cfg.icm_beta) * il + cfg.icm_beta * fl);
                 } else if let (Some(rnd), Some(fr)) = (&self.rnd, &b_frames) {
                     let xf = fr.index_select(0, &idx).to_kind(Kind::Float) / 255.0;
                     let err = rnd.error(&xf);
                     let fl = (&err * &subset).sum(Kind::Float) / subset.sum(Kind::Float).clamp_min(1.0);
                     fwd_l = fl.double_value(&[]);
-                    loss = loss + cfg.model_loss_coef * fl;
+                    loss += cfg.model_loss_coef * fl;
                 }
                 let opt = self.opt.as_mut().expect("ppo has an optimiser");
                 opt.zero_grad();
@@ -627,11 +627,15 @@ impl<E: VecEnvironment> Trainer<E> {
     /// Writes `model.ot` (and `target.ot` for RND) and `state.json` into `dir`.
     pub fn save(&self, dir: &Path) -> Result<(), TrainError> {
         std::fs::create_dir_all(dir).map_err(|e| ck(dir, e))?;
+        // Each file is written beside its final name and renamed into place, so a kill during a
+        // checkpoint leaves the previous file whole (state.json last: it marks a usable checkpoint).
         if self.net.is_some() {
-            self.vs.save(dir.join("model.ot"))?;
+            self.vs.save(dir.join("model.ot.tmp"))?;
+            std::fs::rename(dir.join("model.ot.tmp"), dir.join("model.ot")).map_err(|e| ck(dir, e))?;
         }
         if let Some(t) = &self.target_vs {
-            t.save(dir.join("target.ot"))?;
+            t.save(dir.join("target.ot.tmp"))?;
+            std::fs::rename(dir.join("target.ot.tmp"), dir.join("target.ot")).map_err(|e| ck(dir, e))?;
         }
         let rnd_obs = self.rnd.as_ref().map(|r| {
             let (m, v, c) = r.obs_stats();

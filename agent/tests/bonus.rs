@@ -39,13 +39,13 @@ fn count_bonus_decreases_with_visits_and_is_per_state() {
 fn icm_forward_loss_falls_on_a_fixed_batch() {
     tch::manual_seed(0);
     let vs = nn::VarStore::new(Device::Cpu);
-    let shape = (4, 42, 42);
+    let shape = (4, 20, 20);
     let icm = Icm::new(&(vs.root() / "icm"), NetKind::Cnn, shape, 64, 64, 18).unwrap();
     let mut rng = Rng::new(9);
     let b = 32;
-    let px = |rng: &mut Rng| -> Vec<f32> { (0..b * 4 * 42 * 42).map(|_| (rng.below(4) as f32) / 3.0).collect() };
-    let obs = Tensor::from_slice(&px(&mut rng)).view([b as i64, 4, 42, 42]);
-    let next = Tensor::from_slice(&px(&mut rng)).view([b as i64, 4, 42, 42]);
+    let px = |rng: &mut Rng| -> Vec<f32> { (0..b * 4 * 20 * 20).map(|_| (rng.below(4) as f32) / 3.0).collect() };
+    let obs = Tensor::from_slice(&px(&mut rng)).view([b as i64, 4, 20, 20]);
+    let next = Tensor::from_slice(&px(&mut rng)).view([b as i64, 4, 20, 20]);
     let actions = Tensor::from_slice(&(0..b).map(|_| rng.below(18) as i64).collect::<Vec<_>>());
     let mut opt = nn::Adam::default().build(&vs, 1e-3).unwrap();
     // The encoder keeps moving under the inverse loss, so measure the forward error relative to

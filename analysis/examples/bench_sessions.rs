@@ -1,4 +1,4 @@
-//! Generates synthetic session folders for the `priors analyze` benchmark (analysis/BENCHMARKS.md):
+//! Generates synthetic session folders for the `priors analyze` benchmark (BENCHMARKS.md, "Analysis"):
 //! N sessions of 30-minute random-walk traces on keydoor, cycling through the paper's 11
 //! conditions, written through the core in the lab's folder format and marked simulated
 //! (analyse them with `--include-simulated`). Fixtures for timing, not data.

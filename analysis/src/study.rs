@@ -239,7 +239,8 @@ pub fn job_state(job_dir: &Path) -> JobState {
         .unwrap_or(false);
     if complete {
         JobState::Done(dir)
-    } else if dir.join("checkpoint").is_dir() {
+    } else if dir.join("checkpoint").join("state.json").is_file() {
+        // state.json is written last in a checkpoint: without it there is nothing to resume.
         JobState::Partial(dir)
     } else {
         JobState::Stale(dir)

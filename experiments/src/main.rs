@@ -45,6 +45,12 @@ enum Command {
     /// Play a recorded lab session back in a window (experimenter review).
     #[cfg(feature = "window")]
     Replay(cmd::replay::Args),
+    /// Bot subjects: noisy, human-like scripted players through the real session code path (headless; marked simulated).
+    #[cfg(feature = "window")]
+    SimulateSubjects(cmd::simulate_subjects::Args),
+    /// The main job: train the agent briefly and run bot subjects on princess (original and masked-semantics), then write a report.
+    #[cfg(all(feature = "window", feature = "agent"))]
+    Demo(cmd::demo::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -65,5 +71,9 @@ fn main() -> anyhow::Result<()> {
         Command::Verify(a) => cmd::verify::run(a),
         #[cfg(feature = "window")]
         Command::Replay(a) => cmd::replay::run(a),
+        #[cfg(feature = "window")]
+        Command::SimulateSubjects(a) => cmd::simulate_subjects::run(a),
+        #[cfg(all(feature = "window", feature = "agent"))]
+        Command::Demo(a) => cmd::demo::run(a),
     }
 }

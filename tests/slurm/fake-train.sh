@@ -26,8 +26,12 @@ else
   mkdir -p "$dir"
   printf '[run]\nlevel = "%s"\ncondition = "%s"\ngit_hash = "fake"\n\n[train]\nalgo = "%s"\nbonus = "%s"\nseed = %s\nmax_steps = %s\n' "$level" "$cond" "$algo" "$bonus" "$seed" "$steps" > "$dir/config.toml"
   printf 'env_steps_total,episode,env,length,ret,success,death_cause,truncated,unique_positions,deaths\n' > "$dir/episodes.csv"
-  mkdir -p "$dir/checkpoint"
-  echo '{}' > "$dir/checkpoint/state.json"
+  # Like the real trainer, a checkpoint appears whole or not at all (a kill between mkdir and
+  # write would otherwise leave an empty checkpoint that a resume never fills).
+  rm -rf "$dir/checkpoint.tmp"
+  mkdir -p "$dir/checkpoint.tmp"
+  echo '{}' > "$dir/checkpoint.tmp/state.json"
+  mv "$dir/checkpoint.tmp" "$dir/checkpoint"
 fi
 sleep "${FAKE_TRAIN_SLEEP:-0}"
 first="$((seed * 1000))"

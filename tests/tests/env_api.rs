@@ -102,14 +102,15 @@ fn object_grid_marks_the_player_and_ignores_visual_conditions() {
     assert_eq!(ea.obs_shape(), (7, 16, 16));
     let player = &oa[6 * 256..7 * 256];
     assert!(player.contains(&255));
-    // 16 cells over the 230 px view sample at (2k + 1) * 230 / 32 px: column 8 at x 122.2 px is
-    // inside the player (114..126 px), row 13 at y 194.1 px too (182.5..197.5 px).
-    assert_eq!(player[13 * 16 + 8], 255);
-    assert_eq!(player.iter().filter(|&&v| v == 255).count(), 1, "a 12 x 15 px player covers one 14.4 px cell");
+    // 16 cells of 14.375 px over the 230 px view: the player (x 114..126, y 182.5..197.5 px at
+    // the start) overlaps columns 7-8 and rows 12-13.
+    let marked: Vec<usize> = (0..256).filter(|&i| player[i] == 255).collect();
+    assert_eq!(marked, vec![12 * 16 + 7, 12 * 16 + 8, 13 * 16 + 7, 13 * 16 + 8]);
     let solid = &oa[..256];
-    // Row 15 samples y 222.8 px, inside the floor (210..225 px); row 14 (208.4 px) is air.
-    assert_eq!(solid[15 * 16 + 4], 255, "the floor is solid");
-    assert_eq!(solid[14 * 16 + 4], 0);
+    // The floor (210..225 px) overlaps rows 14 (201.25..215.6 px) and 15.
+    assert_eq!(solid[14 * 16 + 4], 255, "the floor is solid");
+    assert_eq!(solid[15 * 16 + 4], 255);
+    assert_eq!(solid[11 * 16 + 4], 0, "row 11 (158.1..172.5 px) is air");
 }
 
 #[test]

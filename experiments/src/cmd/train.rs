@@ -49,6 +49,15 @@ pub enum ActionsArg {
     OriginalSix,
 }
 
+/// Network torso.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetArg {
+    /// Two convolutions and a linear layer.
+    Cnn,
+    /// Two linear layers on the flattened observation.
+    Mlp,
+}
+
 /// Device.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeviceArg {
@@ -97,6 +106,9 @@ pub struct Args {
     /// Observation side in pixels or grid cells (default: 42 for pixels, 32 for the object grid).
     #[arg(long)]
     pub obs_size: Option<u32>,
+    /// Network torso (default: cnn for pixels, mlp for the object grid).
+    #[arg(long, value_enum)]
+    pub net: Option<NetArg>,
     /// Action set.
     #[arg(long, value_enum, default_value = "effective")]
     pub actions: ActionsArg,
@@ -134,7 +146,8 @@ mod imp {
 
     pub const NO_AGENT: &str = "this `priors` was built without the `agent` feature, so it has no libtorch. \
 To train: run scripts/setup-torch.sh (creates a virtualenv with torch 2.13.0), then \
-`eval \"$(scripts/setup-torch.sh --env)\"` and `cargo build --release -p priors-experiments --features agent`.";
+`eval \"$(scripts/setup-torch.sh --env)\"` and rebuild with the feature, e.g. \
+`cargo build --release -p priors-experiments --no-default-features --features agent` (no lab window).";
 }
 
 #[cfg(not(feature = "agent"))]
@@ -232,6 +245,11 @@ mod imp {
                 let (obs, side, net) = match args.obs {
                     ObsArg::Pixels => ("pixels", args.obs_size.unwrap_or(42), NetKind::Cnn),
                     ObsArg::ObjectGrid => ("object_grid", args.obs_size.unwrap_or(32), NetKind::Mlp),
+                };
+                let net = match args.net {
+                    Some(NetArg::Cnn) => NetKind::Cnn,
+                    Some(NetArg::Mlp) => NetKind::Mlp,
+                    None => net,
                 };
                 let mut cfg = TrainConfig {
                     algo: match args.algo {

@@ -83,8 +83,16 @@ pub enum SolveError {
 /// Finds a minimal action sequence from the start to the goal under `rules` (its `on_death` is
 /// treated as end-of-episode; its tick limit is ignored). `max_states` bounds memory.
 pub fn solve(level: &Level, rules: &Rules, max_states: usize) -> Result<Solution, SolveError> {
+    solve_from(level, rules, &World::new(level), max_states)
+}
+
+/// As [`solve`], from any state (e.g. where a player is now). A finished `start` is unreachable.
+pub fn solve_from(level: &Level, rules: &Rules, start: &World, max_states: usize) -> Result<Solution, SolveError> {
     let rules = Rules { on_death: crate::world::OnDeath::EndEpisode, tick_limit: None, ..*rules };
-    let start = World::new(level);
+    if start.is_done() {
+        return Err(SolveError::Unreachable { states: 0 });
+    }
+    let start = start.clone();
     let mut seen: HashSet<u128, BuildHasherDefault<KeyHasher>> = HashSet::default();
     seen.insert(key(&start));
     // Nodes: (state, parent index, action that led here). Index 0 is the root.

@@ -31,7 +31,8 @@ pub enum ObsKind {
         height: u32,
     },
     /// [`OBJECT_CHANNELS`] channels, one per object kind, each 0 or 255, on a width x height grid
-    /// over the view (unaffected by the condition's visuals).
+    /// over the view (a cell is 255 where an object overlaps any part of it); unaffected by the
+    /// condition's visuals.
     ObjectGrid {
         /// Grid width.
         width: u32,
@@ -134,7 +135,7 @@ struct Shared {
     observer: Option<Observer>,
     /// Object grid: the static channels, precomputed.
     grid_static: Vec<u8>,
-    /// Object grid: source px coordinate (in sub-pixels) of each column / row.
+    /// Object grid: cell boundaries (sub-pixels), width + 1 and height + 1 of them.
     grid_x: Vec<i32>,
     grid_y: Vec<i32>,
     obs_shape: (usize, usize, usize),
@@ -158,32 +159,31 @@ impl Shared {
                     return Err(EnvError::Config("grid size must be positive".into()));
                 }
                 let (vw, vh) = cfg.level.view_px();
-                // Sample at the centre of each grid cell.
-                grid_x = (0..width).map(|u| ((2 * u + 1) as i64 * vw as i64 * SUB as i64 / (2 * width as i64)) as i32).collect();
-                grid_y = (0..height).map(|v| ((2 * v + 1) as i64 * vh as i64 * SUB as i64 / (2 * height as i64)) as i32).collect();
+                // Cell boundaries in sub-pixels; a cell is marked when an object overlaps any of
+                // its area, so small objects never fall between samples.
+                grid_x = (0..=width).map(|u| (u as i64 * vw as i64 * SUB as i64 / width as i64) as i32).collect();
+                grid_y = (0..=height).map(|v| (v as i64 * vh as i64 * SUB as i64 / height as i64) as i32).collect();
                 let (w, h) = (width as usize, height as usize);
                 grid_static = vec![0; OBJECT_CHANNELS.len() * w * h];
-                let t = cfg.level.tile_sub();
-                for (v, &sy) in grid_y.iter().enumerate() {
-                    for (u, &sx) in grid_x.iter().enumerate() {
-                        let tile = cfg.level.tile(sx.div_euclid(t), sy.div_euclid(t));
+                let level = &cfg.level;
+                for row in 0..level.height {
+                    for col in 0..level.width {
+                        let tile = level.tiles[row * level.width + col];
                         let ch = if tile.is_solid() {
-                            Some(0)
+                            0
                         } else if tile == priors_core::Tile::Ladder {
-                            Some(1)
+                            1
                         } else if tile.is_deadly() {
-                            Some(2)
+                            2
                         } else {
-                            None
+                            continue;
                         };
-                        if let Some(c) = ch {
-                            grid_static[c * w * h + v * w + u] = 255;
-                        }
-                        let inside = |r: &priors_core::Rect| sx >= r.x0 && sx < r.x1 && sy >= r.y0 && sy < r.y1;
-                        if cfg.level.goal.iter().chain(cfg.level.door_rect.iter()).any(inside) {
-                            grid_static[5 * w * h + v * w + u] = 255;
-                        }
+                        let r = level.cell_rect(priors_core::level::Placed { col: col as u16, row: row as u16 });
+                        paint_cells(&mut grid_static, &grid_x, &grid_y, ch, r);
                     }
+                }
+                for r in level.goal.iter().chain(level.door_rect.iter()) {
+                    paint_cells(&mut grid_static, &grid_x, &grid_y, 5, *r);
                 }
                 (OBJECT_CHANNELS.len(), h, w)
             }
@@ -204,31 +204,33 @@ impl Shared {
 
     fn observe_grid(&self, world: &World, out: &mut [u8]) {
         out.copy_from_slice(&self.grid_static);
-        let (_, h, w) = self.obs_shape;
         let level = &self.cfg.level;
-        let mut paint = |ch: usize, r: priors_core::Rect| {
-            for (v, &sy) in self.grid_y.iter().enumerate() {
-                if sy < r.y0 || sy >= r.y1 {
-                    continue;
-                }
-                for (u, &sx) in self.grid_x.iter().enumerate() {
-                    if sx >= r.x0 && sx < r.x1 {
-                        out[ch * w * h + v * w + u] = 255;
-                    }
-                }
-            }
-        };
         for i in 0..level.enemies.len() {
             if world.enemy_alive(i) {
-                paint(3, world.enemy_rect(level, i));
+                paint_cells(out, &self.grid_x, &self.grid_y, 3, world.enemy_rect(level, i));
             }
         }
         if world.key_present
             && let Some(k) = level.key_rect
         {
-            paint(4, k);
+            paint_cells(out, &self.grid_x, &self.grid_y, 4, k);
         }
-        paint(6, world.player_rect(level));
+        paint_cells(out, &self.grid_x, &self.grid_y, 6, world.player_rect(level));
+    }
+}
+
+/// Marks (255) every cell of channel `ch` that `r` overlaps; `bx`/`by` are cell boundaries.
+fn paint_cells(out: &mut [u8], bx: &[i32], by: &[i32], ch: usize, r: priors_core::Rect) {
+    let (w, h) = (bx.len() - 1, by.len() - 1);
+    for v in 0..h {
+        if by[v] >= r.y1 || by[v + 1] <= r.y0 {
+            continue;
+        }
+        for u in 0..w {
+            if bx[u] < r.x1 && bx[u + 1] > r.x0 {
+                out[ch * w * h + v * w + u] = 255;
+            }
+        }
     }
 }
 

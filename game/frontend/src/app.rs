@@ -137,7 +137,10 @@ impl Plugin for LabPlugin {
             .insert_resource(Time::<Fixed>::from_hz(self.tick_hz as f64))
             .init_resource::<FrameIndex>()
             .init_resource::<SummaryRes>()
-            .add_systems(PreUpdate, (begin_frame, drive_script.run_if(resource_exists::<ScriptDriver>), read_input, align_fixed_clock).chain())
+            .add_systems(
+                PreUpdate,
+                (begin_frame, drive_script.run_if(resource_exists::<ScriptDriver>), read_input, align_fixed_clock).chain(),
+            )
             .add_systems(FixedUpdate, tick_lab)
             .add_systems(Update, (close_requested, publish_view.in_set(PublishView)))
             .add_systems(Last, end_frame);
@@ -323,8 +326,8 @@ fn setup_display(
     pilot: Res<PilotBadge>,
 ) -> Result {
     commands.spawn(Camera2d);
-    let renderer = priors_render::Renderer::new(&view.level, &view.condition)
-        .map_err(|e| BevyError::from(format!("renderer: {e}")))?;
+    let renderer =
+        priors_render::Renderer::new(&view.level, &view.condition).map_err(|e| BevyError::from(format!("renderer: {e}")))?;
     let frame = renderer.new_frame();
     let mut image = Image::new_fill(
         Extent3d { width: frame.width, height: frame.height, depth_or_array_layers: 1 },
@@ -431,7 +434,8 @@ fn record_display(
     };
     if let Some((m, _)) = monitor {
         let hz = m.refresh_rate_millihertz.map_or(String::new(), |r| format!(" @ {:.2} Hz", r as f64 / 1000.0));
-        d.monitor_name = Some(format!("{} ({}x{}{hz})", m.name.as_deref().unwrap_or("unnamed"), m.physical_width, m.physical_height));
+        d.monitor_name =
+            Some(format!("{} ({}x{}{hz})", m.name.as_deref().unwrap_or("unnamed"), m.physical_width, m.physical_height));
     }
     if let Some(a) = adapter {
         d.gpu_adapter = format!("{} ({:?}; driver {} {})", a.name, a.backend, a.driver, a.driver_info);

@@ -42,6 +42,13 @@ pub struct Experiment {
     /// Optional time limit, s (default 1800).
     #[serde(default)]
     pub time_limit_s: Option<u32>,
+    /// A study's agent sweep (`priors sweep`); not used by the lab, accepted so that one study
+    /// file serves both.
+    #[serde(default)]
+    pub agents: Option<toml::Value>,
+    /// A study's cluster resources (`priors sweep`); not used by the lab.
+    #[serde(default)]
+    pub resources: Option<toml::Value>,
 }
 
 /// Counterbalancing design.

@@ -141,7 +141,8 @@ pub fn session(a: SessionArgs) -> Result<()> {
     let instructions = read_text(&a.instructions)?
         .or_else(|| exp.and_then(|e| e.instructions.clone()))
         .unwrap_or_else(|| DEFAULT_INSTRUCTIONS.to_string());
-    let time_limit_s = exp.and_then(|e| e.time_limit_s).filter(|_| a.time_limit_s == DEFAULT_TIME_LIMIT_S).unwrap_or(a.time_limit_s);
+    let time_limit_s =
+        exp.and_then(|e| e.time_limit_s).filter(|_| a.time_limit_s == DEFAULT_TIME_LIMIT_S).unwrap_or(a.time_limit_s);
     let (script, script_ref) = match &a.script {
         Some(p) => {
             let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
@@ -151,11 +152,8 @@ pub fn session(a: SessionArgs) -> Result<()> {
         }
         None => (None, None),
     };
-    let (root, participant) = if a.pilot {
-        (a.out.join("pilot"), format!("pilot-{}", a.participant))
-    } else {
-        (a.out.clone(), a.participant.clone())
-    };
+    let (root, participant) =
+        if a.pilot { (a.out.join("pilot"), format!("pilot-{}", a.participant)) } else { (a.out.clone(), a.participant.clone()) };
     let fullscreen = a.fullscreen && !a.pilot;
     let screenshot = match &a.screenshot {
         Some(s) => {
@@ -181,7 +179,8 @@ pub fn session(a: SessionArgs) -> Result<()> {
         instructions,
         display: DisplayInfo { fullscreen, monitor_index: a.monitor, ..DisplayInfo::default() },
     };
-    let lab = Lab::create(spec)?;
+    let mut lab = Lab::create(spec)?;
+    lab.set_pause_on_focus_loss(script.is_none());
     let keys = match &script {
         Some(actions) => {
             let w = lab.level();

@@ -28,7 +28,7 @@ use priors_core::replay::format_hash;
 use priors_core::trace::{TICKS_SCHEMA_VERSION, TickRow, ticks_columns};
 use priors_core::{Action, Condition, Event, Events, Level, Outcome, Rules, World, step};
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 /// Longest time rows may wait in memory, s (the crash-safety bound).
 pub const FLUSH_EVERY_S: f64 = 0.25;
@@ -119,6 +119,7 @@ pub struct Lab {
     world: World,
     screen: Screen,
     focused: bool,
+    pause_on_focus_loss: bool,
     acc: KeyAccumulator,
     ctrl: u8,
     shift: u8,
@@ -126,7 +127,7 @@ pub struct Lab {
     meta: SessionMeta,
     ticks: CsvLog,
     events: CsvLog,
-    created: SystemTime,
+    created_clock: Instant,
     frame: u64,
     now_s: f64,
     last_flush_s: f64,
@@ -179,7 +180,8 @@ impl Lab {
             .with_context(|| format!("copying {}", spec.level.path.display()))?;
         let condition_ref = match &spec.condition {
             Some(c) => {
-                std::fs::copy(&c.path, pending.tmp.join(files::CONDITION)).with_context(|| format!("copying {}", c.path.display()))?;
+                std::fs::copy(&c.path, pending.tmp.join(files::CONDITION))
+                    .with_context(|| format!("copying {}", c.path.display()))?;
                 FileRef {
                     name: c.value.id.clone(),
                     source_path: c.path.display().to_string(),
@@ -229,8 +231,16 @@ impl Lab {
             host: host_name(),
             pid: std::process::id(),
         };
-        let columns = |file: &str, columns| ColumnsFile { file: file.into(), schema_version: SESSION_SCHEMA_VERSION, missing_value: "NA".into(), columns };
-        write_json_atomic(&pending.tmp.join(files::TICKS_COLUMNS), &ColumnsFile { schema_version: TICKS_SCHEMA_VERSION, ..columns(files::TICKS, ticks_columns()) })?;
+        let columns = |file: &str, columns| ColumnsFile {
+            file: file.into(),
+            schema_version: SESSION_SCHEMA_VERSION,
+            missing_value: "NA".into(),
+            columns,
+        };
+        write_json_atomic(
+            &pending.tmp.join(files::TICKS_COLUMNS),
+            &ColumnsFile { schema_version: TICKS_SCHEMA_VERSION, ..columns(files::TICKS, ticks_columns()) },
+        )?;
         write_json_atomic(&pending.tmp.join(files::EVENTS_COLUMNS), &columns(files::EVENTS, events_columns()))?;
         CsvLog::create(&pending.tmp.join(files::TICKS), &ticks_header())?;
         CsvLog::create(&pending.tmp.join(files::EVENTS), &events_header())?;
@@ -248,6 +258,7 @@ impl Lab {
             world,
             screen: first,
             focused: true,
+            pause_on_focus_loss: true,
             acc: KeyAccumulator::default(),
             ctrl: 0,
             shift: 0,
@@ -255,7 +266,7 @@ impl Lab {
             meta,
             ticks,
             events,
-            created,
+            created_clock: Instant::now(),
             frame: 0,
             now_s: 0.0,
             last_flush_s: 0.0,
@@ -308,13 +319,17 @@ impl Lab {
     /// The text of the current screen (empty while playing).
     pub fn screen_text(&self) -> String {
         if let Some(e) = &self.failed {
-            return format!("DATA WRITE FAILED - the session is stopped and marked incomplete.\n\n{e}\n\nPlease call the experimenter.");
+            return format!(
+                "DATA WRITE FAILED - the session is stopped and marked incomplete.\n\n{e}\n\nPlease call the experimenter."
+            );
         }
         match self.screen {
             Screen::Consent => format!("{}\n\nPress Y to agree, N to decline.", self.consent_text.as_deref().unwrap_or("")),
             Screen::Instructions => format!("{}\n\nPress Space to continue.", self.instructions),
             Screen::Ready => "Ready?\n\nPress Space to start.".into(),
-            Screen::Playing if !self.focused => "Paused: the window lost focus.\n\nClick on the window to continue.".into(),
+            Screen::Playing if self.paused_by_focus() => {
+                "Paused: the window lost focus.\n\nClick on the window to continue.".into()
+            }
             Screen::Playing => String::new(),
             Screen::ConfirmAbort => "Abort this session?\n\nY: abort    N: continue".into(),
             Screen::End => match self.meta.status {
@@ -337,9 +352,23 @@ impl Lab {
     pub fn ticks_done(&self) -> u32 {
         self.world.tick
     }
-    /// Whether ticks run now (playing, focused, started in an earlier frame, no failure).
+    fn paused_by_focus(&self) -> bool {
+        self.pause_on_focus_loss && !self.focused
+    }
+
+    /// Whether ticks run now (playing, not paused, started in an earlier frame, no failure).
     pub fn ticking(&self) -> bool {
-        self.screen == Screen::Playing && self.focused && self.failed.is_none() && self.frame > self.play_start_frame && !self.world.is_done()
+        self.screen == Screen::Playing
+            && !self.paused_by_focus()
+            && self.failed.is_none()
+            && self.frame > self.play_start_frame
+            && !self.world.is_done()
+    }
+
+    /// Whether play pauses while the window has no keyboard focus (default: yes, a person cannot
+    /// play then). Scripted input does not go through the keyboard focus: turn it off for scripts.
+    pub fn set_pause_on_focus_loss(&mut self, pause: bool) {
+        self.pause_on_focus_loss = pause;
     }
 
     /// Whether play started or resumed in the current frame (ticks begin in the next one).
@@ -355,9 +384,10 @@ impl Lab {
         self.ticks_this_frame = 0;
     }
 
-    /// The wall time since the folder was created, s.
+    /// Seconds since the folder was created, on the monotonic clock (a wall-clock jump, e.g.
+    /// by NTP, does not move it).
     fn t_s(&self) -> f64 {
-        self.created.elapsed().map(|d| d.as_secs_f64()).unwrap_or(0.0)
+        self.created_clock.elapsed().as_secs_f64()
     }
 
     fn log(&mut self, kind: EventKind, key: Option<&str>, repeat: Option<bool>, detail: Option<&str>) -> Result<()> {
@@ -412,7 +442,12 @@ impl Lab {
         if !down || repeat {
             return Ok(());
         }
-        if name == "key_a" && self.ctrl != 0 && self.shift != 0 && self.screen != Screen::End && self.screen != Screen::ConfirmAbort {
+        if name == "key_a"
+            && self.ctrl != 0
+            && self.shift != 0
+            && self.screen != Screen::End
+            && self.screen != Screen::ConfirmAbort
+        {
             self.log(EventKind::AbortRequested, None, None, None)?;
             self.acc.clear();
             return self.set_screen(Screen::ConfirmAbort);
@@ -443,7 +478,8 @@ impl Lab {
                 self.log(EventKind::AbortCancelled, None, None, None)?;
                 // The game resumes only after the current frame, with no keys held.
                 self.play_start_frame = self.frame;
-                let back = if self.world.tick > 0 || self.meta.start_utc.is_some() { Screen::Playing } else { Screen::Instructions };
+                let back =
+                    if self.world.tick > 0 || self.meta.start_utc.is_some() { Screen::Playing } else { Screen::Instructions };
                 self.set_screen(back)
             }
             (Screen::End, "escape") => {
@@ -462,12 +498,12 @@ impl Lab {
         }
         self.focused = focused;
         self.log(if focused { EventKind::FocusGained } else { EventKind::FocusLost }, None, None, None)?;
-        if !focused {
+        if !focused && self.pause_on_focus_loss {
             self.acc.clear();
             self.ctrl = 0;
             self.shift = 0;
         }
-        if self.screen == Screen::Playing {
+        if self.screen == Screen::Playing && self.pause_on_focus_loss {
             self.log(if focused { EventKind::Resumed } else { EventKind::Paused }, None, None, Some("focus"))?;
             if focused {
                 self.play_start_frame = self.frame;
@@ -494,7 +530,9 @@ impl Lab {
         for e in ev.iter() {
             let (kind, detail) = match e {
                 Event::KeyPicked => (EventKind::KeyPicked, None),
-                Event::DoorTouched { has_key } => (EventKind::DoorTouched, Some(if has_key { "with_key" } else { "without_key" }.to_string())),
+                Event::DoorTouched { has_key } => {
+                    (EventKind::DoorTouched, Some(if has_key { "with_key" } else { "without_key" }.to_string()))
+                }
                 Event::EnemyStomped { enemy } => (EventKind::EnemyStomped, Some(enemy.to_string())),
                 Event::Died { cause } => (EventKind::Died, Some(cause.name().to_string())),
                 Event::Respawned => (EventKind::Respawned, None),
@@ -517,7 +555,7 @@ impl Lab {
         if self.failed.is_some() {
             return Ok(());
         }
-        if self.screen == Screen::Playing && self.focused && self.frame > self.play_start_frame && !self.world.is_done() || self.ticks_this_frame > 0 {
+        if self.ticking() || self.ticks_this_frame > 0 {
             self.frame_ms.push((dt_s * 1000.0) as f32);
             self.play_wall_s += dt_s;
             if self.ticks_this_frame > 1 {

@@ -318,16 +318,52 @@ pub fn events_columns() -> Vec<Column> {
     let screens = crate::lab::Screen::ALL.iter().map(|s| s.name().to_string()).collect();
     vec![
         col("seq", "integer", "NA", "Row index from 0.", vec![]),
-        col("frame", "integer", "frames", "Frame index (from 0 at program start) in which the event was read; input has frame precision only.", vec![]),
-        col("t_s", "number", "s", "Wall time at which that frame read its input, seconds since the session folder was created.", vec![]),
-        col("tick", "integer", "ticks", "Simulation ticks done before this event: for key rows, the first tick (ticks.csv) that sees the key; a game event (died, key_picked, ...) belongs to tick - 1.", vec![]),
+        col(
+            "frame",
+            "integer",
+            "frames",
+            "Frame index (from 0 at program start) in which the event was read; input has frame precision only.",
+            vec![],
+        ),
+        col(
+            "t_s",
+            "number",
+            "s",
+            "Wall time at which that frame read its input, seconds since the session folder was created.",
+            vec![],
+        ),
+        col(
+            "tick",
+            "integer",
+            "ticks",
+            "Simulation ticks done before this event: for key rows, the first tick (ticks.csv) that sees the key; a game event (died, key_picked, ...) belongs to tick - 1.",
+            vec![],
+        ),
         col("kind", "string", "NA", "What happened.", EventKind::ALL.iter().map(|k| k.name()).collect()),
-        col("key", "string", "NA", "Physical key for key_down/key_up (snake_case of the key code, e.g. arrow_left, space, key_a); NA otherwise.", vec![]),
-        col("repeat", "boolean", "NA", "For key_down: whether the OS generated it by auto-repeat (ignored by the game); NA otherwise.", vec![]),
+        col(
+            "key",
+            "string",
+            "NA",
+            "Physical key for key_down/key_up (snake_case of the key code, e.g. arrow_left, space, key_a); NA otherwise.",
+            vec![],
+        ),
+        col(
+            "repeat",
+            "boolean",
+            "NA",
+            "For key_down: whether the OS generated it by auto-repeat (ignored by the game); NA otherwise.",
+            vec![],
+        ),
         col("focused", "boolean", "NA", "Whether the window had keyboard focus.", vec![]),
         col("screen", "string", "NA", "Protocol screen shown at the time.", screens),
         col("deaths", "integer", "count", "Deaths so far.", vec![]),
-        col("detail", "string", "NA", "Death cause (fire, spikes, enemy, fell), door with_key/without_key, stomped enemy index, screen name, or reason; NA when none.", vec![]),
+        col(
+            "detail",
+            "string",
+            "NA",
+            "Death cause (fire, spikes, enemy, fell), door with_key/without_key, stomped enemy index, screen name, or reason; NA when none.",
+            vec![],
+        ),
     ]
 }
 

@@ -29,11 +29,8 @@ pub struct CsvLog {
 impl CsvLog {
     /// Creates `path` (which must not exist) with its header row, written immediately.
     pub fn create(path: &Path, header: &[String]) -> Result<CsvLog> {
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(path)
-            .with_context(|| format!("creating {}", path.display()))?;
+        let file =
+            OpenOptions::new().write(true).create_new(true).open(path).with_context(|| format!("creating {}", path.display()))?;
         let mut log = CsvLog { path: path.to_path_buf(), file, pending: Vec::new(), rows: 0 };
         log.pending.extend_from_slice(header.join(",").as_bytes());
         log.pending.push(b'\n');
@@ -110,7 +107,9 @@ pub fn check_id(what: &str, id: &str) -> Result<()> {
         && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     if !ok {
-        bail!("{what} {id:?} is not a valid id: use 1-40 letters, digits and '-', starting with a letter or digit (pseudonymous codes such as P017, never names)");
+        bail!(
+            "{what} {id:?} is not a valid id: use 1-40 letters, digits and '-', starting with a letter or digit (pseudonymous codes such as P017, never names)"
+        );
     }
     Ok(())
 }
@@ -175,7 +174,9 @@ impl PendingDir {
                 Ok(()) => break,
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && new_run => run += 1,
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    bail!("participant {participant} session {session} was claimed by another process at the same moment; refusing to start")
+                    bail!(
+                        "participant {participant} session {session} was claimed by another process at the same moment; refusing to start"
+                    )
                 }
                 Err(e) => return Err(e).with_context(|| format!("creating {}", claim.display())),
             }
@@ -202,9 +203,27 @@ impl PendingDir {
 mod tests {
     use super::*;
 
+    /// A fresh folder under the system temp folder, removed on drop.
+    struct TempDir(PathBuf);
+    impl TempDir {
+        fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    fn tempdir() -> TempDir {
+        let p = std::env::temp_dir().join(format!("priors-sink-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
     #[test]
     fn claims_refuse_duplicates_unless_new_run() {
-        let root = tempfile::tempdir().unwrap();
+        let root = tempdir();
         let p = PendingDir::claim(root.path(), "P001", "1", false).unwrap();
         assert_eq!(p.run, 1);
         let dir = p.publish().unwrap();
@@ -224,7 +243,7 @@ mod tests {
 
     #[test]
     fn csv_log_writes_whole_rows_on_flush() {
-        let root = tempfile::tempdir().unwrap();
+        let root = tempdir();
         let path = root.path().join("x.csv");
         let mut log = CsvLog::create(&path, &["a".into(), "b".into()]).unwrap();
         log.push(&(1, "x")).unwrap();

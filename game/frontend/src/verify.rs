@@ -78,12 +78,20 @@ impl fmt::Display for VerifyReport {
         };
         writeln!(f, "{verdict}: {}", self.dir.display())?;
         writeln!(f, "  status in session.json: {status}")?;
-        writeln!(f, "  ticks replayed: {} ({} state hashes checked), deaths: {}, outcome: {:?}", self.rows, self.hashes_checked, self.deaths, self.outcome)?;
+        writeln!(
+            f,
+            "  ticks replayed: {} ({} state hashes checked), deaths: {}, outcome: {:?}",
+            self.rows, self.hashes_checked, self.deaths, self.outcome
+        )?;
         if self.dropped_partial_line {
             writeln!(f, "  a partial last line of ticks.csv (cut by a crash) was ignored")?;
         }
         if let Some(m) = &self.mismatch {
-            writeln!(f, "  first divergence at tick {}: column {}: recorded {:?}, replayed {:?}", m.tick, m.column, m.recorded, m.replayed)?;
+            writeln!(
+                f,
+                "  first divergence at tick {}: column {}: recorded {:?}, replayed {:?}",
+                m.tick, m.column, m.recorded, m.replayed
+            )?;
         }
         Ok(())
     }
@@ -216,9 +224,15 @@ pub fn verify_dir(dir: &Path) -> Result<VerifyReport> {
             _ => true,
         };
         if !ok {
-            mismatch = Some(Mismatch { tick: n, column: "status".into(), recorded: format!("{:?}", meta.status), replayed: format!("{:?}", w.outcome) });
+            mismatch = Some(Mismatch {
+                tick: n,
+                column: "status".into(),
+                recorded: format!("{:?}", meta.status),
+                replayed: format!("{:?}", w.outcome),
+            });
         } else if !count_ok {
-            mismatch = Some(Mismatch { tick: n, column: "n_ticks".into(), recorded: meta.n_ticks.to_string(), replayed: n.to_string() });
+            mismatch =
+                Some(Mismatch { tick: n, column: "n_ticks".into(), recorded: meta.n_ticks.to_string(), replayed: n.to_string() });
         } else if !hash_ok {
             mismatch = Some(Mismatch {
                 tick: n,

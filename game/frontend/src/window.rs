@@ -2,7 +2,9 @@
 //! ([`run_replay`]). Assembles Bevy's plugins with this crate's [`LabPlugin`] and
 //! [`DisplayPlugin`]; all logic lives in those and in [`crate::lab`].
 
-use crate::app::{CloseAfterEnd, DisplayPlugin, PublishView, LabPlugin, LabRes, ScriptDriver, Summary, SummaryRes, ViewState, initial_view};
+use crate::app::{
+    CloseAfterEnd, DisplayPlugin, LabPlugin, LabRes, PublishView, ScriptDriver, Summary, SummaryRes, ViewState, initial_view,
+};
 use crate::lab::Lab;
 use crate::verify::{load_setup, read_meta, read_ticks};
 use anyhow::Result;
@@ -52,6 +54,7 @@ fn window_plugin(opts: &WindowOptions, frame_px: (u32, u32)) -> WindowPlugin {
         }),
         exit_condition: ExitCondition::OnPrimaryClosed,
         close_when_requested: false,
+        ..default()
     }
 }
 
@@ -174,7 +177,14 @@ pub fn run_replay(dir: &Path, speed: f64) -> Result<()> {
     app.add_plugins(DefaultPlugins.set(window_plugin(&opts, renderer.frame_size())))
         .insert_resource(initial_view(&level, &condition))
         .insert_resource(Time::<Fixed>::from_hz(meta.tick_hz as f64))
-        .insert_resource(Replay { world: World::new(&level), level, rules, actions, paused: false, status: format!("{} {}", meta.participant, status) })
+        .insert_resource(Replay {
+            world: World::new(&level),
+            level,
+            rules,
+            actions,
+            paused: false,
+            status: format!("{} {}", meta.participant, status),
+        })
         .add_plugins(DisplayPlugin { pilot: meta.pilot })
         .add_systems(Startup, set_time_scale(speed))
         .add_systems(FixedUpdate, replay_tick)

@@ -3,6 +3,8 @@
 //!
 //! Golden file: `tests/golden/scripted_ticks.csv`; regenerate with `PRIORS_BLESS=1`.
 
+mod common;
+
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 use priors_frontend::app::{LabPlugin, LabRes, keyboard_message};
@@ -76,7 +78,7 @@ fn actions(dir: &Path) -> Vec<String> {
 
 #[test]
 fn scripted_key_timeline_gives_the_golden_ticks_csv() {
-    let root = tempfile::tempdir().unwrap();
+    let root = common::TempDir::new();
     let mut app = app(Lab::create(spec(root.path(), "P001", false)).unwrap(), TimeUpdateStrategy::FixedTimesteps(1));
     start(&mut app);
     assert_eq!(lab(&app).ticks_done(), 0, "the start press must not be a tick");
@@ -140,7 +142,7 @@ fn count(dir: &Path, button: &str) -> usize {
 #[test]
 fn taps_are_never_lost_or_doubled_across_frame_and_tick_boundaries() {
     // Two ticks per frame: a tap inside a frame counts for exactly one of them.
-    let root = tempfile::tempdir().unwrap();
+    let root = common::TempDir::new();
     let mut a = app(Lab::create(spec(root.path(), "P002", false)).unwrap(), TimeUpdateStrategy::FixedTimesteps(2));
     start(&mut a);
     for i in 0..10 {
@@ -188,7 +190,7 @@ fn taps_are_never_lost_or_doubled_across_frame_and_tick_boundaries() {
 
 #[test]
 fn an_existing_participant_session_is_refused_unless_new_run() {
-    let root = tempfile::tempdir().unwrap();
+    let root = common::TempDir::new();
     let first = Lab::create(spec(root.path(), "P005", false)).unwrap();
     let e = Lab::create(spec(root.path(), "P005", false)).unwrap_err().to_string();
     assert!(e.contains("already exists") && e.contains("--new-run"), "{e}");
@@ -202,13 +204,14 @@ fn an_existing_participant_session_is_refused_unless_new_run() {
             assert!(d.join(f).is_file(), "{} lacks {f}", d.display());
         }
     }
-    let names: Vec<String> = std::fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    let names: Vec<String> =
+        std::fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
     assert!(!names.iter().any(|n| n.starts_with(".tmp-")), "{names:?}");
 }
 
 #[test]
 fn abort_needs_confirmation_and_is_recorded() {
-    let root = tempfile::tempdir().unwrap();
+    let root = common::TempDir::new();
     let mut a = app(Lab::create(spec(root.path(), "P006", false)).unwrap(), TimeUpdateStrategy::FixedTimesteps(1));
     start(&mut a);
     for _ in 0..5 {
@@ -249,7 +252,7 @@ fn abort_needs_confirmation_and_is_recorded() {
 
 #[test]
 fn the_solver_route_played_through_keys_completes_and_verifies() {
-    let root = tempfile::tempdir().unwrap();
+    let root = common::TempDir::new();
     let level = priors_catalog::load_level("princess").unwrap().value;
     let route = priors_core::solve::solve(&level, &priors_core::Rules::agent(), 20_000_000).unwrap().actions;
     let rules = priors_core::Rules::human(level.header.tick_hz);
@@ -274,4 +277,101 @@ fn the_solver_route_played_through_keys_completes_and_verifies() {
     let r = verify_dir(&dir).unwrap();
     assert_eq!(r.verdict, Verdict::Diverged, "{r}");
     assert_eq!(r.mismatch.unwrap().tick, 5);
+}
+
+#[test]
+fn losing_focus_pauses_play_and_drops_held_keys() {
+    let root = common::TempDir::new();
+    let mut a = app(Lab::create(spec(root.path(), "P008", false)).unwrap(), TimeUpdateStrategy::FixedTimesteps(1));
+    start(&mut a);
+    key(&mut a, KeyCode::ArrowLeft, true);
+    a.update();
+    a.update();
+    let focus = |a: &mut App, focused: bool| {
+        a.world_mut().write_message(bevy::window::WindowFocused { window: Entity::PLACEHOLDER, focused });
+    };
+    focus(&mut a, false);
+    for _ in 0..5 {
+        a.update();
+    }
+    assert_eq!(lab(&a).ticks_done(), 2, "no ticks without focus");
+    focus(&mut a, true);
+    a.update();
+    a.update();
+    a.update();
+    flush(&mut a);
+    let dir = lab(&a).dir().to_path_buf();
+    // The left key was held before focus was lost; its release never arrives, so it is dropped.
+    assert_eq!(actions(&dir), ["left", "left", "noop", "noop"]);
+    let events = std::fs::read_to_string(dir.join(files::EVENTS)).unwrap();
+    for kind in ["focus_lost", "paused", "focus_gained", "resumed"] {
+        assert!(events.contains(&format!(",{kind},")), "{kind} missing:\n{events}");
+    }
+}
+
+#[test]
+fn a_partial_last_line_is_dropped_and_reported_incomplete() {
+    let root = common::TempDir::new();
+    let mut a = app(Lab::create(spec(root.path(), "P009", false)).unwrap(), TimeUpdateStrategy::FixedTimesteps(1));
+    start(&mut a);
+    key(&mut a, KeyCode::ArrowRight, true);
+    for _ in 0..12 {
+        a.update();
+    }
+    flush(&mut a);
+    let dir = lab(&a).dir().to_path_buf();
+    // What a kill inside a write can leave: the start of a row without its newline.
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().append(true).open(dir.join(files::TICKS)).unwrap();
+    f.write_all(b"12,0.43333333333333335,rig").unwrap();
+    let r = verify_dir(&dir).unwrap();
+    assert_eq!(r.verdict, Verdict::VerifiedIncomplete, "{r}");
+    assert!(r.dropped_partial_line);
+    assert_eq!(r.rows, 12);
+    assert!(r.to_string().contains("partial last line"), "{r}");
+}
+
+#[test]
+fn a_failed_write_stops_play_and_marks_the_session() {
+    let root = common::TempDir::new();
+    let mut a = app(Lab::create(spec(root.path(), "P010", false)).unwrap(), TimeUpdateStrategy::FixedTimesteps(1));
+    start(&mut a);
+    a.update();
+    let err = anyhow::anyhow!("writing ticks.csv: No space left on device");
+    a.world_mut().resource_mut::<LabRes>().0.fail(&err);
+    let t = lab(&a).ticks_done();
+    for _ in 0..5 {
+        a.update();
+    }
+    assert_eq!(lab(&a).ticks_done(), t, "no ticks after a failed write");
+    assert!(lab(&a).screen_text().contains("DATA WRITE FAILED"));
+    let dir = lab(&a).dir().to_path_buf();
+    let json = std::fs::read_to_string(dir.join(files::SESSION)).unwrap();
+    assert!(json.contains("\"status\": \"write-failed\"") && json.contains("No space left"), "{json}");
+    let r = verify_dir(&dir).unwrap();
+    assert_eq!(r.verdict, Verdict::VerifiedIncomplete, "{r}");
+}
+
+#[test]
+fn the_session_command_refuses_existing_ids_before_opening_a_window() {
+    let root = common::TempDir::new();
+    let first = Lab::create(spec(root.path(), "P011", false)).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_priors-lab"))
+        .args(["session", "--participant", "P011", "--session", "1", "--level", "princess", "--out"])
+        .arg(root.path())
+        .env_remove("DISPLAY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("already exists") && err.contains("--new-run"), "{err}");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_priors-lab"))
+        .args(["session", "--participant", "Jane Doe", "--level", "princess", "--out"])
+        .arg(root.path())
+        .output()
+        .unwrap();
+    assert!(!o.status.success() && String::from_utf8_lossy(&o.stderr).contains("not a valid id"));
+    // Nothing was created or changed by the refusals.
+    let entries = std::fs::read_dir(root.path()).unwrap().count();
+    assert_eq!(entries, 2, "the first session's folder and .claims only");
+    assert!(first.dir().is_dir());
 }

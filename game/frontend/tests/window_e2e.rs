@@ -8,7 +8,13 @@
 //!   folder says complete and `verify` passes;
 //! - `kill -9` in the middle of a session leaves parseable files that verify as a prefix and
 //!   are reported incomplete;
-//! - a 10 s session at real speed records its frame timing, with no dropped ticks.
+//! - a 10 s session at real speed records its frame timing, with no dropped ticks;
+//! - a window screenshot differs from original's exactly for the conditions that change the view;
+//! - a `--script` run completes and verifies, and `replay` opens and quits on Escape.
+//!
+//! The tests take a lock so that only one window runs at a time.
+
+mod common;
 
 use priors_core::condition::{Key, KeyMap};
 use priors_core::replay::{ActionRecord, write_actions};
@@ -22,10 +28,16 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_priors-lab");
 
+/// The window tests run one at a time: software rendering takes the CPU, and the timing tests
+/// must not compete with another window.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn require(tool: &str) {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-        .unwrap_or(false);
+    let found = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file())).unwrap_or(false);
     assert!(found, "`{tool}` is not installed: install xvfb, xdotool and mesa-vulkan-drivers (see docs/lab-sessions.md)");
 }
 
@@ -141,15 +153,17 @@ fn xkey(key: Key) -> &'static str {
 fn princess_route() -> (Vec<Action>, Vec<u8>) {
     let level = priors_catalog::load_level("princess").unwrap().value;
     let route = priors_core::solve::solve(&level, &Rules::agent(), 20_000_000).unwrap().actions;
-    let keys = priors_frontend::script::key_sets(&level, &Rules::human(level.header.tick_hz), &KeyMap::default_map(), &route).unwrap();
+    let keys =
+        priors_frontend::script::key_sets(&level, &Rules::human(level.header.tick_hz), &KeyMap::default_map(), &route).unwrap();
     (route, keys)
 }
 
 #[test]
 fn xdotool_key_events_play_princess_to_the_goal_and_verify() {
+    let _serial = serial();
     let x = Xvfb::start();
-    let out = tempfile::tempdir().unwrap();
-    let (route, keys) = princess_route();
+    let out = common::TempDir::new();
+    let (_route, keys) = princess_route();
     // Slow motion (recorded in session.json) so X event timing (frame jitter under lavapipe is
     // tens of ms) cannot move a key change across a tick boundary: one tick = 1/30 s / 0.125.
     let scale = 0.125;
@@ -194,7 +208,11 @@ fn xdotool_key_events_play_princess_to_the_goal_and_verify() {
     let played: Vec<String> = read_ticks(&dir).unwrap().0.into_iter().map(|r| r.action).collect();
     let expected: Vec<String> = keys.iter().map(|k| KeyMap::default_map().action(*k).to_string()).collect();
     let first_off = played.iter().zip(&expected).position(|(p, e)| p != e);
-    assert_eq!(m.status, Status::Complete, "not complete; first tick off the route: {first_off:?}\nplayed {played:?}\nlog:\n{log}");
+    assert_eq!(
+        m.status,
+        Status::Complete,
+        "not complete; first tick off the route: {first_off:?}\nplayed {played:?}\nlog:\n{log}"
+    );
     assert!(!m.simulated);
     assert_eq!(m.time_scale, scale);
     let r = verify_dir(&dir).unwrap();
@@ -210,11 +228,16 @@ fn xdotool_key_events_play_princess_to_the_goal_and_verify() {
 
 #[test]
 fn kill_9_mid_session_leaves_a_verifiable_incomplete_prefix() {
+    let _serial = serial();
     let x = Xvfb::start();
-    let out = tempfile::tempdir().unwrap();
+    let out = common::TempDir::new();
     // A long scripted walk back and forth (one tick per frame) that cannot end on its own.
     let walk: Vec<ActionRecord> = (0..20_000u32)
-        .map(|t| ActionRecord { tick: t, action: if (t / 20) % 2 == 0 { "right" } else { "left" }.parse().unwrap(), state_hash: None })
+        .map(|t| ActionRecord {
+            tick: t,
+            action: if (t / 20) % 2 == 0 { "right" } else { "left" }.parse().unwrap(),
+            state_hash: None,
+        })
         .collect();
     let script = out.path().join("walk.csv");
     std::fs::write(&script, write_actions(&walk)).unwrap();
@@ -256,8 +279,9 @@ fn kill_9_mid_session_leaves_a_verifiable_incomplete_prefix() {
 
 #[test]
 fn frame_timing_at_real_speed_has_no_dropped_ticks() {
+    let _serial = serial();
     let x = Xvfb::start();
-    let out = tempfile::tempdir().unwrap();
+    let out = common::TempDir::new();
     let mut child = session(&x, out.path(), "P102", &["--time-limit-s", "10", "--close-after-end-s", "0.5"]);
     focus_window(&x, &mut child);
     x.xdotool(&["key", "space"]);
@@ -275,9 +299,125 @@ fn frame_timing_at_real_speed_has_no_dropped_ticks() {
     let ft = &m.frame_timing;
     eprintln!(
         "frame timing under Xvfb + lavapipe: {} frames, mean {:.1} ms, p50 {:.1}, p95 {:.1}, p99 {:.1}, max {:.1}; ticks run {} expected {} dropped {}; frames with several ticks {}; adapter {}",
-        ft.n_frames, ft.mean_ms, ft.p50_ms, ft.p95_ms, ft.p99_ms, ft.max_ms, ft.ticks_run, ft.ticks_expected, ft.ticks_dropped, ft.frames_with_several_ticks, m.display.gpu_adapter
+        ft.n_frames,
+        ft.mean_ms,
+        ft.p50_ms,
+        ft.p95_ms,
+        ft.p99_ms,
+        ft.max_ms,
+        ft.ticks_run,
+        ft.ticks_expected,
+        ft.ticks_dropped,
+        ft.frames_with_several_ticks,
+        m.display.gpu_adapter
     );
     assert!(ft.n_frames > 100, "{ft:?}");
     assert_eq!(ft.ticks_dropped, 0, "{ft:?}");
     assert_eq!(verify_dir(&dir).unwrap().verdict, Verdict::Verified);
+}
+
+#[test]
+fn window_screenshots_differ_from_original_exactly_for_visual_conditions() {
+    let _serial = serial();
+    let x = Xvfb::start();
+    let out = common::TempDir::new();
+    let noop: Vec<ActionRecord> = (0..5u32).map(|t| ActionRecord { tick: t, action: Action::NOOP, state_hash: None }).collect();
+    let script = out.path().join("noop.csv");
+    std::fs::write(&script, write_actions(&noop)).unwrap();
+    let mut shots = Vec::new();
+    for (i, name) in priors_catalog::PAPER_CONDITIONS.iter().enumerate() {
+        let shot = out.path().join(format!("{name}.png"));
+        // Tick 20: the player has landed (it drops onto the floor in the first ticks), so the
+        // frame is the same whichever frame the capture lands on.
+        let spec = format!("{}:20", shot.display());
+        let participant = format!("P2{i:02}");
+        let mut child = session(
+            &x,
+            &out.path().join("data"),
+            &participant,
+            &[
+                "--condition",
+                name,
+                "--script",
+                script.to_str().unwrap(),
+                "--time-limit-s",
+                "1",
+                "--close-after-end-s",
+                "0.5",
+                "--screenshot",
+                &spec,
+            ],
+        );
+        let status = wait(&mut child, Duration::from_secs(120));
+        if status.is_none() {
+            let _ = child.kill();
+        }
+        let log = output(child);
+        assert!(status.is_some_and(|s| s.success()), "{name}: {log}");
+        let bytes = std::fs::read(&shot).unwrap_or_else(|e| panic!("{name}: no screenshot {}: {e}\n{log}", shot.display()));
+        assert!(bytes.len() > 1000, "{name}: screenshot of {} bytes", bytes.len());
+        let c = priors_catalog::load_condition(name).unwrap().value;
+        let visual = c.theme != priors_core::condition::Theme::default() || c.view != priors_core::condition::View::default();
+        shots.push((name.to_string(), visual, bytes));
+    }
+    let original = shots.iter().find(|s| s.0 == "original").unwrap().2.clone();
+    for (name, visual, bytes) in &shots {
+        if name == "original" {
+            continue;
+        }
+        assert_eq!(
+            *visual,
+            *bytes != original,
+            "{name}: visual condition {visual}, but its screenshot {} original's",
+            if *bytes != original { "differs from" } else { "equals" }
+        );
+    }
+}
+
+#[test]
+fn scripted_pilot_route_completes_and_the_replay_window_quits_on_escape() {
+    let _serial = serial();
+    let x = Xvfb::start();
+    let out = common::TempDir::new();
+    let (route, _) = princess_route();
+    let records: Vec<ActionRecord> =
+        route.iter().enumerate().map(|(t, a)| ActionRecord { tick: t as u32, action: *a, state_hash: None }).collect();
+    let script = out.path().join("route.csv");
+    std::fs::write(&script, write_actions(&records)).unwrap();
+    let data = out.path().join("data");
+    let mut child = session(&x, &data, "P300", &["--pilot", "--script", script.to_str().unwrap(), "--close-after-end-s", "0.3"]);
+    let status = wait(&mut child, Duration::from_secs(120));
+    let log = output(child);
+    assert!(status.is_some_and(|s| s.success()), "{log}");
+    assert!(session_dir(&data).is_none(), "pilot data must not be in the main data folder");
+    let dir = session_dir(&data.join("pilot")).unwrap();
+    assert!(dir.file_name().unwrap().to_string_lossy().starts_with("pilot-P300_1_1_"), "{}", dir.display());
+    let m = meta(&dir);
+    assert_eq!(m.status, Status::Complete, "{log}");
+    assert!(m.pilot && m.participant == "pilot-P300");
+    assert!(m.simulated && m.script.is_some());
+    assert_eq!(m.n_ticks as usize, route.len());
+    assert_eq!(verify_dir(&dir).unwrap().verdict, Verdict::Verified);
+
+    let mut replay = Command::new(BIN)
+        .arg("replay")
+        .arg(&dir)
+        .args(["--speed", "4"])
+        .env("DISPLAY", &x.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    focus_window(&x, &mut replay);
+    std::thread::sleep(Duration::from_secs(1));
+    x.xdotool(&["key", "Escape"]);
+    let status = wait(&mut replay, Duration::from_secs(30));
+    if status.is_none() {
+        let _ = replay.kill();
+    }
+    let log = output(replay);
+    assert!(status.is_some_and(|s| s.success()), "replay did not quit on Escape:\n{log}");
+    // Replay writes nothing.
+    assert_eq!(meta(&dir), m);
 }
