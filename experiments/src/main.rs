@@ -4,6 +4,8 @@
 //! this file only parses arguments and dispatches. Subcommand names are stable once listed in
 //! README.md.
 
+#[cfg(feature = "agent")] // used by `train` and `demo`
+mod clock;
 mod cmd;
 
 use clap::{Parser, Subcommand};

@@ -37,22 +37,6 @@ pub struct Args {
 const LEVEL: &str = "princess";
 const CONDITIONS: [&str; 2] = ["original", "masked-semantics"];
 
-fn stamp() -> String {
-    let s = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let (days, rem) = (s / 86_400, s % 86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + (m <= 2) as i64;
-    format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
 fn run_self(args: &[String]) -> Result<()> {
     let exe = std::env::current_exe().context("locating the priors binary")?;
     let status = Command::new(&exe).args(args).status().with_context(|| format!("running {} {}", exe.display(), args.join(" ")))?;
@@ -64,7 +48,7 @@ fn run_self(args: &[String]) -> Result<()> {
 
 /// Runs the subcommand.
 pub fn run(a: Args) -> Result<()> {
-    let root = a.out.join(stamp());
+    let root = a.out.join(crate::clock::now_utc().0);
     if root.exists() {
         bail!("{} exists; wait a second and run again", root.display());
     }

@@ -197,24 +197,6 @@ mod imp {
         }
     }
 
-    /// UTC civil time from the system clock: (compact for folder names, ISO 8601).
-    fn now_utc() -> (String, String) {
-        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as i64;
-        let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-        // Howard Hinnant's days-to-civil algorithm.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + (m <= 2) as i64;
-        let (hh, mm, ss) = (rem / 3600, rem % 3600 / 60, rem % 60);
-        (format!("{y:04}{m:02}{d:02}T{hh:02}{mm:02}{ss:02}Z"), format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z"))
-    }
-
     fn stem(name: &str) -> String {
         Path::new(name).file_stem().and_then(|s| s.to_str()).unwrap_or(name).to_string()
     }
@@ -278,7 +260,7 @@ mod imp {
                 if let Some(p) = &args.hparams {
                     cfg = apply_hparams(cfg, p)?;
                 }
-                let (stamp, iso) = now_utc();
+                let (stamp, iso) = crate::clock::now_utc();
                 let learner = match cfg.algo {
                     Algo::Random => "random".to_string(),
                     Algo::Ppo => format!("ppo-{}", cfg.bonus.name()),
