@@ -20,6 +20,7 @@ use priors_core::solve::solve_from;
 use priors_core::{Action, Level, Rules, World, step};
 use priors_frontend::input::key_name;
 use priors_frontend::lab::{DEFAULT_INSTRUCTIONS, Lab, SessionSpec};
+use priors_frontend::script::key_set_for;
 use priors_frontend::meta::{DisplayInfo, FileRef};
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -85,30 +86,12 @@ impl Bot {
             self.burst = Some((self.rng.below(32) as u8, 10));
             return 0;
         };
-        let keys = keys_for(level, rules, keymap, world, action);
+        let keys = key_set_for(level, rules, keymap, world, action).unwrap_or(0);
         let mut next = world.clone();
         step(level, rules, &mut next, keymap.action(keys));
         self.expect = Some(next);
         keys
     }
-}
-
-/// A key set whose mapped action has `action`'s effect in `world` (exact, then same canonical
-/// action, then same next state); no keys if none does.
-fn keys_for(level: &Level, rules: &Rules, keymap: &KeyMap, world: &World, action: Action) -> u8 {
-    (0u8..32)
-        .find(|k| keymap.action(*k) == action)
-        .or_else(|| (0u8..32).find(|k| keymap.action(*k).canonical() == action.canonical()))
-        .or_else(|| {
-            let mut want = world.clone();
-            step(level, rules, &mut want, action);
-            (0u8..32).find(|k| {
-                let mut got = world.clone();
-                step(level, rules, &mut got, keymap.action(*k));
-                got == want
-            })
-        })
-        .unwrap_or(0)
 }
 
 /// Minutes to finish relative to original, from the conditions' `paper` tables (1 if unknown).

@@ -11,24 +11,30 @@ use anyhow::{Result, bail};
 use priors_core::condition::KeyMap;
 use priors_core::{Action, Level, Rules, World, step};
 
+/// A key set (bit i = `Key::ALL[i]`) whose mapped action has `action`'s effect in `world`: one
+/// mapping to exactly `action`, else to the same canonical action, else one reaching the same
+/// next state. `None` when no combination of the condition's keys can.
+pub fn key_set_for(level: &Level, rules: &Rules, keymap: &KeyMap, world: &World, action: Action) -> Option<u8> {
+    (0u8..32)
+        .find(|k| keymap.action(*k) == action)
+        .or_else(|| (0u8..32).find(|k| keymap.action(*k).canonical() == action.canonical()))
+        .or_else(|| {
+            let mut want = world.clone();
+            step(level, rules, &mut want, action);
+            (0u8..32).find(|k| {
+                let mut got = world.clone();
+                step(level, rules, &mut got, keymap.action(*k));
+                got == want
+            })
+        })
+}
+
 /// The key set (bit i = `Key::ALL[i]`) to hold on each tick to reproduce `actions` from the start.
 pub fn key_sets(level: &Level, rules: &Rules, keymap: &KeyMap, actions: &[Action]) -> Result<Vec<u8>> {
     let mut w = World::new(level);
     let mut out = Vec::with_capacity(actions.len());
     for (tick, &a) in actions.iter().enumerate() {
-        let pick = (0u8..32)
-            .find(|k| keymap.action(*k) == a)
-            .or_else(|| (0u8..32).find(|k| keymap.action(*k).canonical() == a.canonical()))
-            .or_else(|| {
-                let mut want = w.clone();
-                step(level, rules, &mut want, a);
-                (0u8..32).find(|k| {
-                    let mut got = w.clone();
-                    step(level, rules, &mut got, keymap.action(*k));
-                    got == want
-                })
-            });
-        let Some(keys) = pick else {
+        let Some(keys) = key_set_for(level, rules, keymap, &w, a) else {
             bail!("tick {tick}: no combination of the condition's keys produces action {a} here");
         };
         step(level, rules, &mut w, keymap.action(keys));
