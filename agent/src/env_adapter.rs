@@ -40,15 +40,7 @@ impl VecEnvironment for PriorsVecEnv {
     fn step(&mut self, actions: &[usize]) -> Transition<'_> {
         let s = self.inner.step(actions);
         for (slot, info) in self.episodes.iter_mut().zip(s.infos) {
-            *slot = info.episode.map(|e| Episode {
-                length: e.length,
-                ret: e.ret,
-                success: e.success,
-                death_cause: e.death_cause,
-                truncated: e.truncated,
-                unique_positions: e.unique_positions,
-                deaths: e.deaths,
-            });
+            *slot = info.episode;
         }
         Transition { obs: s.obs, rewards: s.rewards, terminated: s.terminated, truncated: s.truncated, episodes: &self.episodes }
     }

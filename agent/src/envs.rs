@@ -6,27 +6,12 @@
 //! no renderer - and so the agent's tests do not depend on the renderer being built.
 //! The adapter for the real environment is [`crate::env_adapter::PriorsVecEnv`].
 
-use priors_core::world::{DeathCause, Outcome, Rules, World, reward, step};
+use priors_core::world::{Outcome, Rules, World, reward, step};
 use priors_core::{Action, Level, SUB};
 
-/// Statistics of a finished episode (the columns of `episodes.csv`).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct Episode {
-    /// Ticks.
-    pub length: u32,
-    /// Sum of extrinsic rewards.
-    pub ret: f32,
-    /// Whether the goal was reached.
-    pub success: bool,
-    /// Why the player died, if it did.
-    pub death_cause: Option<DeathCause>,
-    /// Whether the tick limit cut the episode.
-    pub truncated: bool,
-    /// Distinct player positions (whole pixels) visited.
-    pub unique_positions: u32,
-    /// Deaths.
-    pub deaths: u32,
-}
+/// Statistics of a finished episode (the columns of `episodes.csv`): the environment crate's
+/// own record, so the stand-in env and the real one report the same type.
+pub use priors_env::EpisodeStats as Episode;
 
 /// What one vectorised step returns; slices are indexed by env.
 #[derive(Debug)]
