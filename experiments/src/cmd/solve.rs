@@ -3,8 +3,8 @@
 use anyhow::{Context, Result};
 use priors_catalog as catalog;
 use priors_core::replay::{record, write_actions};
-use priors_core::solve::solve;
-use priors_core::{Action, Rules};
+use priors_core::solve::solve_with;
+use priors_core::{Action, ActionSet, Rules, World};
 use std::path::PathBuf;
 
 /// Arguments of `priors solve`.
@@ -19,6 +19,10 @@ pub struct Args {
     /// Where to write the route as an actions CSV (default: out/routes/<level>__<condition>.actions.csv).
     #[arg(long)]
     pub route: Option<PathBuf>,
+    /// Action set to choose from each tick: six (the released game's `noop left right up down
+    /// jump`), effective (18 combinations) or all (32).
+    #[arg(long, default_value = "effective")]
+    pub actions: ActionSet,
     /// Give up after this many distinct states.
     #[arg(long, default_value_t = 50_000_000)]
     pub max_states: usize,
@@ -45,13 +49,15 @@ pub fn run(args: Args) -> Result<()> {
     let cond = catalog::load_condition(&args.condition)?;
     let rules = Rules::agent().with_ladder(cond.value.mechanics.ladder);
     let t0 = std::time::Instant::now();
-    let sol = solve(&level.value, &rules, args.max_states).with_context(|| format!("solving {}", level.path.display()))?;
+    let sol = solve_with(&level.value, &rules, args.actions, &World::new(&level.value), args.max_states).with_context(|| format!("solving {}", level.path.display()))?;
     let secs = t0.elapsed().as_secs_f64();
     let hz = level.value.header.tick_hz as f64;
     println!(
-        "{} / {}: minimal route {} actions ({:.2} s at {} Hz); {} states searched in {:.2} s",
+        "{} / {} ({} physics, {} actions): minimal route {} actions ({:.2} s at {} Hz); {} states searched in {:.2} s",
         level.value.header.name,
         cond.value.id,
+        level.value.physics.profile.name(),
+        args.actions,
         sol.actions.len(),
         sol.actions.len() as f64 / hz,
         hz,
@@ -60,7 +66,7 @@ pub fn run(args: Args) -> Result<()> {
     );
     println!("route: {}", summarize(&sol.actions));
     let path = args.route.unwrap_or_else(|| {
-        PathBuf::from("out/routes").join(format!("{}__{}.actions.csv", level.value.header.name, cond.value.id))
+        PathBuf::from("out/routes").join(format!("{}__{}__{}.actions.csv", level.value.header.name, cond.value.id, args.actions))
     });
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

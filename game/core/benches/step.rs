@@ -40,7 +40,10 @@ fn main() {
             step(&level, &rules, &mut w, Action::EFFECTIVE[(k * 7) % 18]);
         }
         let n = ALLOCS.load(Ordering::Relaxed) - before;
-        println!("allocations per step ({name}, {TICKS} ticks, human rules): {}", n as f64 / TICKS as f64);
+        println!(
+            "allocations per step ({name}, {TICKS} ticks, human rules): {}",
+            n as f64 / TICKS as f64
+        );
     }
     divan::main();
 }
@@ -50,16 +53,22 @@ fn ticks(b: divan::Bencher, text: &str) {
     let rules = Rules::human(30);
     let mut w = World::new(&level);
     let mut k = 0usize;
-    b.counter(divan::counter::ItemsCount::new(TICKS)).bench_local(|| {
-        for _ in 0..TICKS {
-            k = k.wrapping_add(1);
-            divan::black_box(step(&level, &rules, &mut w, Action::EFFECTIVE[(k * 7) % 18]));
-            if w.is_done() {
-                // The 30-minute limit ends the session; start a new one so every tick is real work.
-                w = World::new(&level);
+    b.counter(divan::counter::ItemsCount::new(TICKS))
+        .bench_local(|| {
+            for _ in 0..TICKS {
+                k = k.wrapping_add(1);
+                divan::black_box(step(
+                    &level,
+                    &rules,
+                    &mut w,
+                    Action::EFFECTIVE[(k * 7) % 18],
+                ));
+                if w.is_done() {
+                    // The 30-minute limit ends the session; start a new one so every tick is real work.
+                    w = World::new(&level);
+                }
             }
-        }
-    });
+        });
 }
 
 /// 10,000 ticks on princess, human rules (respawn), a fixed action pattern.

@@ -13,7 +13,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A logical button. The discriminant is its bit in [`Action`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Button {
     /// Walk towards smaller x.
@@ -30,7 +32,13 @@ pub enum Button {
 
 impl Button {
     /// All buttons in bit order.
-    pub const ALL: [Button; 5] = [Button::Left, Button::Right, Button::Up, Button::Down, Button::Jump];
+    pub const ALL: [Button; 5] = [
+        Button::Left,
+        Button::Right,
+        Button::Up,
+        Button::Down,
+        Button::Jump,
+    ];
 
     /// Lower-case name used in files.
     pub fn name(self) -> &'static str {
@@ -83,8 +91,14 @@ impl Action {
     };
 
     /// The six actions of the original RL game (PLE MonsterKong): no-op, left, right, up, down, jump.
-    pub const ORIGINAL_SIX: [Action; 6] =
-        [Action(0), Action(1), Action(2), Action(4), Action(8), Action(16)];
+    pub const ORIGINAL_SIX: [Action; 6] = [
+        Action(0),
+        Action(1),
+        Action(2),
+        Action(4),
+        Action(8),
+        Action(16),
+    ];
 
     /// Builds an action from its bit pattern; `None` if bits above the five buttons are set.
     pub fn from_bits(bits: u8) -> Option<Action> {
@@ -159,9 +173,79 @@ impl fmt::Display for Action {
     }
 }
 
+/// A named set of actions an agent or the solver chooses from each tick.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionSet {
+    /// The released game's six: `noop left right up down jump` (one key-down each), the paper's
+    /// agent's action space.
+    Six,
+    /// The 18 combinations that differ in effect ([`Action::EFFECTIVE`]).
+    #[default]
+    Effective,
+    /// All 32 button subsets (opposing buttons cancel, so only 18 differ).
+    All,
+}
+
+impl ActionSet {
+    /// Every set, for help texts.
+    pub const NAMES: [&'static str; 3] = ["six", "effective", "all"];
+
+    /// The actions, in the fixed order agents index into.
+    pub fn actions(self) -> &'static [Action] {
+        match self {
+            ActionSet::Six => &Action::ORIGINAL_SIX,
+            ActionSet::Effective => &Action::EFFECTIVE,
+            ActionSet::All => &ALL_ACTIONS,
+        }
+    }
+    /// The name used on the command line and in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            ActionSet::Six => "six",
+            ActionSet::Effective => "effective",
+            ActionSet::All => "all",
+        }
+    }
+}
+
+impl fmt::Display for ActionSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ActionSet {
+    type Err = String;
+    fn from_str(s: &str) -> Result<ActionSet, String> {
+        match s.trim() {
+            "six" => Ok(ActionSet::Six),
+            "effective" => Ok(ActionSet::Effective),
+            "all" => Ok(ActionSet::All),
+            o => Err(format!(
+                "unknown action set {o:?}: expected six, effective or all"
+            )),
+        }
+    }
+}
+
+const ALL_ACTIONS: [Action; 32] = {
+    let mut out = [Action(0); 32];
+    let mut i = 0;
+    while i < 32 {
+        out[i] = Action(i as u8);
+        i += 1;
+    }
+    out
+};
+
 /// Error for an action name that is not `noop` or a `+`-joined list of buttons.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown action {0:?}: expected `noop` or buttons joined by `+` (left, right, up, down, jump)")]
+#[error(
+    "unknown action {0:?}: expected `noop` or buttons joined by `+` (left, right, up, down, jump)"
+)]
 pub struct ParseActionError(pub String);
 
 impl FromStr for Action {
@@ -173,7 +257,8 @@ impl FromStr for Action {
         }
         let mut a = Action::NOOP;
         for part in t.split('+') {
-            let b = Button::from_name(part.trim()).ok_or_else(|| ParseActionError(s.to_string()))?;
+            let b =
+                Button::from_name(part.trim()).ok_or_else(|| ParseActionError(s.to_string()))?;
             if a.has(b) {
                 return Err(ParseActionError(s.to_string()));
             }
@@ -209,6 +294,13 @@ mod tests {
         for bits in 0..32u8 {
             assert!(seen.contains(&Action::from_bits(bits).unwrap().canonical()));
         }
-        assert_eq!("left+right+jump".parse::<Action>().unwrap().canonical().to_string(), "jump");
+        assert_eq!(
+            "left+right+jump"
+                .parse::<Action>()
+                .unwrap()
+                .canonical()
+                .to_string(),
+            "jump"
+        );
     }
 }

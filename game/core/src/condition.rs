@@ -18,15 +18,21 @@ pub struct Rgb(pub [u8; 3]);
 
 impl Serialize for Rgb {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format!("#{:02x}{:02x}{:02x}", self.0[0], self.0[1], self.0[2]))
+        s.serialize_str(&format!(
+            "#{:02x}{:02x}{:02x}",
+            self.0[0], self.0[1], self.0[2]
+        ))
     }
 }
 
 impl<'de> Deserialize<'de> for Rgb {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Rgb, D::Error> {
         let s = String::deserialize(d)?;
-        let h = s.strip_prefix('#').filter(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()));
-        let h = h.ok_or_else(|| serde::de::Error::custom(format!("colour {s:?} is not \"#rrggbb\"")))?;
+        let h = s
+            .strip_prefix('#')
+            .filter(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()));
+        let h =
+            h.ok_or_else(|| serde::de::Error::custom(format!("colour {s:?} is not \"#rrggbb\"")))?;
         let b = |i: usize| u8::from_str_radix(&h[i..i + 2], 16).unwrap_or(0);
         Ok(Rgb([b(0), b(2), b(4)]))
     }
@@ -146,7 +152,13 @@ pub enum Key {
 
 impl Key {
     /// All keys in bit order.
-    pub const ALL: [Key; 5] = [Key::ArrowLeft, Key::ArrowRight, Key::ArrowUp, Key::ArrowDown, Key::Space];
+    pub const ALL: [Key; 5] = [
+        Key::ArrowLeft,
+        Key::ArrowRight,
+        Key::ArrowUp,
+        Key::ArrowDown,
+        Key::Space,
+    ];
 }
 
 /// Key mapping: physical key -> logical buttons. Defaults to the original game's: arrows walk,
@@ -313,24 +325,49 @@ pub fn parse_condition(text: &str, file: &str) -> Result<Condition, ConditionErr
         let (line, column) = match e.span() {
             Some(span) => {
                 let before = &text[..span.start.min(text.len())];
-                (before.matches('\n').count() + 1, before.rsplit('\n').next().map(|s| s.chars().count()).unwrap_or(0) + 1)
+                (
+                    before.matches('\n').count() + 1,
+                    before
+                        .rsplit('\n')
+                        .next()
+                        .map(|s| s.chars().count())
+                        .unwrap_or(0)
+                        + 1,
+                )
             }
             None => (1, 1),
         };
-        ConditionError { at: Location { file: file.into(), line, column }, message: e.message().to_string() }
+        ConditionError {
+            at: Location {
+                file: file.into(),
+                line,
+                column,
+            },
+            message: e.message().to_string(),
+        }
     })?;
-    let at = Location { file: file.into(), line: 1, column: 1 };
+    let at = Location {
+        file: file.into(),
+        line: 1,
+        column: 1,
+    };
     for (kind, paint) in &c.theme.paint {
         if let Paint::Texture { palette, .. } = paint
             && palette.is_empty()
         {
-            return Err(ConditionError { at, message: format!("texture for {kind:?} has an empty palette") });
+            return Err(ConditionError {
+                at,
+                message: format!("texture for {kind:?} has an empty palette"),
+            });
         }
     }
     if let Some(p) = &c.theme.placebo
         && p.palette.is_empty()
     {
-        return Err(ConditionError { at, message: "placebo palette is empty".into() });
+        return Err(ConditionError {
+            at,
+            message: "placebo palette is empty".into(),
+        });
     }
     Ok(c)
 }
@@ -346,27 +383,46 @@ mod tests {
             "x.toml",
         )
         .unwrap();
-        assert_eq!(c.theme.paint[&Kind::Ladder], Paint::Color { color: Rgb([0x8b, 0, 0]) });
+        assert_eq!(
+            c.theme.paint[&Kind::Ladder],
+            Paint::Color {
+                color: Rgb([0x8b, 0, 0])
+            }
+        );
         assert_eq!(c.view.rotate_deg, Rotation::R90);
         assert!(c.is_purely_visual());
-        let e = parse_condition("id = \"x\"\ndescription = \"d\"\nbogus = 1\n", "y.toml").unwrap_err();
+        let e =
+            parse_condition("id = \"x\"\ndescription = \"d\"\nbogus = 1\n", "y.toml").unwrap_err();
         assert_eq!(e.at.line, 3);
         assert!(e.to_string().starts_with("y.toml:3:"), "{e}");
-        let e = parse_condition("id = \"x\"\ndescription = \"d\"\n[theme.paint]\nladder = { color = \"red\" }\n", "z.toml").unwrap_err();
+        let e = parse_condition(
+            "id = \"x\"\ndescription = \"d\"\n[theme.paint]\nladder = { color = \"red\" }\n",
+            "z.toml",
+        )
+        .unwrap_err();
         assert_eq!(e.at.line, 4, "{e}");
     }
 
     #[test]
     fn shuffled_keys_are_a_seeded_permutation() {
-        let c = Controls { map: BTreeMap::new(), shuffle_seed: Some(7) };
+        let c = Controls {
+            map: BTreeMap::new(),
+            shuffle_seed: Some(7),
+        };
         let a = c.key_map();
         assert_eq!(a, c.key_map());
         assert_ne!(a, KeyMap::default_map());
         let mut got: Vec<u8> = a.0[..4].iter().map(|x| x.bits()).collect();
-        let mut want: Vec<u8> = KeyMap::default_map().0[..4].iter().map(|x| x.bits()).collect();
+        let mut want: Vec<u8> = KeyMap::default_map().0[..4]
+            .iter()
+            .map(|x| x.bits())
+            .collect();
         got.sort();
         want.sort();
         assert_eq!(got, want);
-        assert_eq!(KeyMap::default_map().action(0b00101), "left+up+jump".parse().unwrap());
+        assert_eq!(
+            KeyMap::default_map().action(0b00101),
+            "left+up+jump".parse().unwrap()
+        );
     }
 }

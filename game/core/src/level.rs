@@ -13,6 +13,8 @@ use std::fmt;
 
 /// Sub-pixels per pixel. Every physics constant must be a multiple of 1/SUB px.
 pub const SUB: i32 = 16;
+/// Side of every box in the released game (player, enemies, tiles), px.
+pub const RELEASED_BOX_PX: i32 = 15;
 /// Largest accepted grid side, in tiles.
 pub const MAX_TILES_PER_SIDE: usize = 256;
 /// Most enemies a level may hold (they are tracked in a 64-bit set).
@@ -131,7 +133,12 @@ pub struct Rect {
 impl Rect {
     /// Rectangle from a centre and a size, all in sub-pixels.
     pub fn centred(cx: i32, cy: i32, w: i32, h: i32) -> Rect {
-        Rect { x0: cx - w / 2, y0: cy - h / 2, x1: cx - w / 2 + w, y1: cy - h / 2 + h }
+        Rect {
+            x0: cx - w / 2,
+            y0: cy - h / 2,
+            x1: cx - w / 2 + w,
+            y1: cy - h / 2 + h,
+        }
     }
     /// Whether two rectangles share any area.
     pub fn overlaps(&self, o: &Rect) -> bool {
@@ -144,6 +151,19 @@ impl Rect {
     /// Centre y.
     pub fn cy(&self) -> i32 {
         (self.y0 + self.y1) / 2
+    }
+}
+
+/// The rectangle pygame gives a sprite of `w_px` x `h_px` whose centre is set to (`cx`, `cy`)
+/// (sub-pixels): the centre truncated to whole px, minus half the size rounded down.
+pub fn pygame_rect(cx: i32, cy: i32, w_px: i32, h_px: i32) -> Rect {
+    let x0 = cx.div_euclid(SUB) - w_px / 2;
+    let y0 = cy.div_euclid(SUB) - h_px / 2;
+    Rect {
+        x0: x0 * SUB,
+        y0: y0 * SUB,
+        x1: (x0 + w_px) * SUB,
+        y1: (y0 + h_px) * SUB,
     }
 }
 
@@ -163,11 +183,53 @@ pub struct PxBox {
     pub h_px: Option<f64>,
 }
 
+/// Which step function moves the player. Both share the constants below; they differ in the
+/// order of collision tests (see ARCHITECTURE.md, "Physics profiles").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// Our own clean integer physics: landing flush on the tick of contact, ladder contact by the
+    /// column under the player's centre, the hitbox sizes of the header. For designed levels.
+    #[default]
+    Clean,
+    /// The authors' released princess game (PLE-based `originalgame`, 2018) as it ran under
+    /// Python 2.7 + pygame 1.9: one-tick-late landing with a snap, `up` at a ladder's foot jumps,
+    /// ladder contact probed 2 px below with the 15 px box, 15 x 15 boxes, climb 4 px up / 3 px
+    /// down (Python 2 integer division of the walk speed 7). Matched against
+    /// data/reference/released-princess/py2 tick for tick.
+    #[serde(rename = "released-2018")]
+    Released2018,
+    /// The same game under Python 3 + pygame 2.1 (true division: climb 3.5 px both ways, tile
+    /// centres at 7.5 px). Matched against data/reference/released-princess/py3t.
+    #[serde(rename = "released-2018-py3")]
+    Released2018Py3,
+}
+
+impl Profile {
+    /// Whether this is one of the released game's profiles.
+    pub fn is_released(self) -> bool {
+        matches!(self, Profile::Released2018 | Profile::Released2018Py3)
+    }
+    /// The name used in level headers.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Clean => "clean",
+            Profile::Released2018 => "released-2018",
+            Profile::Released2018Py3 => "released-2018-py3",
+        }
+    }
+}
+
 /// Physics constants in px and px/tick, as written in the header. Defaults are the released RL
 /// game's (PLE MonsterKong variant used by Dubey et al. 2018, restated in shared/spec).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PhysicsPx {
+    /// Step function: `clean` (default) or `released-2018` / `released-2018-py3`. Under a released
+    /// profile the box sizes and `climb_px` below are ignored: the released game's 15 x 15 boxes and
+    /// climb speeds apply.
+    #[serde(skip_serializing_if = "is_clean")]
+    pub profile: Profile,
     /// Horizontal walk speed, px per tick, also in the air (spec: 7).
     pub walk_px: f64,
     /// Initial upward speed of a jump, px per tick (spec: 7).
@@ -192,9 +254,14 @@ pub struct PhysicsPx {
     pub enemy_patrol_px: f64,
 }
 
+fn is_clean(p: &Profile) -> bool {
+    *p == Profile::Clean
+}
+
 impl Default for PhysicsPx {
     fn default() -> Self {
         PhysicsPx {
+            profile: Profile::Clean,
             walk_px: 7.0,
             jump_px: 7.0,
             gravity_px: 1.0,
@@ -213,6 +280,8 @@ impl Default for PhysicsPx {
 /// Physics constants in sub-pixels, as the step uses them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Physics {
+    /// See [`PhysicsPx::profile`].
+    pub profile: Profile,
     /// See [`PhysicsPx::walk_px`].
     pub walk: i32,
     /// See [`PhysicsPx::jump_px`].
@@ -326,7 +395,11 @@ impl Level {
         if (col as u32) < self.width as u32 && (row as u32) < self.height as u32 {
             return self.tiles[row as usize * self.width + col as usize];
         }
-        if row >= self.height as i32 && (col as u32) < self.width as u32 { Tile::Empty } else { Tile::Wall }
+        if row >= self.height as i32 && (col as u32) < self.width as u32 {
+            Tile::Empty
+        } else {
+            Tile::Wall
+        }
     }
     /// Grid width in px.
     pub fn width_px(&self) -> u32 {
@@ -346,7 +419,12 @@ impl Level {
     /// Rectangle of a grid cell in sub-pixels.
     pub fn cell_rect(&self, p: Placed) -> Rect {
         let t = self.tile_sub();
-        Rect { x0: p.col as i32 * t, y0: p.row as i32 * t, x1: (p.col as i32 + 1) * t, y1: (p.row as i32 + 1) * t }
+        Rect {
+            x0: p.col as i32 * t,
+            y0: p.row as i32 * t,
+            x1: (p.col as i32 + 1) * t,
+            y1: (p.row as i32 + 1) * t,
+        }
     }
     /// Whether the level's reward needs the key (it has a door).
     pub fn needs_key(&self) -> bool {
@@ -365,7 +443,10 @@ impl Level {
     }
     /// The glyph the file has at (col, row).
     pub fn glyph_at(&self, c: usize, r: usize) -> char {
-        let p = Placed { col: c as u16, row: r as u16 };
+        let p = Placed {
+            col: c as u16,
+            row: r as u16,
+        };
         if self.start_cell == p {
             'P'
         } else if self.goal_cell == Some(p) {
@@ -456,7 +537,9 @@ pub enum LevelError {
     #[error("{0}: no start: put one `P` in the grid")]
     NoStart(Location),
     /// More than one of a unique glyph.
-    #[error("{at}: second {what} ({glyph:?}); the first is at line {first_line}, column {first_column}")]
+    #[error(
+        "{at}: second {what} ({glyph:?}); the first is at line {first_line}, column {first_column}"
+    )]
     Duplicate {
         /// Where the second one is.
         at: Location,
@@ -502,7 +585,11 @@ impl LevelError {
 
 fn to_sub(at: &Location, field: &str, px: f64, allow_zero: bool) -> Result<i32, LevelError> {
     let v = px * SUB as f64;
-    let bad = |m: &str| LevelError::HeaderValue { at: at.clone(), field: field.to_string(), message: m.to_string() };
+    let bad = |m: &str| LevelError::HeaderValue {
+        at: at.clone(),
+        field: field.to_string(),
+        message: m.to_string(),
+    };
     if !v.is_finite() || v.fract() != 0.0 {
         return Err(bad(&format!("{px} px is not a multiple of 1/{SUB} px")));
     }
@@ -514,11 +601,18 @@ fn to_sub(at: &Location, field: &str, px: f64, allow_zero: bool) -> Result<i32, 
 
 /// Parses a level file's text. `file` is used only in error messages.
 pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
-    let loc = |line: usize, column: usize| Location { file: file.to_string(), line, column };
+    let loc = |line: usize, column: usize| Location {
+        file: file.to_string(),
+        line,
+        column,
+    };
     let lines: Vec<&str> = text.lines().collect();
     // Leading comments and blank lines, then `+++`.
     let mut i = 0;
-    while i < lines.len() && (lines[i].trim().is_empty() || lines[i].trim_start().starts_with('#') && lines[i].trim() != "+++") {
+    while i < lines.len()
+        && (lines[i].trim().is_empty()
+            || lines[i].trim_start().starts_with('#') && lines[i].trim() != "+++")
+    {
         // A grid row also starts with '#'; only accept comment lines before the header.
         i += 1;
     }
@@ -539,23 +633,41 @@ pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
             Some(span) => {
                 let before = &header_text[..span.start.min(header_text.len())];
                 let l = before.matches('\n').count();
-                let c = before.rsplit('\n').next().map(|s| s.chars().count()).unwrap_or(0);
+                let c = before
+                    .rsplit('\n')
+                    .next()
+                    .map(|s| s.chars().count())
+                    .unwrap_or(0);
                 (header_start + l + 1, c + 1)
             }
             None => (header_start + 1, 1),
         };
-        LevelError::Header { at: loc(line, column), message: e.message().to_string() }
+        LevelError::Header {
+            at: loc(line, column),
+            message: e.message().to_string(),
+        }
     })?;
     let hloc = loc(header_start + 1, 1);
-    let field_err = |field: &str, m: String| LevelError::HeaderValue { at: hloc.clone(), field: field.into(), message: m };
+    let field_err = |field: &str, m: String| LevelError::HeaderValue {
+        at: hloc.clone(),
+        field: field.into(),
+        message: m,
+    };
     if header.tile_px == 0 || header.tile_px > 256 {
-        return Err(field_err("tile_px", format!("{} is outside 1..=256", header.tile_px)));
+        return Err(field_err(
+            "tile_px",
+            format!("{} is outside 1..=256", header.tile_px),
+        ));
     }
     if header.tick_hz == 0 || header.tick_hz > 1000 {
-        return Err(field_err("tick_hz", format!("{} is outside 1..=1000", header.tick_hz)));
+        return Err(field_err(
+            "tick_hz",
+            format!("{} is outside 1..=1000", header.tick_hz),
+        ));
     }
     let p = &header.physics;
-    let physics = Physics {
+    let mut physics = Physics {
+        profile: p.profile,
         walk: to_sub(&hloc, "physics.walk_px", p.walk_px, true)?,
         jump: to_sub(&hloc, "physics.jump_px", p.jump_px, true)?,
         gravity: to_sub(&hloc, "physics.gravity_px", p.gravity_px, false)?,
@@ -569,9 +681,28 @@ pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
         enemy_patrol: to_sub(&hloc, "physics.enemy_patrol_px", p.enemy_patrol_px, true)?,
     };
     let tile_sub = header.tile_px as i32 * SUB;
+    if physics.profile.is_released() {
+        // The released game's boxes: every sprite is scaled to 15 x 15 px (player.py, onBoard.py).
+        let b = RELEASED_BOX_PX * SUB;
+        (
+            physics.player_w,
+            physics.player_h,
+            physics.enemy_w,
+            physics.enemy_h,
+        ) = (b, b, b, b);
+        if header.tile_px as i32 != RELEASED_BOX_PX {
+            return Err(field_err(
+                "physics.profile",
+                format!("the released profiles need tile_px = {RELEASED_BOX_PX}"),
+            ));
+        }
+    }
     // A fall faster than a tile per tick could tunnel through a floor.
     if physics.max_fall >= tile_sub || physics.walk >= tile_sub || physics.jump >= tile_sub {
-        return Err(field_err("physics", "walk, jump and max_fall must each be below one tile per tick".into()));
+        return Err(field_err(
+            "physics",
+            "walk, jump and max_fall must each be below one tile per tick".into(),
+        ));
     }
     if physics.player_w > tile_sub * 4 || physics.player_h > tile_sub * 4 {
         return Err(field_err("physics", "player larger than 4 tiles".into()));
@@ -594,7 +725,11 @@ pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
     if rows.len() > MAX_TILES_PER_SIDE || width > MAX_TILES_PER_SIDE {
         return Err(LevelError::TooLarge {
             at: loc(rows[0].0, 1),
-            message: format!("{} x {} tiles; at most {MAX_TILES_PER_SIDE} per side", width, rows.len()),
+            message: format!(
+                "{} x {} tiles; at most {MAX_TILES_PER_SIDE} per side",
+                width,
+                rows.len()
+            ),
         });
     }
     let mut tiles = Vec::with_capacity(width * rows.len());
@@ -606,10 +741,17 @@ pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
     for (r, (line_no, row)) in rows.iter().enumerate() {
         let n = row.chars().count();
         if n != width {
-            return Err(LevelError::Ragged { at: loc(*line_no, n.min(width) + 1), found: n, expected: width });
+            return Err(LevelError::Ragged {
+                at: loc(*line_no, n.min(width) + 1),
+                found: n,
+                expected: width,
+            });
         }
         for (c, ch) in row.chars().enumerate() {
-            let here = Placed { col: c as u16, row: r as u16 };
+            let here = Placed {
+                col: c as u16,
+                row: r as u16,
+            };
             let unique = |slot: &mut Option<(Placed, usize, usize)>, what: &'static str| {
                 if let Some((_, fl, fc)) = slot {
                     return Err(LevelError::Duplicate {
@@ -650,14 +792,22 @@ pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
                     unique(&mut door, "door")?;
                     Tile::Empty
                 }
-                other => return Err(LevelError::UnknownGlyph { at: loc(*line_no, c + 1), glyph: other }),
+                other => {
+                    return Err(LevelError::UnknownGlyph {
+                        at: loc(*line_no, c + 1),
+                        glyph: other,
+                    });
+                }
             };
             tiles.push(tile);
         }
     }
     let end = loc(rows.last().map(|r| r.0).unwrap_or(grid_first + 1), 1);
     if enemies.len() > MAX_ENEMIES {
-        return Err(LevelError::TooLarge { at: end, message: format!("{} enemies; at most {MAX_ENEMIES}", enemies.len()) });
+        return Err(LevelError::TooLarge {
+            at: end,
+            message: format!("{} enemies; at most {MAX_ENEMIES}", enemies.len()),
+        });
     }
     let (start_cell, _, _) = start.ok_or_else(|| LevelError::NoStart(end.clone()))?;
     if goal.is_none() && door.is_none() {
@@ -677,7 +827,10 @@ pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
         y1: (p.row as i32 + 1) * tile_sub,
     };
     let start_px = match header.start {
-        Some(b) => (to_sub(&hloc, "start.x_px", b.x_px, true)?, to_sub(&hloc, "start.y_px", b.y_px, true)?),
+        Some(b) => (
+            to_sub(&hloc, "start.x_px", b.x_px, true)?,
+            to_sub(&hloc, "start.y_px", b.y_px, true)?,
+        ),
         None => {
             let r = cell(start_cell);
             (r.cx(), r.cy())
@@ -685,12 +838,37 @@ pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
     };
     let goal_rect = match (goal, header.goal) {
         (Some(_), Some(b)) => {
-            let w = to_sub(&hloc, "goal.w_px", b.w_px.unwrap_or(header.tile_px as f64), false)?;
-            let h = to_sub(&hloc, "goal.h_px", b.h_px.unwrap_or(header.tile_px as f64), false)?;
-            Some(Rect::centred(to_sub(&hloc, "goal.x_px", b.x_px, true)?, to_sub(&hloc, "goal.y_px", b.y_px, true)?, w, h))
+            let w = to_sub(
+                &hloc,
+                "goal.w_px",
+                b.w_px.unwrap_or(header.tile_px as f64),
+                false,
+            )?;
+            let h = to_sub(
+                &hloc,
+                "goal.h_px",
+                b.h_px.unwrap_or(header.tile_px as f64),
+                false,
+            )?;
+            let (cx, cy) = (
+                to_sub(&hloc, "goal.x_px", b.x_px, true)?,
+                to_sub(&hloc, "goal.y_px", b.y_px, true)?,
+            );
+            if physics.profile.is_released() {
+                // pygame's Rect.center: truncate the centre to whole px, then subtract half the
+                // size rounded down (18 x 25 at (30, 47) covers x 21..39, y 35..60).
+                Some(pygame_rect(cx, cy, w / SUB, h / SUB))
+            } else {
+                Some(Rect::centred(cx, cy, w, h))
+            }
         }
         (Some((g, _, _)), None) => Some(cell(g)),
-        (None, Some(_)) => return Err(field_err("goal", "a goal box is given but the grid has no `Q`".into())),
+        (None, Some(_)) => {
+            return Err(field_err(
+                "goal",
+                "a goal box is given but the grid has no `Q`".into(),
+            ));
+        }
         (None, None) => None,
     };
     let gw = (width as i32) * tile_sub;
@@ -703,7 +881,12 @@ pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
         .iter()
         .map(|&e| {
             let r = cell(e);
-            Rect::centred(r.cx(), r.y1 - physics.enemy_h / 2, physics.enemy_w, physics.enemy_h)
+            Rect::centred(
+                r.cx(),
+                r.y1 - physics.enemy_h / 2,
+                physics.enemy_w,
+                physics.enemy_h,
+            )
         })
         .collect();
     let level = Level {
@@ -740,7 +923,8 @@ pub fn print(level: &Level) -> String {
 mod tests {
     use super::*;
 
-    const TINY: &str = "# a comment\n+++\nname = \"tiny\"\ntile_px = 15\ntick_hz = 30\n+++\n#####\n#P.Q#\n#===#\n";
+    const TINY: &str =
+        "# a comment\n+++\nname = \"tiny\"\ntile_px = 15\ntick_hz = 30\n+++\n#####\n#P.Q#\n#===#\n";
 
     #[test]
     fn parses_tiny() {
@@ -758,30 +942,71 @@ mod tests {
     #[test]
     fn errors_name_file_line_column() {
         let e = err(&TINY.replace("#P.Q#", "#P.Z#"));
-        assert!(matches!(e, LevelError::UnknownGlyph { glyph: 'Z', .. }), "{e}");
-        assert_eq!(e.to_string(), "bad.level:8:4: unknown glyph 'Z' (known: . # = H F ^ E P Q K D)");
+        assert!(
+            matches!(e, LevelError::UnknownGlyph { glyph: 'Z', .. }),
+            "{e}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "bad.level:8:4: unknown glyph 'Z' (known: . # = H F ^ E P Q K D)"
+        );
         let e = err(&TINY.replace("#P.Q#", "#P.Q##"));
-        assert!(matches!(e, LevelError::Ragged { found: 6, expected: 5, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                LevelError::Ragged {
+                    found: 6,
+                    expected: 5,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert_eq!(e.location().line, 8);
         let e = err(&TINY.replace("#P.Q#", "#..Q#"));
         assert!(matches!(e, LevelError::NoStart(_)), "{e}");
         let e = err(&TINY.replace("#P.Q#", "#PPQ#"));
-        assert!(matches!(e, LevelError::Duplicate { glyph: 'P', first_column: 2, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                LevelError::Duplicate {
+                    glyph: 'P',
+                    first_column: 2,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert_eq!(e.location().column, 3);
         let e = err(&TINY.replace("#P.Q#", "#P..#"));
         assert!(matches!(e, LevelError::NoGoal(_)), "{e}");
         let e = err(&TINY.replace("#P.Q#", "#PD.#"));
-        assert!(matches!(e, LevelError::DoorWithoutKey(ref l) if l.line == 8 && l.column == 3), "{e}");
+        assert!(
+            matches!(e, LevelError::DoorWithoutKey(ref l) if l.line == 8 && l.column == 3),
+            "{e}"
+        );
         let e = err(&TINY.replace("tick_hz = 30", "tick_hz = \"fast\""));
-        assert!(matches!(e, LevelError::Header { ref at, .. } if at.line == 5), "{e}");
+        assert!(
+            matches!(e, LevelError::Header { ref at, .. } if at.line == 5),
+            "{e}"
+        );
         let e = err(&TINY.replace("tick_hz = 30", "tick_hz = 30\nspeed = 2"));
-        assert!(matches!(e, LevelError::Header { ref at, .. } if at.line == 6), "{e}");
+        assert!(
+            matches!(e, LevelError::Header { ref at, .. } if at.line == 6),
+            "{e}"
+        );
         let e = err(&TINY.replace("tick_hz = 30", "tick_hz = 30\n[physics]\nclimb_px = 3.3"));
         assert!(matches!(e, LevelError::HeaderValue { .. }), "{e}");
         let e = err("#####\n#P.Q#\n");
         assert!(matches!(e, LevelError::MissingHeader(_)), "{e}");
-        let big = format!("+++\nname=\"b\"\ntile_px=15\ntick_hz=30\n+++\n{}\n", "#".repeat(300));
+        let big = format!(
+            "+++\nname=\"b\"\ntile_px=15\ntick_hz=30\n+++\n{}\n",
+            "#".repeat(300)
+        );
         assert!(matches!(err(&big), LevelError::TooLarge { .. }));
-        assert!(parse(&TINY.replace("#===#", "#===#\n\n"), "ok.level").is_ok(), "trailing blank lines are fine");
+        assert!(
+            parse(&TINY.replace("#===#", "#===#\n\n"), "ok.level").is_ok(),
+            "trailing blank lines are fine"
+        );
     }
 }

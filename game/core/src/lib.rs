@@ -11,13 +11,17 @@
 pub mod action;
 pub mod condition;
 pub mod level;
+pub mod reference;
+pub mod released;
 pub mod replay;
 pub mod rng;
 pub mod solve;
 pub mod trace;
 pub mod world;
 
-pub use action::{Action, Button};
+pub use action::{Action, ActionSet, Button};
 pub use condition::{Condition, parse_condition};
-pub use level::{Kind, Level, LevelError, Rect, SUB, Tile, parse as parse_level, print as print_level};
+pub use level::{
+    Kind, Level, LevelError, Profile, Rect, SUB, Tile, parse as parse_level, print as print_level,
+};
 pub use world::{DeathCause, Event, Events, OnDeath, Outcome, Rules, World, step};

@@ -50,15 +50,30 @@ pub fn parse_hash(s: &str) -> Option<u64> {
 /// field is an error).
 pub fn parse_actions(text: &str, file: &str) -> Result<Vec<ActionRecord>, TraceError> {
     let err = |line: usize, column: usize, message: String| TraceError {
-        at: Location { file: file.to_string(), line, column },
+        at: Location {
+            file: file.to_string(),
+            line,
+            column,
+        },
         message,
     };
     let mut lines = text.lines().enumerate();
-    let (_, header) = lines.next().ok_or_else(|| err(1, 1, "empty file: expected a header row with `tick,action`".into()))?;
-    let cols: Vec<&str> = header.trim_end_matches('\r').split(',').map(str::trim).collect();
+    let (_, header) = lines.next().ok_or_else(|| {
+        err(
+            1,
+            1,
+            "empty file: expected a header row with `tick,action`".into(),
+        )
+    })?;
+    let cols: Vec<&str> = header
+        .trim_end_matches('\r')
+        .split(',')
+        .map(str::trim)
+        .collect();
     let find = |name: &str| cols.iter().position(|c| *c == name);
     let tick_col = find("tick").ok_or_else(|| err(1, 1, "header has no `tick` column".into()))?;
-    let action_col = find("action").ok_or_else(|| err(1, 1, "header has no `action` column".into()))?;
+    let action_col =
+        find("action").ok_or_else(|| err(1, 1, "header has no `action` column".into()))?;
     let hash_col = find("state_hash");
     let mut out = Vec::new();
     for (i, line) in lines {
@@ -69,27 +84,55 @@ pub fn parse_actions(text: &str, file: &str) -> Result<Vec<ActionRecord>, TraceE
         }
         let fields: Vec<&str> = line.split(',').collect();
         // Column (1-based, in characters) where field k starts.
-        let col_of = |k: usize| fields[..k.min(fields.len())].iter().map(|f| f.chars().count() + 1).sum::<usize>() + 1;
+        let col_of = |k: usize| {
+            fields[..k.min(fields.len())]
+                .iter()
+                .map(|f| f.chars().count() + 1)
+                .sum::<usize>()
+                + 1
+        };
         if fields.len() != cols.len() {
-            return Err(err(line_no, 1, format!("{} fields, the header has {}", fields.len(), cols.len())));
+            return Err(err(
+                line_no,
+                1,
+                format!("{} fields, the header has {}", fields.len(), cols.len()),
+            ));
         }
-        let tick: u32 = fields[tick_col]
-            .trim()
-            .parse()
-            .map_err(|_| err(line_no, col_of(tick_col), format!("tick {:?} is not a whole number", fields[tick_col])))?;
+        let tick: u32 = fields[tick_col].trim().parse().map_err(|_| {
+            err(
+                line_no,
+                col_of(tick_col),
+                format!("tick {:?} is not a whole number", fields[tick_col]),
+            )
+        })?;
         if tick as usize != out.len() {
-            return Err(err(line_no, col_of(tick_col), format!("tick {tick} out of order: expected {}", out.len())));
+            return Err(err(
+                line_no,
+                col_of(tick_col),
+                format!("tick {tick} out of order: expected {}", out.len()),
+            ));
         }
-        let action: Action = fields[action_col]
-            .parse()
-            .map_err(|e: crate::action::ParseActionError| err(line_no, col_of(action_col), e.to_string()))?;
+        let action: Action =
+            fields[action_col]
+                .parse()
+                .map_err(|e: crate::action::ParseActionError| {
+                    err(line_no, col_of(action_col), e.to_string())
+                })?;
         let state_hash = match hash_col.map(|c| fields[c].trim()) {
             None | Some("") | Some("NA") => None,
             Some(h) => Some(parse_hash(h).ok_or_else(|| {
-                err(line_no, col_of(hash_col.unwrap_or(0)), format!("state_hash {h:?} is not 0x followed by 16 hex digits"))
+                err(
+                    line_no,
+                    col_of(hash_col.unwrap_or(0)),
+                    format!("state_hash {h:?} is not 0x followed by 16 hex digits"),
+                )
             })?),
         };
-        out.push(ActionRecord { tick, action, state_hash });
+        out.push(ActionRecord {
+            tick,
+            action,
+            state_hash,
+        });
     }
     Ok(out)
 }
@@ -116,7 +159,11 @@ pub fn record(level: &Level, rules: &Rules, actions: &[Action]) -> Vec<ActionRec
         .enumerate()
         .map(|(i, &a)| {
             step(level, rules, &mut w, a);
-            ActionRecord { tick: i as u32, action: a, state_hash: Some(w.state_hash()) }
+            ActionRecord {
+                tick: i as u32,
+                action: a,
+                state_hash: Some(w.state_hash()),
+            }
         })
         .collect()
 }
@@ -185,7 +232,11 @@ pub fn replay_with(
             report.hashes_checked += 1;
             let actual = w.state_hash();
             if actual != expected {
-                report.divergence = Some(Divergence { tick: r.tick, expected, actual });
+                report.divergence = Some(Divergence {
+                    tick: r.tick,
+                    expected,
+                    actual,
+                });
                 break;
             }
         }
@@ -203,8 +254,16 @@ mod tests {
     #[test]
     fn actions_csv_round_trips_and_errors_point_at_cells() {
         let recs = vec![
-            ActionRecord { tick: 0, action: "right".parse().unwrap(), state_hash: Some(0xdead_beef) },
-            ActionRecord { tick: 1, action: Action::NOOP, state_hash: None },
+            ActionRecord {
+                tick: 0,
+                action: "right".parse().unwrap(),
+                state_hash: Some(0xdead_beef),
+            },
+            ActionRecord {
+                tick: 1,
+                action: Action::NOOP,
+                state_hash: None,
+            },
         ];
         let text = write_actions(&recs);
         assert_eq!(parse_actions(&text, "a.csv").unwrap(), recs);

@@ -1,12 +1,13 @@
 //! The optimal solver: breadth-first search over the deterministic state space.
 //!
-//! BFS from the start state with every effective action ([`Action::EFFECTIVE`]), pruning states
+//! BFS from the start state with every action of an [`ActionSet`] (by default the 18 effective
+//! ones), pruning states
 //! already seen by an exact key of everything that can influence the future (position, speed,
 //! ladder and zigzag flags, key, live enemies; plus patrol positions). Deaths are dead ends
 //! (agent rule). The first goal state popped gives the minimal number of ticks, which is the
 //! physical limit every human and agent number is compared to.
 
-use crate::action::Action;
+use crate::action::{Action, ActionSet};
 use crate::level::Level;
 use crate::world::{Outcome, Rules, World, step};
 use std::collections::HashSet;
@@ -42,6 +43,7 @@ fn key(w: &World) -> u128 {
         | (w.key_present as u128) << 45
         | (w.touching_door as u128) << 46
         | (p.on_ladder as u128) << 47
+        | (p.airborne as u128) << 48
         | (w.enemies_alive as u128) << 64;
     // Patrol positions are folded in by hashing (probabilistic only for patrol levels).
     for (i, (&x, &d)) in w.enemy_x.iter().zip(&w.enemy_dir).enumerate() {
@@ -83,12 +85,38 @@ pub enum SolveError {
 /// Finds a minimal action sequence from the start to the goal under `rules` (its `on_death` is
 /// treated as end-of-episode; its tick limit is ignored). `max_states` bounds memory.
 pub fn solve(level: &Level, rules: &Rules, max_states: usize) -> Result<Solution, SolveError> {
-    solve_from(level, rules, &World::new(level), max_states)
+    solve_with(
+        level,
+        rules,
+        ActionSet::Effective,
+        &World::new(level),
+        max_states,
+    )
 }
 
 /// As [`solve`], from any state (e.g. where a player is now). A finished `start` is unreachable.
-pub fn solve_from(level: &Level, rules: &Rules, start: &World, max_states: usize) -> Result<Solution, SolveError> {
-    let rules = Rules { on_death: crate::world::OnDeath::EndEpisode, tick_limit: None, ..*rules };
+pub fn solve_from(
+    level: &Level,
+    rules: &Rules,
+    start: &World,
+    max_states: usize,
+) -> Result<Solution, SolveError> {
+    solve_with(level, rules, ActionSet::Effective, start, max_states)
+}
+
+/// The minimal route from `start` choosing each tick from `set`.
+pub fn solve_with(
+    level: &Level,
+    rules: &Rules,
+    set: ActionSet,
+    start: &World,
+    max_states: usize,
+) -> Result<Solution, SolveError> {
+    let rules = Rules {
+        on_death: crate::world::OnDeath::EndEpisode,
+        tick_limit: None,
+        ..*rules
+    };
     if start.is_done() {
         return Err(SolveError::Unreachable { states: 0 });
     }
@@ -100,9 +128,11 @@ pub fn solve_from(level: &Level, rules: &Rules, start: &World, max_states: usize
     let mut head = 0usize;
     while head < nodes.len() {
         if nodes.len() > max_states {
-            return Err(SolveError::Budget { states: nodes.len() });
+            return Err(SolveError::Budget {
+                states: nodes.len(),
+            });
         }
-        for &a in Action::EFFECTIVE.iter() {
+        for &a in set.actions() {
             let mut w = nodes[head].0.clone();
             step(level, &rules, &mut w, a);
             match w.outcome {
@@ -114,7 +144,10 @@ pub fn solve_from(level: &Level, rules: &Rules, start: &World, max_states: usize
                         i = nodes[i].1 as usize;
                     }
                     actions.reverse();
-                    return Ok(Solution { actions, states_explored: nodes.len() });
+                    return Ok(Solution {
+                        actions,
+                        states_explored: nodes.len(),
+                    });
                 }
                 Outcome::Running => {
                     if seen.insert(key(&w)) {
@@ -126,5 +159,7 @@ pub fn solve_from(level: &Level, rules: &Rules, start: &World, max_states: usize
         }
         head += 1;
     }
-    Err(SolveError::Unreachable { states: nodes.len() })
+    Err(SolveError::Unreachable {
+        states: nodes.len(),
+    })
 }

@@ -41,7 +41,13 @@ pub struct TickRow {
 
 impl TickRow {
     /// The row for the state `w` reached by `action`; the hash is written when `with_hash`.
-    pub fn new(level: &Level, w: &World, action: Action, events: &Events, with_hash: bool) -> TickRow {
+    pub fn new(
+        level: &Level,
+        w: &World,
+        action: Action,
+        events: &Events,
+        with_hash: bool,
+    ) -> TickRow {
         let tick = w.tick.saturating_sub(1);
         TickRow {
             tick,
@@ -52,8 +58,16 @@ impl TickRow {
             on_ladder: w.player.on_ladder,
             has_key: w.has_key,
             deaths: w.deaths,
-            event: if events.is_empty() { "NA".into() } else { events.joined() },
-            state_hash: if with_hash { format_hash(w.state_hash()) } else { "NA".into() },
+            event: if events.is_empty() {
+                "NA".into()
+            } else {
+                events.joined()
+            },
+            state_hash: if with_hash {
+                format_hash(w.state_hash())
+            } else {
+                "NA".into()
+            },
         }
     }
 }
@@ -75,21 +89,77 @@ pub struct Column {
 }
 
 fn col(name: &str, ty: &str, units: &str, description: &str) -> Column {
-    Column { name: name.into(), description: description.into(), units: units.into(), r#type: ty.into(), levels: vec![] }
+    Column {
+        name: name.into(),
+        description: description.into(),
+        units: units.into(),
+        r#type: ty.into(),
+        levels: vec![],
+    }
 }
 
 /// The column dictionary of ticks.csv.
 pub fn ticks_columns() -> Vec<Column> {
     vec![
-        col("tick", "integer", "ticks", "Tick index from 0; one row per simulation tick."),
-        col("t_s", "number", "s", "Simulation time at the end of the tick: (tick + 1) / tick_hz."),
-        col("action", "string", "NA", "Logical buttons held this tick: noop or left/right/up/down/jump joined by +."),
-        col("x_px", "number", "px", "Player hitbox centre x after the tick, from the level's left edge."),
-        col("y_px", "number", "px", "Player hitbox centre y after the tick, from the level's top edge (down is positive)."),
-        col("on_ladder", "boolean", "NA", "Whether the player touches a ladder (gravity off)."),
-        col("has_key", "boolean", "NA", "Whether the player holds the key."),
-        col("deaths", "integer", "count", "Deaths so far in this session."),
-        col("event", "string", "NA", "Events of this tick joined by ; (key_picked, door_touched_with_key, door_touched_without_key, enemy_stomped_<i>, died_<cause>, respawned, goal_reached, timed_out), or NA."),
-        col("state_hash", "string", "NA", "FNV-1a hash of the full simulation state after the tick (0x + 16 hex digits), every N ticks and on events; NA otherwise."),
+        col(
+            "tick",
+            "integer",
+            "ticks",
+            "Tick index from 0; one row per simulation tick.",
+        ),
+        col(
+            "t_s",
+            "number",
+            "s",
+            "Simulation time at the end of the tick: (tick + 1) / tick_hz.",
+        ),
+        col(
+            "action",
+            "string",
+            "NA",
+            "Logical buttons held this tick: noop or left/right/up/down/jump joined by +.",
+        ),
+        col(
+            "x_px",
+            "number",
+            "px",
+            "Player hitbox centre x after the tick, from the level's left edge.",
+        ),
+        col(
+            "y_px",
+            "number",
+            "px",
+            "Player hitbox centre y after the tick, from the level's top edge (down is positive).",
+        ),
+        col(
+            "on_ladder",
+            "boolean",
+            "NA",
+            "Whether the player touches a ladder (gravity off).",
+        ),
+        col(
+            "has_key",
+            "boolean",
+            "NA",
+            "Whether the player holds the key.",
+        ),
+        col(
+            "deaths",
+            "integer",
+            "count",
+            "Deaths so far in this session.",
+        ),
+        col(
+            "event",
+            "string",
+            "NA",
+            "Events of this tick joined by ; (key_picked, door_touched_with_key, door_touched_without_key, enemy_stomped_<i>, died_<cause>, respawned, goal_reached, timed_out), or NA.",
+        ),
+        col(
+            "state_hash",
+            "string",
+            "NA",
+            "FNV-1a hash of the full simulation state after the tick (0x + 16 hex digits), every N ticks and on events; NA otherwise.",
+        ),
     ]
 }

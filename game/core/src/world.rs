@@ -32,11 +32,19 @@ pub struct Rules {
 impl Rules {
     /// Agent episodes: death ends the episode, cut at 2,000 ticks (spec).
     pub fn agent() -> Rules {
-        Rules { on_death: OnDeath::EndEpisode, tick_limit: Some(2000), ladder: LadderMode::Normal }
+        Rules {
+            on_death: OnDeath::EndEpisode,
+            tick_limit: Some(2000),
+            ladder: LadderMode::Normal,
+        }
     }
     /// Human sessions: respawn, 30 minutes at `tick_hz` (the paper's limit).
     pub fn human(tick_hz: u32) -> Rules {
-        Rules { on_death: OnDeath::RespawnAtStart, tick_limit: Some(30 * 60 * tick_hz), ladder: LadderMode::Normal }
+        Rules {
+            on_death: OnDeath::RespawnAtStart,
+            tick_limit: Some(30 * 60 * tick_hz),
+            ladder: LadderMode::Normal,
+        }
     }
     /// The same rules with a ladder mode.
     pub fn with_ladder(mut self, ladder: LadderMode) -> Rules {
@@ -176,6 +184,9 @@ pub struct Player {
     pub zig: i8,
     /// Direction the player last walked (-1 or +1), for drawing.
     pub facing: i8,
+    /// The released game's `isJumping` flag: in free flight under gravity (released profiles
+    /// only; always false under the clean profile, where `vy` alone says it).
+    pub airborne: bool,
 }
 
 /// Everything that changes during an episode.
@@ -209,12 +220,32 @@ impl World {
         let patrol = level.physics.enemy_patrol > 0;
         World {
             tick: 0,
-            player: Player { x: level.start.0, y: level.start.1, vy: 0, on_ladder: false, zig: 0, facing: 1 },
+            player: Player {
+                x: level.start.0,
+                y: level.start.1,
+                vy: 0,
+                on_ladder: false,
+                zig: 0,
+                facing: 1,
+                airborne: false,
+            },
             has_key: false,
             key_present: level.key.is_some(),
-            enemies_alive: if level.enemies.len() >= 64 { u64::MAX } else { (1u64 << level.enemies.len()) - 1 },
-            enemy_x: if patrol { level.enemy_rects.iter().map(|r| r.cx()).collect() } else { Vec::new() },
-            enemy_dir: if patrol { vec![1; level.enemies.len()] } else { Vec::new() },
+            enemies_alive: if level.enemies.len() >= 64 {
+                u64::MAX
+            } else {
+                (1u64 << level.enemies.len()) - 1
+            },
+            enemy_x: if patrol {
+                level.enemy_rects.iter().map(|r| r.cx()).collect()
+            } else {
+                Vec::new()
+            },
+            enemy_dir: if patrol {
+                vec![1; level.enemies.len()]
+            } else {
+                Vec::new()
+            },
             deaths: 0,
             touching_door: false,
             outcome: Outcome::Running,
@@ -234,9 +265,18 @@ impl World {
         self.outcome != Outcome::Running
     }
 
-    /// The player's hitbox.
+    /// The player's hitbox (under a released profile, pygame's whole-pixel rectangle).
     pub fn player_rect(&self, level: &Level) -> Rect {
-        Rect::centred(self.player.x, self.player.y, level.physics.player_w, level.physics.player_h)
+        if level.physics.profile.is_released() {
+            crate::released::player_box(self.player.x, self.player.y)
+        } else {
+            Rect::centred(
+                self.player.x,
+                self.player.y,
+                level.physics.player_w,
+                level.physics.player_h,
+            )
+        }
     }
 
     /// Enemy i's hitbox (where it is now).
@@ -261,7 +301,13 @@ impl World {
         h.i32(self.player.x);
         h.i32(self.player.y);
         h.i32(self.player.vy);
-        h.u32(self.player.on_ladder as u32 | (self.has_key as u32) << 1 | (self.key_present as u32) << 2 | (self.touching_door as u32) << 3);
+        h.u32(
+            self.player.on_ladder as u32
+                | (self.has_key as u32) << 1
+                | (self.key_present as u32) << 2
+                | (self.touching_door as u32) << 3
+                | (self.player.airborne as u32) << 4,
+        );
         h.i32(self.player.zig as i32);
         h.u64(self.enemies_alive);
         for (&x, &d) in self.enemy_x.iter().zip(&self.enemy_dir) {
@@ -282,7 +328,11 @@ impl World {
     pub fn ascii(&self, level: &Level) -> String {
         let t = level.tile_sub();
         let mut rows: Vec<Vec<char>> = (0..level.height)
-            .map(|r| (0..level.width).map(|c| level.tiles[r * level.width + c].glyph()).collect())
+            .map(|r| {
+                (0..level.width)
+                    .map(|c| level.tiles[r * level.width + c].glyph())
+                    .collect()
+            })
             .collect();
         let mut put = |x: i32, y: i32, ch: char| {
             let (c, r) = (x.div_euclid(t), y.div_euclid(t));
@@ -344,7 +394,12 @@ impl Fnv {
 #[inline]
 fn tile_span(level: &Level, r: &Rect) -> (i32, i32, i32, i32) {
     let t = level.tile_sub();
-    (r.x0.div_euclid(t), (r.x1 - 1).div_euclid(t), r.y0.div_euclid(t), (r.y1 - 1).div_euclid(t))
+    (
+        r.x0.div_euclid(t),
+        (r.x1 - 1).div_euclid(t),
+        r.y0.div_euclid(t),
+        (r.y1 - 1).div_euclid(t),
+    )
 }
 
 /// Whether `r` overlaps a solid tile (or the side/top walls outside the grid).
@@ -427,17 +482,27 @@ fn move_vertical(level: &Level, x: i32, y: i32, w: i32, h: i32, dy: i32) -> (i32
 
 /// Advances the world by one tick under `action`. Returns what happened.
 ///
-/// Order within a tick: patrolling enemies move; horizontal walk (undone if it would overlap a
-/// solid); ladder or gravity; hazards (fire, spikes, falling out, enemies); key, door, goal;
+/// Order within a tick: patrolling enemies move; the profile's movement (clean: horizontal walk,
+/// undone if it would overlap a solid, then ladder or gravity; released: see [`crate::released`]);
+/// hazards (fire, spikes, falling out, enemies); key, door, goal;
 /// then the tick counter and the tick limit. A finished episode does not change.
 pub fn step(level: &Level, rules: &Rules, w: &mut World, action: Action) -> Events {
-    let mut ev = Events::default();
     if w.is_done() {
-        return ev;
+        return Events::default();
     }
-    let ph = &level.physics;
     move_enemies(level, w);
+    if level.physics.profile.is_released() {
+        crate::released::movement(level, rules, w, action);
+    } else {
+        clean_movement(level, rules, w, action);
+    }
+    resolve(level, rules, w)
+}
 
+/// The clean profile's movement: horizontal walk (undone if it would overlap a solid), then ladder
+/// or gravity with landing flush on the tick of contact.
+fn clean_movement(level: &Level, rules: &Rules, w: &mut World, action: Action) {
+    let ph = &level.physics;
     // 1. Horizontal.
     let dx = action.dx();
     let up = action.dy() < 0;
@@ -455,7 +520,10 @@ pub fn step(level: &Level, rules: &Rules, w: &mut World, action: Action) -> Even
     } else if dx != 0 {
         w.player.facing = dx as i8;
         let nx = w.player.x + dx * ph.walk;
-        if !hits_solid(level, &Rect::centred(nx, w.player.y, ph.player_w, ph.player_h)) {
+        if !hits_solid(
+            level,
+            &Rect::centred(nx, w.player.y, ph.player_w, ph.player_h),
+        ) {
             w.player.x = nx;
         }
     }
@@ -466,28 +534,69 @@ pub fn step(level: &Level, rules: &Rules, w: &mut World, action: Action) -> Even
         Some(top) => {
             w.player.on_ladder = true;
             w.player.vy = 0;
-            let wants_up = if rules.ladder == LadderMode::Zigzag { climb_now } else { up };
+            let wants_up = if rules.ladder == LadderMode::Zigzag {
+                climb_now
+            } else {
+                up
+            };
             if wants_up {
                 let feet = r1.y1 - ph.climb;
                 let dy = if feet < top { top - r1.y1 } else { -ph.climb };
-                w.player.y = move_vertical(level, w.player.x, w.player.y, ph.player_w, ph.player_h, dy.min(0)).0;
+                w.player.y = move_vertical(
+                    level,
+                    w.player.x,
+                    w.player.y,
+                    ph.player_w,
+                    ph.player_h,
+                    dy.min(0),
+                )
+                .0;
             } else if down {
-                w.player.y = move_vertical(level, w.player.x, w.player.y, ph.player_w, ph.player_h, ph.climb).0;
+                w.player.y = move_vertical(
+                    level,
+                    w.player.x,
+                    w.player.y,
+                    ph.player_w,
+                    ph.player_h,
+                    ph.climb,
+                )
+                .0;
             }
         }
         None => {
             w.player.on_ladder = false;
             w.player.zig = 0;
-            let standing = hits_solid(level, &Rect { y0: r1.y0 + 1, y1: r1.y1 + 1, ..r1 });
+            let standing = hits_solid(
+                level,
+                &Rect {
+                    y0: r1.y0 + 1,
+                    y1: r1.y1 + 1,
+                    ..r1
+                },
+            );
             if standing && action.has(crate::action::Button::Jump) {
                 w.player.vy = -ph.jump;
             } else if standing && w.player.vy > 0 {
                 w.player.vy = 0;
             }
-            let (ny, stopped) = move_vertical(level, w.player.x, w.player.y, ph.player_w, ph.player_h, w.player.vy);
+            let (ny, stopped) = move_vertical(
+                level,
+                w.player.x,
+                w.player.y,
+                ph.player_w,
+                ph.player_h,
+                w.player.vy,
+            );
             w.player.y = ny;
             let r2 = w.player_rect(level);
-            let supported = hits_solid(level, &Rect { y0: r2.y0 + 1, y1: r2.y1 + 1, ..r2 });
+            let supported = hits_solid(
+                level,
+                &Rect {
+                    y0: r2.y0 + 1,
+                    y1: r2.y1 + 1,
+                    ..r2
+                },
+            );
             if stopped || supported {
                 w.player.vy = 0;
             } else {
@@ -495,7 +604,14 @@ pub fn step(level: &Level, rules: &Rules, w: &mut World, action: Action) -> Even
             }
         }
     }
+}
 
+/// Hazards, key, door, goal and the tick limit, after the player has moved. Shared by every
+/// profile; the released profiles differ only in the stomp test's reference points.
+fn resolve(level: &Level, rules: &Rules, w: &mut World) -> Events {
+    let mut ev = Events::default();
+    let ph = &level.physics;
+    let released = ph.profile.is_released();
     // 3. Hazards.
     let pr = w.player_rect(level);
     let mut death = match deadly_tile(level, &pr) {
@@ -511,7 +627,12 @@ pub fn step(level: &Level, rules: &Rules, w: &mut World, action: Action) -> Even
             }
             let er = w.enemy_rect(level, i);
             if pr.overlaps(&er) {
-                if pr.cy() < er.cy() - ph.stomp_margin {
+                let stomped = if released {
+                    crate::released::stomps(level, w.player.y, &er)
+                } else {
+                    pr.cy() < er.cy() - ph.stomp_margin
+                };
+                if stomped {
                     w.enemies_alive &= !(1u64 << i);
                     ev.push(Event::EnemyStomped { enemy: i as u8 });
                 } else {
@@ -579,9 +700,18 @@ fn move_enemies(level: &Level, w: &mut World) {
         }
         let r = w.enemy_rect(level, i);
         let dir = w.enemy_dir[i] as i32;
-        let moved = Rect { x0: r.x0 + dir * speed, x1: r.x1 + dir * speed, ..r };
+        let moved = Rect {
+            x0: r.x0 + dir * speed,
+            x1: r.x1 + dir * speed,
+            ..r
+        };
         let lead_x = if dir > 0 { moved.x1 - 1 } else { moved.x0 };
-        let below = Rect { x0: lead_x, x1: lead_x + 1, y0: moved.y1, y1: moved.y1 + 1 };
+        let below = Rect {
+            x0: lead_x,
+            x1: lead_x + 1,
+            y0: moved.y1,
+            y1: moved.y1 + 1,
+        };
         if hits_solid(level, &moved) || !hits_solid(level, &below) {
             w.enemy_dir[i] = -w.enemy_dir[i];
         } else {
@@ -592,5 +722,9 @@ fn move_enemies(level: &Level, w: &mut World) {
 
 /// The reward of a tick's events: +1 on the goal, 0 otherwise (spec).
 pub fn reward(events: &Events) -> f32 {
-    if events.contains(Event::GoalReached) { 1.0 } else { 0.0 }
+    if events.contains(Event::GoalReached) {
+        1.0
+    } else {
+        0.0
+    }
 }

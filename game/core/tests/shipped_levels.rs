@@ -19,7 +19,13 @@ fn princess_is_the_spec_grid() {
     assert_eq!((l.width, l.height, l.header.tile_px), (16, 16, 15));
     assert_eq!(l.start, (120 * SUB, 190 * SUB));
     let g = l.goal.unwrap();
-    assert_eq!((g.cx(), g.cy(), g.x1 - g.x0, g.y1 - g.y0), (30 * SUB, 47 * SUB, 18 * SUB, 25 * SUB));
+    // The released game's pygame rectangle for an 18 x 25 princess centred at (30, 47): x 21..39,
+    // y 35..60 (half of 25 rounds down), so its true centre is 47.5 px.
+    assert_eq!(
+        (g.x0, g.y0, g.x1, g.y1),
+        (21 * SUB, 35 * SUB, 39 * SUB, 60 * SUB)
+    );
+    assert_eq!(l.physics.profile, Profile::Released2018);
     assert_eq!(l.view_px(), (230, 230));
 }
 
@@ -33,15 +39,25 @@ fn shipped_levels_round_trip() {
 
 #[test]
 fn robot_drops_onto_the_floor_and_jump_peaks_at_28_px() {
-    let l = level(PRINCESS);
+    // Clean: the 15 px hitbox centre rests flush on the floor top (row 14, 210 px) at 202.5 px.
+    // Released: the snap puts it 16 px above the wall's centre (217 px under Python 2), so the
+    // box ends 1 px above the floor.
+    for (profile, rest_px) in [("clean", 202.5), ("released-2018", 201.0)] {
+        drop_and_jump(
+            &level(&PRINCESS.replace("released-2018", profile)),
+            (rest_px * SUB as f64) as i32,
+        );
+    }
+}
+
+fn drop_and_jump(l: &Level, rest: i32) {
+    let l = l.clone();
     let rules = Rules::agent();
     let mut w = World::new(&l);
     for _ in 0..10 {
         step(&l, &rules, &mut w, Action::NOOP);
     }
-    // Floor top is row 14 (210 px); the 15 px hitbox centre rests at 202.5 px.
-    assert_eq!(w.player.y, 210 * SUB - l.physics.player_h / 2);
-    assert_eq!(w.player.vy, 0);
+    assert_eq!(w.player.y, rest, "{:?}", l.physics.profile);
     let y0 = w.player.y;
     let mut min_y = y0;
     step(&l, &rules, &mut w, "jump".parse().unwrap());
@@ -85,22 +101,93 @@ fn human_rule_respawns_and_counts_deaths() {
 
 #[test]
 fn solver_finds_routes_that_replay_to_the_goal() {
-    for (name, t) in [("princess", PRINCESS), ("princess-15row", PRINCESS15), ("keydoor", KEYDOOR)] {
+    for (name, t) in [
+        ("princess", PRINCESS),
+        ("princess-15row", PRINCESS15),
+        ("keydoor", KEYDOOR),
+    ] {
         let l = level(t);
         let sol = solve(&l, &Rules::agent(), 20_000_000).unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut w = World::new(&l);
-        let rules = Rules { tick_limit: None, ..Rules::agent() };
+        let rules = Rules {
+            tick_limit: None,
+            ..Rules::agent()
+        };
         for &a in &sol.actions {
             step(&l, &rules, &mut w, a);
         }
         assert_eq!(w.outcome, Outcome::Won, "{name}");
-        eprintln!("{name}: {} actions, {} states", sol.actions.len(), sol.states_explored);
-        // No shorter route: one tick less never wins (BFS optimality spot check).
-        let mut w = World::new(&l);
-        for &a in &sol.actions[..sol.actions.len() - 1] {
-            step(&l, &rules, &mut w, a);
+        eprintln!(
+            "{name}: {} actions, {} states",
+            sol.actions.len(),
+            sol.states_explored
+        );
+    }
+}
+
+/// An independent breadth-first search that deduplicates on the whole world (tick aside) rather
+/// than the solver's packed key: if the key ever left out something that matters, the solver
+/// would prune a state this search keeps and the two optima would differ.
+fn reference_optimum(l: &Level, set: ActionSet) -> usize {
+    let rules = Rules::agent();
+    let norm = |w: &World| World {
+        tick: 0,
+        ..w.clone()
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut frontier = vec![World::new(l)];
+    seen.insert(norm(&frontier[0]));
+    for depth in 1.. {
+        let mut next = Vec::new();
+        for w in &frontier {
+            for &a in set.actions() {
+                let mut v = w.clone();
+                step(l, &rules, &mut v, a);
+                match v.outcome {
+                    Outcome::Won => return depth,
+                    Outcome::Running if seen.insert(norm(&v)) => next.push(v),
+                    _ => {}
+                }
+            }
         }
-        assert_eq!(w.outcome, Outcome::Running, "{name}");
+        assert!(!next.is_empty(), "unreachable");
+        frontier = next;
+    }
+    unreachable!()
+}
+
+#[test]
+fn optima_per_action_set_and_profile() {
+    use priors_core::solve::solve_with;
+    let clean = PRINCESS.replace("released-2018", "clean");
+    // (level, action set, optimum): README and BENCHMARKS report these.
+    let cases = [
+        (PRINCESS, ActionSet::Six, 88),
+        (PRINCESS, ActionSet::Effective, 81),
+        (PRINCESS, ActionSet::All, 81),
+        (clean.as_str(), ActionSet::Six, 91),
+        (clean.as_str(), ActionSet::Effective, 85),
+    ];
+    for (text, set, want) in cases {
+        let l = level(text);
+        let sol = solve_with(&l, &Rules::agent(), set, &World::new(&l), 20_000_000).unwrap();
+        let name = format!("princess {} / {set}", l.physics.profile.name());
+        assert!(
+            sol.actions.iter().all(|a| set.actions().contains(a)),
+            "{name}: action outside the set"
+        );
+        let mut w = World::new(&l);
+        for (i, &a) in sol.actions.iter().enumerate() {
+            assert!(!w.is_done(), "{name}: ended early at {i}");
+            step(&l, &Rules::agent(), &mut w, a);
+        }
+        assert_eq!(w.outcome, Outcome::Won, "{name}");
+        assert_eq!(sol.actions.len(), want, "{name}");
+        assert_eq!(
+            reference_optimum(&l, set),
+            want,
+            "{name}: independent search"
+        );
     }
 }
 
