@@ -340,7 +340,11 @@ mod tests {
         r.render(&world, &mut right);
         world.player.facing = -1;
         r.render(&world, &mut left);
-        let (x0, y0, w, h) = crate::scene::px_box(world.player_rect(&level));
+        // Mirrored within the sprite's own extent (the box can be wider: 15 px under the released
+        // profile for a 12 px robot).
+        let bm = &r.player[0];
+        let (x0, y0) = bm.origin_on(world.player_rect(&level));
+        let (w, h) = (bm.w, bm.h);
         for y in y0..y0 + h {
             for x in 0..w {
                 let (a, b) = (right.pixel((x0 + x) as u32, y as u32), left.pixel((x0 + w - 1 - x) as u32, y as u32));
