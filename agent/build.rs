@@ -21,6 +21,8 @@ fn main() {
             }
             println!("cargo:rustc-env=PRIORS_LIBTORCH_LIB={dir}");
         }
-        _ => println!("cargo:warning=DEP_TCH_LIBTORCH_LIB is not set: binaries will need LD_LIBRARY_PATH to find libtorch"),
+        _ => println!(
+            "cargo:warning=DEP_TCH_LIBTORCH_LIB is not set: binaries will need LD_LIBRARY_PATH to find libtorch"
+        ),
     }
 }

@@ -19,6 +19,8 @@ fn main() {
                 println!("cargo:rustc-link-arg=-Wl,--as-needed");
             }
         }
-        _ => println!("cargo:warning=DEP_TCH_LIBTORCH_LIB is not set: `priors` will need LD_LIBRARY_PATH to find libtorch"),
+        _ => println!(
+            "cargo:warning=DEP_TCH_LIBTORCH_LIB is not set: `priors` will need LD_LIBRARY_PATH to find libtorch"
+        ),
     }
 }

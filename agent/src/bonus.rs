@@ -38,7 +38,14 @@ impl SimHash {
     pub fn new(dim: usize, bits: usize, beta: f64, seed: u64) -> SimHash {
         let mut rng = Rng::new(seed ^ 0x5151_4a5a_0000_0001);
         let proj = (0..bits * dim).map(|_| rng.normal() as f32).collect();
-        SimHash { dim, bits: bits.clamp(1, 64), beta, proj, center: vec![0.5; dim], counts: HashMap::new() }
+        SimHash {
+            dim,
+            bits: bits.clamp(1, 64),
+            beta,
+            proj,
+            center: vec![0.5; dim],
+            counts: HashMap::new(),
+        }
     }
 
     /// Sets the centre to the mean of `frames` (a whole number of observations).
@@ -59,7 +66,11 @@ impl SimHash {
 
     /// The hash of one observation.
     pub fn key(&self, frame: &[u8]) -> u64 {
-        let x: Vec<f32> = frame.iter().zip(&self.center).map(|(&v, &c)| v as f32 / 255.0 - c).collect();
+        let x: Vec<f32> = frame
+            .iter()
+            .zip(&self.center)
+            .map(|(&v, &c)| v as f32 / 255.0 - c)
+            .collect();
         let mut key = 0u64;
         for b in 0..self.bits {
             let row = &self.proj[b * self.dim..(b + 1) * self.dim];
@@ -118,9 +129,19 @@ fn dot8(a: &[f32], b: &[f32]) -> f32 {
 
 fn mlp_head(p: nn::Path, i: usize, hidden: usize, o: usize) -> nn::Sequential {
     nn::seq()
-        .add(nn::linear(&p / "h", i as i64, hidden as i64, Default::default()))
+        .add(nn::linear(
+            &p / "h",
+            i as i64,
+            hidden as i64,
+            Default::default(),
+        ))
         .add_fn(|x| x.relu())
-        .add(nn::linear(&p / "o", hidden as i64, o as i64, Default::default()))
+        .add(nn::linear(
+            &p / "o",
+            hidden as i64,
+            o as i64,
+            Default::default(),
+        ))
 }
 
 /// The intrinsic curiosity module.
@@ -143,7 +164,14 @@ pub struct IcmTerms {
 
 impl Icm {
     /// Builds the module under `p` on inputs of `shape` (the stacked observation, as the policy sees it).
-    pub fn new(p: &nn::Path, kind: NetKind, shape: InputShape, feature: usize, hidden: usize, num_actions: usize) -> Result<Icm, ModelError> {
+    pub fn new(
+        p: &nn::Path,
+        kind: NetKind,
+        shape: InputShape,
+        feature: usize,
+        hidden: usize,
+        num_actions: usize,
+    ) -> Result<Icm, ModelError> {
         Ok(Icm {
             encoder: torso(&(p / "encoder"), kind, shape, feature)?,
             inverse: mlp_head(p / "inverse", 2 * feature, hidden, num_actions),
@@ -163,7 +191,10 @@ impl Icm {
         let phi_next = self.encoder.forward(next);
         let onehot = actions.one_hot(self.num_actions).to_kind(Kind::Float);
         let pred = self.forward.forward(&Tensor::cat(&[&phi, &onehot], 1));
-        let forward = (pred - phi_next.detach()).square().mean_dim(-1, false, Kind::Float) * 0.5;
+        let forward = (pred - phi_next.detach())
+            .square()
+            .mean_dim(-1, false, Kind::Float)
+            * 0.5;
         let logits = self.inverse.forward(&Tensor::cat(&[&phi, &phi_next], 1));
         let inverse = -crate::ppo::log_prob(&logits, actions);
         IcmTerms { forward, inverse }
@@ -183,9 +214,26 @@ pub struct Rnd {
 impl Rnd {
     /// Builds the predictor under `p` (trained) and the target under `target` (a frozen store),
     /// both on single observations of `shape`.
-    pub fn new(p: &nn::Path, target: &nn::Path, kind: NetKind, shape: InputShape, feature: usize, hidden: usize) -> Result<Rnd, ModelError> {
-        let t = torso(&(target / "torso"), kind, shape, hidden)?.add(nn::linear(target / "out", hidden as i64, feature as i64, Default::default()));
-        let pr = torso(&(p / "torso"), kind, shape, hidden)?.add(mlp_head(p / "head", hidden, hidden, feature));
+    pub fn new(
+        p: &nn::Path,
+        target: &nn::Path,
+        kind: NetKind,
+        shape: InputShape,
+        feature: usize,
+        hidden: usize,
+    ) -> Result<Rnd, ModelError> {
+        let t = torso(&(target / "torso"), kind, shape, hidden)?.add(nn::linear(
+            target / "out",
+            hidden as i64,
+            feature as i64,
+            Default::default(),
+        ));
+        let pr = torso(&(p / "torso"), kind, shape, hidden)?.add(mlp_head(
+            p / "head",
+            hidden,
+            hidden,
+            feature,
+        ));
         let (c, h, w) = shape;
         let dims = [c as i64, h as i64, w as i64];
         Ok(Rnd {
@@ -205,7 +253,9 @@ impl Rnd {
             let var = x.var_dim(0, false, false);
             let delta = &mean - &self.obs_mean;
             let tot = self.obs_count + n;
-            let m2 = &self.obs_var * self.obs_count + var * n + delta.square() * (self.obs_count * n / tot);
+            let m2 = &self.obs_var * self.obs_count
+                + var * n
+                + delta.square() * (self.obs_count * n / tot);
             self.obs_mean = &self.obs_mean + delta * (n / tot);
             self.obs_var = m2 / tot;
             self.obs_count = tot;
@@ -220,7 +270,10 @@ impl Rnd {
     pub fn error(&self, x: &Tensor) -> Tensor {
         let z = self.normalise(x);
         let t = tch::no_grad(|| self.target.forward(&z));
-        (self.predictor.forward(&z) - t).square().mean_dim(-1, false, Kind::Float) * 0.5
+        (self.predictor.forward(&z) - t)
+            .square()
+            .mean_dim(-1, false, Kind::Float)
+            * 0.5
     }
 
     /// The observation statistics (mean, var, count), for checkpoints.

@@ -210,7 +210,8 @@ impl TrainConfig {
     /// This configuration with the fields named in `toml_text` (a TOML table of any
     /// [`TrainConfig`] fields) replaced; unknown names are an error.
     pub fn with_overrides(&self, toml_text: &str) -> Result<TrainConfig, ConfigError> {
-        let over: toml::Table = toml::from_str(toml_text).map_err(|e| ConfigError(e.to_string()))?;
+        let over: toml::Table =
+            toml::from_str(toml_text).map_err(|e| ConfigError(e.to_string()))?;
         let mut base = toml::Table::try_from(self).map_err(|e| ConfigError(e.to_string()))?;
         for (k, v) in over {
             if !base.contains_key(&k) && !matches!(k.as_str(), "target_kl") {
@@ -218,7 +219,9 @@ impl TrainConfig {
             }
             base.insert(k, v);
         }
-        let cfg: TrainConfig = toml::Value::Table(base).try_into().map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
+        let cfg: TrainConfig = toml::Value::Table(base)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
         cfg.validate()?;
         Ok(cfg)
     }
@@ -238,7 +241,9 @@ impl TrainConfig {
         if !(1..=64).contains(&self.simhash_bits) {
             return bad("simhash_bits must be 1..=64");
         }
-        if !(0.0..=1.0).contains(&self.model_update_proportion) || !(0.0..=1.0).contains(&self.reliable_rate) {
+        if !(0.0..=1.0).contains(&self.model_update_proportion)
+            || !(0.0..=1.0).contains(&self.reliable_rate)
+        {
             return bad("model_update_proportion and reliable_rate must lie in [0, 1]");
         }
         if self.reliable_window == 0 {
@@ -257,8 +262,13 @@ mod tests {
         let c = TrainConfig::default();
         let text = toml::to_string(&c).unwrap();
         assert_eq!(toml::from_str::<TrainConfig>(&text).unwrap(), c);
-        let o = c.with_overrides("num_envs = 8\nbonus = \"icm\"\ntarget_kl = 0.02\n").unwrap();
-        assert_eq!((o.num_envs, o.bonus, o.target_kl), (8, Bonus::Icm, Some(0.02)));
+        let o = c
+            .with_overrides("num_envs = 8\nbonus = \"icm\"\ntarget_kl = 0.02\n")
+            .unwrap();
+        assert_eq!(
+            (o.num_envs, o.bonus, o.target_kl),
+            (8, Bonus::Icm, Some(0.02))
+        );
         assert!(c.with_overrides("nope = 1").is_err());
         assert!(c.with_overrides("num_minibatches = 3").is_err());
     }

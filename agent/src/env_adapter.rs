@@ -16,7 +16,10 @@ impl PriorsVecEnv {
     /// Wraps a batch.
     pub fn new(inner: VecEnv) -> PriorsVecEnv {
         let n = inner.num_envs();
-        PriorsVecEnv { inner, episodes: vec![None; n] }
+        PriorsVecEnv {
+            inner,
+            episodes: vec![None; n],
+        }
     }
     /// The wrapped batch.
     pub fn inner(&self) -> &VecEnv {
@@ -42,6 +45,12 @@ impl VecEnvironment for PriorsVecEnv {
         for (slot, info) in self.episodes.iter_mut().zip(s.infos) {
             *slot = info.episode;
         }
-        Transition { obs: s.obs, rewards: s.rewards, terminated: s.terminated, truncated: s.truncated, episodes: &self.episodes }
+        Transition {
+            obs: s.obs,
+            rewards: s.rewards,
+            terminated: s.terminated,
+            truncated: s.truncated,
+            episodes: &self.episodes,
+        }
     }
 }

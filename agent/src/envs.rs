@@ -133,7 +133,11 @@ impl VecEnvironment for TileVecEnv {
     }
     fn step(&mut self, actions: &[usize]) -> Transition<'_> {
         for i in 0..self.worlds.len() {
-            let a = actions.get(i).and_then(|&a| self.actions.get(a)).copied().unwrap_or(Action::NOOP);
+            let a = actions
+                .get(i)
+                .and_then(|&a| self.actions.get(a))
+                .copied()
+                .unwrap_or(Action::NOOP);
             let ev = step(&self.level, &self.rules, &mut self.worlds[i], a);
             let r = reward(&ev);
             self.rets[i] += r;

@@ -7,8 +7,8 @@
 //! the value heads; zero biases). This module knows nothing about environments or PPO.
 
 use crate::config::NetKind;
-use tch::nn::{self, Module};
 use tch::Tensor;
+use tch::nn::{self, Module};
 
 /// Shape of one network input: (channels including the frame stack, height, width).
 pub type InputShape = (usize, usize, usize);
@@ -26,17 +26,29 @@ pub struct ModelError {
 }
 
 fn linear(p: nn::Path, i: usize, o: usize, gain: f64) -> nn::Linear {
-    let c = nn::LinearConfig { ws_init: nn::Init::Orthogonal { gain }, bs_init: Some(nn::Init::Const(0.0)), bias: true };
+    let c = nn::LinearConfig {
+        ws_init: nn::Init::Orthogonal { gain },
+        bs_init: Some(nn::Init::Const(0.0)),
+        bias: true,
+    };
     nn::linear(p, i as i64, o as i64, c)
 }
 
 fn conv(p: nn::Path, i: usize, o: usize, k: usize, s: usize) -> nn::Conv2D {
-    let c = nn::ConvConfig { stride: s as i64, bs_init: nn::Init::Const(0.0), ..Default::default() };
+    let c = nn::ConvConfig {
+        stride: s as i64,
+        bs_init: nn::Init::Const(0.0),
+        ..Default::default()
+    };
     let mut conv = nn::conv2d(p, i as i64, o as i64, k as i64, c);
     // tch 0.26's `Init::Orthogonal` returns the flattened [out, in*k*k] matrix without reshaping
     // it, which libtorch rejects as a convolution weight; draw it flat and reshape here.
     let (o, rest) = (o as i64, (i * k * k) as i64);
-    let w = nn::init::init(nn::Init::Orthogonal { gain: 2f64.sqrt() }, &[o, rest], conv.ws.device());
+    let w = nn::init::init(
+        nn::Init::Orthogonal { gain: 2f64.sqrt() },
+        &[o, rest],
+        conv.ws.device(),
+    );
     tch::no_grad(|| conv.ws.copy_(&w.view([o, i as i64, k as i64, k as i64])));
     conv
 }
@@ -47,13 +59,26 @@ fn conv_out(n: usize, k: usize, s: usize) -> Option<usize> {
 }
 
 /// Builds a torso mapping `[B, C, H, W]` floats in [0, 1] to `[B, hidden]` ReLU features.
-pub fn torso(p: &nn::Path, kind: NetKind, shape: InputShape, hidden: usize) -> Result<nn::Sequential, ModelError> {
+pub fn torso(
+    p: &nn::Path,
+    kind: NetKind,
+    shape: InputShape,
+    hidden: usize,
+) -> Result<nn::Sequential, ModelError> {
     let (c, h, w) = shape;
-    let err = |why: &str| ModelError { kind, shape, why: why.to_string() };
+    let err = |why: &str| ModelError {
+        kind,
+        shape,
+        why: why.to_string(),
+    };
     match kind {
         NetKind::Cnn => {
-            let oh = conv_out(h, 8, 4).and_then(|x| conv_out(x, 4, 2)).ok_or_else(|| err("height below 14"))?;
-            let ow = conv_out(w, 8, 4).and_then(|x| conv_out(x, 4, 2)).ok_or_else(|| err("width below 14"))?;
+            let oh = conv_out(h, 8, 4)
+                .and_then(|x| conv_out(x, 4, 2))
+                .ok_or_else(|| err("height below 14"))?;
+            let ow = conv_out(w, 8, 4)
+                .and_then(|x| conv_out(x, 4, 2))
+                .ok_or_else(|| err("width below 14"))?;
             let flat = 32 * oh * ow;
             Ok(nn::seq()
                 .add(conv(p / "c1", c, 16, 8, 4))
@@ -101,7 +126,13 @@ pub struct PolicyOut {
 
 impl ActorCritic {
     /// Builds the network under `p` (variables named `torso.*`, `actor`, `critic_ext`, `critic_int`).
-    pub fn new(p: &nn::Path, kind: NetKind, shape: InputShape, hidden: usize, num_actions: usize) -> Result<ActorCritic, ModelError> {
+    pub fn new(
+        p: &nn::Path,
+        kind: NetKind,
+        shape: InputShape,
+        hidden: usize,
+        num_actions: usize,
+    ) -> Result<ActorCritic, ModelError> {
         let torso = torso(&(p / "torso"), kind, shape, hidden)?;
         Ok(ActorCritic {
             torso,

@@ -23,14 +23,23 @@ pub fn gae(
     lambda: f64,
 ) -> (Vec<f32>, Vec<f32>) {
     let len = rewards.len();
-    assert!(values.len() == len && done.len() == len && last_value.len() == num_envs && len.is_multiple_of(num_envs));
+    assert!(
+        values.len() == len
+            && done.len() == len
+            && last_value.len() == num_envs
+            && len.is_multiple_of(num_envs)
+    );
     let steps = len / num_envs;
     let mut adv = vec![0f32; len];
     for (e, &last) in last_value.iter().enumerate() {
         let mut last_gae = 0f64;
         for t in (0..steps).rev() {
             let i = t * num_envs + e;
-            let next_value = if t + 1 == steps { last } else { values[i + num_envs] } as f64;
+            let next_value = if t + 1 == steps {
+                last
+            } else {
+                values[i + num_envs]
+            } as f64;
             let nonterminal = if done[i] { 0.0 } else { 1.0 };
             let delta = rewards[i] as f64 + gamma * next_value * nonterminal - values[i] as f64;
             last_gae = delta + gamma * lambda * nonterminal * last_gae;
@@ -55,24 +64,43 @@ pub struct PolicyLoss {
 }
 
 /// PPO's clipped surrogate: `mean(max(-A r, -A clip(r, 1 - c, 1 + c)))` with `r = exp(new - old)`.
-pub fn policy_loss(new_logprob: &Tensor, old_logprob: &Tensor, adv: &Tensor, clip_coef: f64) -> PolicyLoss {
+pub fn policy_loss(
+    new_logprob: &Tensor,
+    old_logprob: &Tensor,
+    adv: &Tensor,
+    clip_coef: f64,
+) -> PolicyLoss {
     let logratio = new_logprob - old_logprob;
     let ratio = logratio.exp();
     let (old_approx_kl, approx_kl, clipfrac) = tch::no_grad(|| {
         (
             (-&logratio).mean(Kind::Float),
             ((&ratio - 1.0) - &logratio).mean(Kind::Float),
-            (&ratio - 1.0).abs().gt(clip_coef).to_kind(Kind::Float).mean(Kind::Float),
+            (&ratio - 1.0)
+                .abs()
+                .gt(clip_coef)
+                .to_kind(Kind::Float)
+                .mean(Kind::Float),
         )
     });
     let pg1 = -adv * &ratio;
     let pg2 = -adv * ratio.clamp(1.0 - clip_coef, 1.0 + clip_coef);
-    PolicyLoss { loss: pg1.maximum(&pg2).mean(Kind::Float), old_approx_kl, approx_kl, clipfrac }
+    PolicyLoss {
+        loss: pg1.maximum(&pg2).mean(Kind::Float),
+        old_approx_kl,
+        approx_kl,
+        clipfrac,
+    }
 }
 
 /// Value loss `0.5 * mean((v - R)^2)`, or with `clip = Some(c)` PPO2's pessimistic clipped form
 /// `0.5 * mean(max((v - R)^2, (v_old + clip(v - v_old, -c, c) - R)^2))`.
-pub fn value_loss(new_value: &Tensor, old_value: &Tensor, returns: &Tensor, clip: Option<f64>) -> Tensor {
+pub fn value_loss(
+    new_value: &Tensor,
+    old_value: &Tensor,
+    returns: &Tensor,
+    clip: Option<f64>,
+) -> Tensor {
     let unclipped = (new_value - returns).square();
     match clip {
         Some(c) => {
@@ -92,7 +120,10 @@ pub fn entropy(logits: &Tensor) -> Tensor {
 
 /// Log-probabilities of `actions` (`[B]`, int64) under logits `[B, A]`.
 pub fn log_prob(logits: &Tensor, actions: &Tensor) -> Tensor {
-    logits.log_softmax(-1, Kind::Float).gather(1, &actions.unsqueeze(-1), false).squeeze_dim(-1)
+    logits
+        .log_softmax(-1, Kind::Float)
+        .gather(1, &actions.unsqueeze(-1), false)
+        .squeeze_dim(-1)
 }
 
 /// Normalises advantages to zero mean and unit standard deviation (CleanRL's `norm_adv`).
@@ -114,7 +145,11 @@ pub struct RunningMeanStd {
 
 impl Default for RunningMeanStd {
     fn default() -> Self {
-        RunningMeanStd { mean: 0.0, var: 1.0, count: 1e-4 }
+        RunningMeanStd {
+            mean: 0.0,
+            var: 1.0,
+            count: 1e-4,
+        }
     }
 }
 
@@ -146,7 +181,11 @@ mod tests {
 
     #[test]
     fn running_mean_std_matches_batch_statistics() {
-        let mut r = RunningMeanStd { mean: 0.0, var: 0.0, count: 0.0 };
+        let mut r = RunningMeanStd {
+            mean: 0.0,
+            var: 0.0,
+            count: 0.0,
+        };
         r.update(&[1.0, 2.0, 3.0]);
         r.update(&[4.0, 5.0]);
         assert!((r.mean - 3.0).abs() < 1e-9);

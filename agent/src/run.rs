@@ -61,7 +61,10 @@ impl RunConfig {
     pub fn read(dir: &Path) -> Result<RunConfig, RunError> {
         let p = dir.join("config.toml");
         let text = std::fs::read_to_string(&p).map_err(|e| io(&p, e))?;
-        toml::from_str(&text).map_err(|e| RunError::Parse { path: p.display().to_string(), message: e.to_string() })
+        toml::from_str(&text).map_err(|e| RunError::Parse {
+            path: p.display().to_string(),
+            message: e.to_string(),
+        })
     }
 }
 
@@ -120,7 +123,10 @@ pub enum RunError {
 }
 
 fn io(p: &Path, e: impl std::fmt::Display) -> RunError {
-    RunError::Io { path: p.display().to_string(), message: e.to_string() }
+    RunError::Io {
+        path: p.display().to_string(),
+        message: e.to_string(),
+    }
 }
 
 /// Options of [`train`].
@@ -135,12 +141,20 @@ pub struct RunOptions {
 }
 
 /// Trains and writes the run folder; returns the summary.
-pub fn train<E: VecEnvironment>(meta: RunMeta, cfg: TrainConfig, env: E, opts: &RunOptions) -> Result<Summary, RunError> {
+pub fn train<E: VecEnvironment>(
+    meta: RunMeta,
+    cfg: TrainConfig,
+    env: E,
+    opts: &RunOptions,
+) -> Result<Summary, RunError> {
     let dir = &opts.dir;
     // Build the trainer first: a missing GPU or a bad configuration leaves no half-made run.
     let mut trainer = Trainer::new(cfg.clone(), env)?;
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let rc = RunConfig { run: meta, train: cfg.clone() };
+    let rc = RunConfig {
+        run: meta,
+        train: cfg.clone(),
+    };
     let text = toml::to_string(&rc).map_err(|e| io(dir, e))?;
     std::fs::write(dir.join("config.toml"), text).map_err(|e| io(dir, e))?;
     let ck_dir = dir.join("checkpoint");
@@ -164,7 +178,9 @@ pub fn train<E: VecEnvironment>(meta: RunMeta, cfg: TrainConfig, env: E, opts: &
     }
     let mut episodes_csv = csv_appender(&ep_path)?;
     let mut progress_csv: Option<csv::Writer<std::fs::File>> = None;
-    let show = opts.progress.unwrap_or_else(|| std::io::stderr().is_terminal());
+    let show = opts
+        .progress
+        .unwrap_or_else(|| std::io::stderr().is_terminal());
     let start = Instant::now();
     let (step0, num_updates) = (trainer.progress().global_step, cfg.num_updates());
     let summary = |t: &Trainer<E>, wall: f64, complete: bool| {
@@ -177,13 +193,19 @@ pub fn train<E: VecEnvironment>(meta: RunMeta, cfg: TrainConfig, env: E, opts: &
             successes: p.successes,
             final_success_rate: p.window_rate(),
             wall_time_s: wall,
-            steps_per_s: if wall > 0.0 { p.global_step as f64 / wall } else { 0.0 },
+            steps_per_s: if wall > 0.0 {
+                p.global_step as f64 / wall
+            } else {
+                0.0
+            },
             device: match cfg.device {
                 crate::config::DeviceKind::Cpu => "cpu".into(),
                 crate::config::DeviceKind::Cuda => "cuda".into(),
             },
             torch_threads: cfg.torch_threads,
-            stopped_early: cfg.stop_on_reliable && p.reliable_step.is_some() && p.global_step < cfg.max_steps,
+            stopped_early: cfg.stop_on_reliable
+                && p.reliable_step.is_some()
+                && p.global_step < cfg.max_steps,
             complete,
         }
     };
@@ -196,31 +218,45 @@ pub fn train<E: VecEnvironment>(meta: RunMeta, cfg: TrainConfig, env: E, opts: &
         let t0 = Instant::now();
         let s0 = trainer.progress().global_step;
         let report = trainer.update();
-        let sps = (trainer.progress().global_step - s0) as f64 / t0.elapsed().as_secs_f64().max(1e-9);
+        let sps =
+            (trainer.progress().global_step - s0) as f64 / t0.elapsed().as_secs_f64().max(1e-9);
         for row in &report.episodes {
             episodes_csv.serialize(row).map_err(|e| io(&ep_path, e))?;
         }
         episodes_csv.flush().map_err(|e| io(&ep_path, e))?;
         let p = trainer.progress();
-        let mut cols: Vec<(&str, Option<f64>)> = vec![("global_step", Some(p.global_step as f64)), ("update", Some(p.update as f64)), ("charts/SPS", Some(sps))];
+        let mut cols: Vec<(&str, Option<f64>)> = vec![
+            ("global_step", Some(p.global_step as f64)),
+            ("update", Some(p.update as f64)),
+            ("charts/SPS", Some(sps)),
+        ];
         let ended = &report.episodes;
-        let mean_of = |f: &dyn Fn(&EpisodeRow) -> f64| (!ended.is_empty()).then(|| ended.iter().map(f).sum::<f64>() / ended.len() as f64);
+        let mean_of = |f: &dyn Fn(&EpisodeRow) -> f64| {
+            (!ended.is_empty()).then(|| ended.iter().map(f).sum::<f64>() / ended.len() as f64)
+        };
         cols.push(("charts/episodic_return", mean_of(&|r| r.ret as f64)));
         cols.push(("charts/episodic_length", mean_of(&|r| r.length as f64)));
-        cols.push(("charts/unique_positions", mean_of(&|r| r.unique_positions as f64)));
+        cols.push((
+            "charts/unique_positions",
+            mean_of(&|r| r.unique_positions as f64),
+        ));
         cols.extend(report.scalars.iter().copied());
         let pw = match progress_csv.as_mut() {
             Some(w) => w,
             None => {
                 let fresh = !pr_path.exists();
-                let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(open_append(&pr_path)?);
+                let mut w = csv::WriterBuilder::new()
+                    .has_headers(false)
+                    .from_writer(open_append(&pr_path)?);
                 if fresh {
-                    w.write_record(cols.iter().map(|(k, _)| *k)).map_err(|e| io(&pr_path, e))?;
+                    w.write_record(cols.iter().map(|(k, _)| *k))
+                        .map_err(|e| io(&pr_path, e))?;
                 }
                 progress_csv.insert(w)
             }
         };
-        pw.write_record(cols.iter().map(|(k, v)| fmt_value(k, *v))).map_err(|e| io(&pr_path, e))?;
+        pw.write_record(cols.iter().map(|(k, v)| fmt_value(k, *v)))
+            .map_err(|e| io(&pr_path, e))?;
         pw.flush().map_err(|e| io(&pr_path, e))?;
         let wall = wall_before + start.elapsed().as_secs_f64();
         if trainer.progress().update % cfg.checkpoint_every.max(1) as u64 == 0 {
@@ -230,7 +266,8 @@ pub fn train<E: VecEnvironment>(meta: RunMeta, cfg: TrainConfig, env: E, opts: &
         if show {
             let p = trainer.progress();
             let done = p.global_step - step0;
-            let eta = (cfg.max_steps.saturating_sub(p.global_step)) as f64 / (done as f64 / start.elapsed().as_secs_f64().max(1e-9)).max(1e-9);
+            let eta = (cfg.max_steps.saturating_sub(p.global_step)) as f64
+                / (done as f64 / start.elapsed().as_secs_f64().max(1e-9)).max(1e-9);
             eprint!(
                 "\r[{}/{}] step {} ({:.0}/s, eta {:.0}s) episodes {} successes {} window {:.2} first {}   ",
                 p.update,
@@ -241,7 +278,9 @@ pub fn train<E: VecEnvironment>(meta: RunMeta, cfg: TrainConfig, env: E, opts: &
                 p.episodes,
                 p.successes,
                 p.window_rate(),
-                p.first_success_step.map(|s| s.to_string()).unwrap_or_else(|| "-".into())
+                p.first_success_step
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "-".into())
             );
         }
     }
@@ -264,24 +303,40 @@ fn fmt_value(key: &str, v: Option<f64>) -> String {
 }
 
 fn open_append(p: &Path) -> Result<std::fs::File, RunError> {
-    std::fs::OpenOptions::new().create(true).append(true).open(p).map_err(|e| io(p, e))
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(p)
+        .map_err(|e| io(p, e))
 }
 
 fn csv_appender(p: &Path) -> Result<csv::Writer<std::fs::File>, RunError> {
     let fresh = !p.exists() || std::fs::metadata(p).map(|m| m.len() == 0).unwrap_or(true);
-    Ok(csv::WriterBuilder::new().has_headers(fresh).from_writer(open_append(p)?))
+    Ok(csv::WriterBuilder::new()
+        .has_headers(fresh)
+        .from_writer(open_append(p)?))
 }
 
 /// Drops the rows of a CSV whose `column` exceeds `max_step` (rows logged after the checkpoint).
 fn truncate_csv(p: &Path, column: &str, max_step: u64) -> Result<(), RunError> {
-    let Ok(text) = std::fs::read_to_string(p) else { return Ok(()) };
+    let Ok(text) = std::fs::read_to_string(p) else {
+        return Ok(());
+    };
     let mut lines = text.lines();
-    let Some(header) = lines.next() else { return Ok(()) };
-    let Some(col) = header.split(',').position(|h| h == column) else { return Ok(()) };
+    let Some(header) = lines.next() else {
+        return Ok(());
+    };
+    let Some(col) = header.split(',').position(|h| h == column) else {
+        return Ok(());
+    };
     let mut out = String::from(header);
     out.push('\n');
     for l in lines {
-        let keep = l.split(',').nth(col).and_then(|v| v.parse::<u64>().ok()).is_some_and(|v| v <= max_step);
+        let keep = l
+            .split(',')
+            .nth(col)
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|v| v <= max_step);
         if keep {
             out.push_str(l);
             out.push('\n');
@@ -334,7 +389,12 @@ pub struct EvalSummary {
 
 /// Plays a run's checkpoint for `opts.episodes` episodes and writes the same per-episode CSV as
 /// training (`env_steps_total` counts evaluation steps).
-pub fn evaluate<E: VecEnvironment>(run_dir: &Path, cfg: TrainConfig, env: E, opts: &EvalOptions) -> Result<EvalSummary, RunError> {
+pub fn evaluate<E: VecEnvironment>(
+    run_dir: &Path,
+    cfg: TrainConfig,
+    env: E,
+    opts: &EvalOptions,
+) -> Result<EvalSummary, RunError> {
     let out = &opts.out;
     std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
     let mut trainer = Trainer::new(cfg, env)?;
@@ -353,7 +413,10 @@ pub fn evaluate<E: VecEnvironment>(run_dir: &Path, cfg: TrainConfig, env: E, opt
             length: ep.length,
             ret: ep.ret,
             success: ep.success,
-            death_cause: ep.death_cause.map(|c| c.name().to_string()).unwrap_or_else(|| "NA".into()),
+            death_cause: ep
+                .death_cause
+                .map(|c| c.name().to_string())
+                .unwrap_or_else(|| "NA".into()),
             truncated: ep.truncated,
             unique_positions: ep.unique_positions,
             deaths: ep.deaths,
@@ -374,9 +437,19 @@ pub fn evaluate<E: VecEnvironment>(run_dir: &Path, cfg: TrainConfig, env: E, opt
     if let Some(e) = err {
         return Err(e);
     }
-    let s = EvalSummary { episodes: k, successes: succ, mean_length: len_sum / k.max(1) as f64, greedy: opts.greedy, checkpoint_env_steps: ck_steps };
+    let s = EvalSummary {
+        episodes: k,
+        successes: succ,
+        mean_length: len_sum / k.max(1) as f64,
+        greedy: opts.greedy,
+        checkpoint_env_steps: ck_steps,
+    };
     let p = out.join("summary.json");
-    std::fs::write(&p, serde_json::to_string_pretty(&s).map_err(|e| io(&p, e))? + "\n").map_err(|e| io(&p, e))?;
+    std::fs::write(
+        &p,
+        serde_json::to_string_pretty(&s).map_err(|e| io(&p, e))? + "\n",
+    )
+    .map_err(|e| io(&p, e))?;
     Ok(s)
 }
 
@@ -385,18 +458,31 @@ pub fn evaluate<E: VecEnvironment>(run_dir: &Path, cfg: TrainConfig, env: E, opt
 fn record_episode(r: &Recorder, actions: &[usize], dir: &Path) -> Result<(), RunError> {
     use priors_core::trace::{TickRow, ticks_columns};
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let acts: Vec<priors_core::Action> = actions.iter().map(|&a| r.actions.get(a).copied().unwrap_or(priors_core::Action::NOOP)).collect();
+    let acts: Vec<priors_core::Action> = actions
+        .iter()
+        .map(|&a| {
+            r.actions
+                .get(a)
+                .copied()
+                .unwrap_or(priors_core::Action::NOOP)
+        })
+        .collect();
     let mut world = priors_core::World::new(&r.level);
     let p = dir.join("ticks.csv");
     let mut w = csv::Writer::from_path(&p).map_err(|e| io(&p, e))?;
     for &a in &acts {
         let ev = priors_core::step(&r.level, &r.rules, &mut world, a);
         let hash = !ev.is_empty() || world.tick.is_multiple_of(r.hash_every.max(1));
-        w.serialize(TickRow::new(&r.level, &world, a, &ev, hash)).map_err(|e| io(&p, e))?;
+        w.serialize(TickRow::new(&r.level, &world, a, &ev, hash))
+            .map_err(|e| io(&p, e))?;
     }
     w.flush().map_err(|e| io(&p, e))?;
     let c = dir.join("ticks.columns.json");
-    std::fs::write(&c, serde_json::to_string_pretty(&ticks_columns()).map_err(|e| io(&c, e))? + "\n").map_err(|e| io(&c, e))?;
+    std::fs::write(
+        &c,
+        serde_json::to_string_pretty(&ticks_columns()).map_err(|e| io(&c, e))? + "\n",
+    )
+    .map_err(|e| io(&c, e))?;
     let a = dir.join("actions.csv");
     let recs = priors_core::replay::record(&r.level, &r.rules, &acts);
     std::fs::write(&a, priors_core::replay::write_actions(&recs)).map_err(|e| io(&a, e))

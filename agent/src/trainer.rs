@@ -44,7 +44,9 @@ pub enum TrainError {
     #[error("torch: {0}")]
     Torch(#[from] tch::TchError),
     /// `--device cuda` without a usable GPU.
-    #[error("device cuda requested but torch sees no CUDA device (tch::Cuda::is_available() is false)")]
+    #[error(
+        "device cuda requested but torch sees no CUDA device (tch::Cuda::is_available() is false)"
+    )]
     NoCuda,
     /// Checkpoint state file.
     #[error("checkpoint {path}: {message}")]
@@ -103,7 +105,11 @@ pub struct Progress {
 impl Progress {
     /// Success rate over the window (0 when empty).
     pub fn window_rate(&self) -> f64 {
-        if self.window.is_empty() { 0.0 } else { self.window.iter().filter(|&&s| s).count() as f64 / self.window.len() as f64 }
+        if self.window.is_empty() {
+            0.0
+        } else {
+            self.window.iter().filter(|&&s| s).count() as f64 / self.window.len() as f64
+        }
     }
 }
 
@@ -178,7 +184,11 @@ impl<E: VecEnvironment> Trainer<E> {
         let device = device(cfg.device)?;
         let n = env.num_envs();
         if n != cfg.num_envs {
-            return Err(crate::config::ConfigError(format!("config says {} envs, the batch has {n}", cfg.num_envs)).into());
+            return Err(crate::config::ConfigError(format!(
+                "config says {} envs, the batch has {n}",
+                cfg.num_envs
+            ))
+            .into());
         }
         let num_actions = env.num_actions();
         let frame_shape = env.obs_shape();
@@ -190,19 +200,51 @@ impl<E: VecEnvironment> Trainer<E> {
         let mut target_vs = None;
         let (mut net, mut icm, mut rnd, mut simhash, mut opt) = (None, None, None, None, None);
         if cfg.algo == Algo::Ppo {
-            net = Some(ActorCritic::new(&(&root / "policy"), cfg.net, input, cfg.hidden, num_actions)?);
+            net = Some(ActorCritic::new(
+                &(&root / "policy"),
+                cfg.net,
+                input,
+                cfg.hidden,
+                num_actions,
+            )?);
             match cfg.bonus {
                 Bonus::None => {}
-                Bonus::Count => simhash = Some(SimHash::new(frame_len, cfg.simhash_bits, cfg.count_beta, cfg.seed)),
-                Bonus::Icm => icm = Some(Icm::new(&(&root / "icm"), cfg.net, input, cfg.icm_feature, cfg.hidden, num_actions)?),
+                Bonus::Count => {
+                    simhash = Some(SimHash::new(
+                        frame_len,
+                        cfg.simhash_bits,
+                        cfg.count_beta,
+                        cfg.seed,
+                    ))
+                }
+                Bonus::Icm => {
+                    icm = Some(Icm::new(
+                        &(&root / "icm"),
+                        cfg.net,
+                        input,
+                        cfg.icm_feature,
+                        cfg.hidden,
+                        num_actions,
+                    )?)
+                }
                 Bonus::Rnd => {
                     let mut tvs = nn::VarStore::new(device);
-                    rnd = Some(Rnd::new(&(&root / "rnd"), &tvs.root(), cfg.net, frame_shape, cfg.icm_feature, cfg.hidden)?);
+                    rnd = Some(Rnd::new(
+                        &(&root / "rnd"),
+                        &tvs.root(),
+                        cfg.net,
+                        frame_shape,
+                        cfg.icm_feature,
+                        cfg.hidden,
+                    )?);
                     tvs.freeze();
                     target_vs = Some(tvs);
                 }
             }
-            let adam = nn::Adam { eps: 1e-5, ..Default::default() };
+            let adam = nn::Adam {
+                eps: 1e-5,
+                ..Default::default()
+            };
             opt = Some(adam.build(&vs, cfg.learning_rate)?);
         }
         let first = env.reset().to_vec();
@@ -288,7 +330,13 @@ impl<E: VecEnvironment> Trainer<E> {
         };
         let (logp, v_ext, v_int) = tch::no_grad(|| {
             let out = net.forward(&to_input(&self.stack, n, self.input, self.device));
-            (out.logits.log_softmax(-1, Kind::Float).to_device(Device::Cpu), out.v_ext.to_device(Device::Cpu), out.v_int.to_device(Device::Cpu))
+            (
+                out.logits
+                    .log_softmax(-1, Kind::Float)
+                    .to_device(Device::Cpu),
+                out.v_ext.to_device(Device::Cpu),
+                out.v_int.to_device(Device::Cpu),
+            )
         });
         let logp: Vec<f32> = Vec::<f32>::try_from(logp.flatten(0, -1)).unwrap_or_default();
         let a_n = self.num_actions;
@@ -297,7 +345,9 @@ impl<E: VecEnvironment> Trainer<E> {
         for e in 0..n {
             let row = &logp[e * a_n..(e + 1) * a_n];
             let a = if greedy {
-                row.iter().enumerate().fold(0, |b, (i, &x)| if x > row[b] { i } else { b })
+                row.iter()
+                    .enumerate()
+                    .fold(0, |b, (i, &x)| if x > row[b] { i } else { b })
             } else {
                 let probs: Vec<f32> = row.iter().map(|x| x.exp()).collect();
                 self.rng.categorical(&probs)
@@ -305,7 +355,12 @@ impl<E: VecEnvironment> Trainer<E> {
             actions.push(a);
             lps.push(row[a]);
         }
-        (actions, lps, Vec::<f32>::try_from(v_ext).unwrap_or_default(), Vec::<f32>::try_from(v_int).unwrap_or_default())
+        (
+            actions,
+            lps,
+            Vec::<f32>::try_from(v_ext).unwrap_or_default(),
+            Vec::<f32>::try_from(v_int).unwrap_or_default(),
+        )
     }
 
     fn record_episode(&mut self, e: usize, ep: &Episode, out: &mut Vec<EpisodeRow>) {
@@ -317,7 +372,10 @@ impl<E: VecEnvironment> Trainer<E> {
             length: ep.length,
             ret: ep.ret,
             success: ep.success,
-            death_cause: ep.death_cause.map(|c| c.name().to_string()).unwrap_or_else(|| "NA".into()),
+            death_cause: ep
+                .death_cause
+                .map(|c| c.name().to_string())
+                .unwrap_or_else(|| "NA".into()),
             truncated: ep.truncated,
             unique_positions: ep.unique_positions,
             deaths: ep.deaths,
@@ -331,14 +389,18 @@ impl<E: VecEnvironment> Trainer<E> {
         while p.window.len() > self.cfg.reliable_window {
             p.window.pop_front();
         }
-        if p.reliable_step.is_none() && p.window.len() == self.cfg.reliable_window && p.window_rate() >= self.cfg.reliable_rate {
+        if p.reliable_step.is_none()
+            && p.window.len() == self.cfg.reliable_window
+            && p.window_rate() >= self.cfg.reliable_rate
+        {
             p.reliable_step = Some(p.global_step);
         }
     }
 
     /// Whether training should stop (budget spent, or reliable completion with early stop on).
     pub fn done(&self) -> bool {
-        self.progress.global_step >= self.cfg.max_steps || (self.cfg.stop_on_reliable && self.progress.reliable_step.is_some())
+        self.progress.global_step >= self.cfg.max_steps
+            || (self.cfg.stop_on_reliable && self.progress.reliable_step.is_some())
     }
 
     /// One rollout and (for PPO) one optimisation phase.
@@ -347,17 +409,39 @@ impl<E: VecEnvironment> Trainer<E> {
         let (n, steps) = (cfg.num_envs, cfg.num_steps);
         let batch = n * steps;
         let in_len = self.stack.len() / n;
-        let frac = 1.0 - (self.progress.global_step as f64 / cfg.max_steps.max(1) as f64).clamp(0.0, 1.0);
-        let lr = if cfg.anneal_lr { cfg.learning_rate * frac.max(1e-3) } else { cfg.learning_rate };
+        let frac =
+            1.0 - (self.progress.global_step as f64 / cfg.max_steps.max(1) as f64).clamp(0.0, 1.0);
+        let lr = if cfg.anneal_lr {
+            cfg.learning_rate * frac.max(1e-3)
+        } else {
+            cfg.learning_rate
+        };
         if let Some(o) = self.opt.as_mut() {
             o.set_lr(lr);
         }
-        let mut obs_buf = Vec::with_capacity(if self.net.is_some() { batch * in_len } else { 0 });
+        let mut obs_buf = Vec::with_capacity(if self.net.is_some() {
+            batch * in_len
+        } else {
+            0
+        });
         let keep_next = self.icm.is_some() || self.rnd.is_some();
         let mut next_buf = Vec::with_capacity(if keep_next { batch * in_len } else { 0 });
-        let mut next_frames = Vec::with_capacity(if self.rnd.is_some() { batch * self.frame_len } else { 0 });
-        let (mut actions, mut logps, mut v_ext, mut v_int) = (Vec::with_capacity(batch), Vec::with_capacity(batch), Vec::with_capacity(batch), Vec::with_capacity(batch));
-        let (mut r_ext, mut r_int, mut dones) = (Vec::with_capacity(batch), vec![0f32; batch], Vec::with_capacity(batch));
+        let mut next_frames = Vec::with_capacity(if self.rnd.is_some() {
+            batch * self.frame_len
+        } else {
+            0
+        });
+        let (mut actions, mut logps, mut v_ext, mut v_int) = (
+            Vec::with_capacity(batch),
+            Vec::with_capacity(batch),
+            Vec::with_capacity(batch),
+            Vec::with_capacity(batch),
+        );
+        let (mut r_ext, mut r_int, mut dones) = (
+            Vec::with_capacity(batch),
+            vec![0f32; batch],
+            Vec::with_capacity(batch),
+        );
         let mut episodes = Vec::new();
         let learning = self.net.is_some();
         for t in 0..steps {
@@ -369,8 +453,18 @@ impl<E: VecEnvironment> Trainer<E> {
             self.progress.global_step += n as u64;
             self.latest.copy_from_slice(tr.obs);
             r_ext.extend_from_slice(tr.rewards);
-            let done: Vec<bool> = tr.terminated.iter().zip(tr.truncated).map(|(&x, &y)| x || y).collect();
-            let eps: Vec<(usize, Episode)> = tr.episodes.iter().enumerate().filter_map(|(e, ep)| ep.map(|ep| (e, ep))).collect();
+            let done: Vec<bool> = tr
+                .terminated
+                .iter()
+                .zip(tr.truncated)
+                .map(|(&x, &y)| x || y)
+                .collect();
+            let eps: Vec<(usize, Episode)> = tr
+                .episodes
+                .iter()
+                .enumerate()
+                .filter_map(|(e, ep)| ep.map(|ep| (e, ep)))
+                .collect();
             for (e, ep) in eps {
                 self.record_episode(e, &ep, &mut episodes);
             }
@@ -398,11 +492,17 @@ impl<E: VecEnvironment> Trainer<E> {
         let mut scalars: Vec<(&'static str, Option<f64>)> = Vec::new();
         let Some(net) = &self.net else {
             self.progress.update += 1;
-            return UpdateReport { episodes, scalars: self.scalars(lr, None) };
+            return UpdateReport {
+                episodes,
+                scalars: self.scalars(lr, None),
+            };
         };
         let (last_ext, last_int) = tch::no_grad(|| {
             let out = net.forward(&to_input(&self.stack, n, self.input, self.device));
-            (Vec::<f32>::try_from(out.v_ext.to_device(Device::Cpu)).unwrap_or_default(), Vec::<f32>::try_from(out.v_int.to_device(Device::Cpu)).unwrap_or_default())
+            (
+                Vec::<f32>::try_from(out.v_ext.to_device(Device::Cpu)).unwrap_or_default(),
+                Vec::<f32>::try_from(out.v_int.to_device(Device::Cpu)).unwrap_or_default(),
+            )
         });
 
         // Model-based intrinsic rewards, on the whole rollout.
@@ -411,10 +511,22 @@ impl<E: VecEnvironment> Trainer<E> {
             tch::no_grad(|| {
                 for s in (0..batch).step_by(chunk) {
                     let m = chunk.min(batch - s);
-                    let o = to_input(&obs_buf[s * in_len..(s + m) * in_len], m, self.input, self.device);
-                    let nx = to_input(&next_buf[s * in_len..(s + m) * in_len], m, self.input, self.device);
+                    let o = to_input(
+                        &obs_buf[s * in_len..(s + m) * in_len],
+                        m,
+                        self.input,
+                        self.device,
+                    );
+                    let nx = to_input(
+                        &next_buf[s * in_len..(s + m) * in_len],
+                        m,
+                        self.input,
+                        self.device,
+                    );
                     let a = Tensor::from_slice(&actions[s..s + m]).to_device(self.device);
-                    let f = Vec::<f32>::try_from(icm.terms(&o, &nx, &a).forward.to_device(Device::Cpu)).unwrap_or_default();
+                    let f =
+                        Vec::<f32>::try_from(icm.terms(&o, &nx, &a).forward.to_device(Device::Cpu))
+                            .unwrap_or_default();
                     for (j, x) in f.into_iter().enumerate() {
                         r_int[s + j] = if dones[s + j] { 0.0 } else { x };
                     }
@@ -427,7 +539,11 @@ impl<E: VecEnvironment> Trainer<E> {
             tch::no_grad(|| {
                 for s in (0..batch).step_by(chunk) {
                     let m = chunk.min(batch - s);
-                    let f = Vec::<f32>::try_from(rnd.error(&x.narrow(0, s as i64, m as i64)).to_device(Device::Cpu)).unwrap_or_default();
+                    let f = Vec::<f32>::try_from(
+                        rnd.error(&x.narrow(0, s as i64, m as i64))
+                            .to_device(Device::Cpu),
+                    )
+                    .unwrap_or_default();
                     for (j, v) in f.into_iter().enumerate() {
                         r_int[s + j] = if dones[s + j] { 0.0 } else { v };
                     }
@@ -440,7 +556,8 @@ impl<E: VecEnvironment> Trainer<E> {
             let mut filtered = Vec::with_capacity(batch);
             for t in 0..steps {
                 for e in 0..n {
-                    self.int_filter[e] = self.int_filter[e] * cfg.gamma_int + r_int[t * n + e] as f64;
+                    self.int_filter[e] =
+                        self.int_filter[e] * cfg.gamma_int + r_int[t * n + e] as f64;
                     filtered.push(self.int_filter[e] as f32);
                 }
             }
@@ -448,34 +565,78 @@ impl<E: VecEnvironment> Trainer<E> {
             let sd = self.int_rms.std().max(1e-8) as f32;
             r_int.iter_mut().for_each(|r| *r /= sd);
         }
-        let (adv_ext, ret_ext) = gae(&r_ext, &v_ext, &dones, &last_ext, n, cfg.gamma_ext, cfg.gae_lambda);
+        let (adv_ext, ret_ext) = gae(
+            &r_ext,
+            &v_ext,
+            &dones,
+            &last_ext,
+            n,
+            cfg.gamma_ext,
+            cfg.gae_lambda,
+        );
         let no_dones = vec![false; batch];
-        let (adv_int, ret_int) = gae(&r_int, &v_int, &no_dones, &last_int, n, cfg.gamma_int, cfg.gae_lambda);
+        let (adv_int, ret_int) = gae(
+            &r_int,
+            &v_int,
+            &no_dones,
+            &last_int,
+            n,
+            cfg.gamma_int,
+            cfg.gae_lambda,
+        );
         let adv: Vec<f32> = if has_int {
-            adv_ext.iter().zip(&adv_int).map(|(a, b)| cfg.ext_coef as f32 * a + cfg.int_coef as f32 * b).collect()
+            adv_ext
+                .iter()
+                .zip(&adv_int)
+                .map(|(a, b)| cfg.ext_coef as f32 * a + cfg.int_coef as f32 * b)
+                .collect()
         } else {
             adv_ext.clone()
         };
 
         let dev = self.device;
         let (c, h, w) = self.input;
-        let b_obs = Tensor::from_slice(&obs_buf).view([batch as i64, c as i64, h as i64, w as i64]).to_device(dev);
-        let b_next = keep_next.then(|| Tensor::from_slice(&next_buf).view([batch as i64, c as i64, h as i64, w as i64]).to_device(dev));
+        let b_obs = Tensor::from_slice(&obs_buf)
+            .view([batch as i64, c as i64, h as i64, w as i64])
+            .to_device(dev);
+        let b_next = keep_next.then(|| {
+            Tensor::from_slice(&next_buf)
+                .view([batch as i64, c as i64, h as i64, w as i64])
+                .to_device(dev)
+        });
         let b_frames = self.rnd.is_some().then(|| {
             let (fc, fh, fw) = self.frame_shape;
-            Tensor::from_slice(&next_frames).view([batch as i64, fc as i64, fh as i64, fw as i64]).to_device(dev)
+            Tensor::from_slice(&next_frames)
+                .view([batch as i64, fc as i64, fh as i64, fw as i64])
+                .to_device(dev)
         });
-        let b_valid = Tensor::from_slice(&dones.iter().map(|&d| if d { 0f32 } else { 1.0 }).collect::<Vec<_>>()).to_device(dev);
+        let b_valid = Tensor::from_slice(
+            &dones
+                .iter()
+                .map(|&d| if d { 0f32 } else { 1.0 })
+                .collect::<Vec<_>>(),
+        )
+        .to_device(dev);
         let f = |v: &[f32]| Tensor::from_slice(v).to_device(dev);
-        let (b_act, b_logp, b_adv) = (Tensor::from_slice(&actions).to_device(dev), f(&logps), f(&adv));
-        let (b_ret_ext, b_ret_int, b_v_ext, b_v_int) = (f(&ret_ext), f(&ret_int), f(&v_ext), f(&v_int));
+        let (b_act, b_logp, b_adv) = (
+            Tensor::from_slice(&actions).to_device(dev),
+            f(&logps),
+            f(&adv),
+        );
+        let (b_ret_ext, b_ret_int, b_v_ext, b_v_int) =
+            (f(&ret_ext), f(&ret_int), f(&v_ext), f(&v_int));
         let mb = cfg.minibatch_size();
         let clip_v = cfg.clip_vloss.then_some(cfg.clip_coef);
         let mut sums = [0f64; 10];
         let mut count = 0f64;
         let mut stop = false;
         for _epoch in 0..cfg.update_epochs {
-            let perm: Vec<i64> = self.rng.permutation(batch).into_iter().map(|i| i as i64).collect();
+            let perm: Vec<i64> = self
+                .rng
+                .permutation(batch)
+                .into_iter()
+                .map(|i| i as i64)
+                .collect();
             for start in (0..batch).step_by(mb) {
                 let idx = Tensor::from_slice(&perm[start..start + mb]).to_device(dev);
                 let x = b_obs.index_select(0, &idx).to_kind(Kind::Float) / 255.0;
@@ -487,16 +648,34 @@ impl<E: VecEnvironment> Trainer<E> {
                     a = normalize(&a);
                 }
                 let pl = policy_loss(&new_lp, &b_logp.index_select(0, &idx), &a, cfg.clip_coef);
-                let vl_ext = value_loss(&out.v_ext, &b_v_ext.index_select(0, &idx), &b_ret_ext.index_select(0, &idx), clip_v);
+                let vl_ext = value_loss(
+                    &out.v_ext,
+                    &b_v_ext.index_select(0, &idx),
+                    &b_ret_ext.index_select(0, &idx),
+                    clip_v,
+                );
                 let vl_int = if has_int {
-                    value_loss(&out.v_int, &b_v_int.index_select(0, &idx), &b_ret_int.index_select(0, &idx), clip_v)
+                    value_loss(
+                        &out.v_int,
+                        &b_v_int.index_select(0, &idx),
+                        &b_ret_int.index_select(0, &idx),
+                        clip_v,
+                    )
                 } else {
                     Tensor::zeros([], (Kind::Float, dev))
                 };
                 let ent = entropy(&out.logits);
                 let mut loss = &pl.loss - cfg.ent_coef * &ent + cfg.vf_coef * (&vl_ext + &vl_int);
                 // Model losses on a random subset of the minibatch (RND's update proportion).
-                let subset: Vec<f32> = (0..mb).map(|_| if self.rng.next_f64() < cfg.model_update_proportion { 1.0 } else { 0.0 }).collect();
+                let subset: Vec<f32> = (0..mb)
+                    .map(|_| {
+                        if self.rng.next_f64() < cfg.model_update_proportion {
+                            1.0
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
                 let subset = Tensor::from_slice(&subset).to_device(dev);
                 let (mut fwd_l, mut inv_l) = (0f64, 0f64);
                 if let (Some(icm), Some(nx)) = (&self.icm, &b_next) {
@@ -512,7 +691,8 @@ impl<E: VecEnvironment> Trainer<E> {
                 } else if let (Some(rnd), Some(fr)) = (&self.rnd, &b_frames) {
                     let xf = fr.index_select(0, &idx).to_kind(Kind::Float) / 255.0;
                     let err = rnd.error(&xf);
-                    let fl = (&err * &subset).sum(Kind::Float) / subset.sum(Kind::Float).clamp_min(1.0);
+                    let fl =
+                        (&err * &subset).sum(Kind::Float) / subset.sum(Kind::Float).clamp_min(1.0);
                     fwd_l = fl.double_value(&[]);
                     loss += cfg.model_loss_coef * fl;
                 }
@@ -559,15 +739,32 @@ impl<E: VecEnvironment> Trainer<E> {
         s.extend([
             ("losses/policy_loss", mean(0)),
             ("losses/value_loss", mean(1)),
-            ("losses/int_value_loss", if has_int { mean(2) } else { None }),
+            (
+                "losses/int_value_loss",
+                if has_int { mean(2) } else { None },
+            ),
             ("losses/entropy", mean(3)),
             ("losses/old_approx_kl", mean(4)),
             ("losses/approx_kl", mean(5)),
             ("losses/clipfrac", mean(6)),
             ("losses/grad_norm", mean(7)),
             ("losses/explained_variance", ev),
-            ("losses/forward_loss", if matches!(cfg.bonus, Bonus::Icm | Bonus::Rnd) { mean(8) } else { None }),
-            ("losses/inverse_loss", if cfg.bonus == Bonus::Icm { mean(9) } else { None }),
+            (
+                "losses/forward_loss",
+                if matches!(cfg.bonus, Bonus::Icm | Bonus::Rnd) {
+                    mean(8)
+                } else {
+                    None
+                },
+            ),
+            (
+                "losses/inverse_loss",
+                if cfg.bonus == Bonus::Icm {
+                    mean(9)
+                } else {
+                    None
+                },
+            ),
         ]);
         scalars.extend(s);
         UpdateReport { episodes, scalars }
@@ -581,7 +778,10 @@ impl<E: VecEnvironment> Trainer<E> {
             ("charts/episodes", Some(p.episodes as f64)),
             ("charts/success_rate_window", Some(p.window_rate())),
             ("charts/mean_intrinsic_reward", int_mean),
-            ("charts/distinct_hashes", self.simhash.as_ref().map(|s| s.distinct() as f64)),
+            (
+                "charts/distinct_hashes",
+                self.simhash.as_ref().map(|s| s.distinct() as f64),
+            ),
         ];
         if self.net.is_none() {
             for k in LOSS_NAMES {
@@ -593,7 +793,12 @@ impl<E: VecEnvironment> Trainer<E> {
 
     /// Runs the current policy (greedy or sampled) until `episodes` episodes have ended, without
     /// learning. `on_episode(env, stats, actions)` receives each episode with its action indices.
-    pub fn evaluate(&mut self, episodes: usize, greedy: bool, mut on_episode: impl FnMut(usize, &Episode, &[usize])) {
+    pub fn evaluate(
+        &mut self,
+        episodes: usize,
+        greedy: bool,
+        mut on_episode: impl FnMut(usize, &Episode, &[usize]),
+    ) {
         let n = self.cfg.num_envs;
         let mut acts: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut done_count = 0;
@@ -606,7 +811,12 @@ impl<E: VecEnvironment> Trainer<E> {
             let (a, ..) = self.act(greedy);
             let tr = self.env.step(&a);
             self.latest.copy_from_slice(tr.obs);
-            let done: Vec<bool> = tr.terminated.iter().zip(tr.truncated).map(|(&x, &y)| x || y).collect();
+            let done: Vec<bool> = tr
+                .terminated
+                .iter()
+                .zip(tr.truncated)
+                .map(|(&x, &y)| x || y)
+                .collect();
             let eps: Vec<Option<Episode>> = tr.episodes.to_vec();
             for e in 0..n {
                 acts[e].push(a[e]);
@@ -631,15 +841,19 @@ impl<E: VecEnvironment> Trainer<E> {
         // checkpoint leaves the previous file whole (state.json last: it marks a usable checkpoint).
         if self.net.is_some() {
             self.vs.save(dir.join("model.ot.tmp"))?;
-            std::fs::rename(dir.join("model.ot.tmp"), dir.join("model.ot")).map_err(|e| ck(dir, e))?;
+            std::fs::rename(dir.join("model.ot.tmp"), dir.join("model.ot"))
+                .map_err(|e| ck(dir, e))?;
         }
         if let Some(t) = &self.target_vs {
             t.save(dir.join("target.ot.tmp"))?;
-            std::fs::rename(dir.join("target.ot.tmp"), dir.join("target.ot")).map_err(|e| ck(dir, e))?;
+            std::fs::rename(dir.join("target.ot.tmp"), dir.join("target.ot"))
+                .map_err(|e| ck(dir, e))?;
         }
         let rnd_obs = self.rnd.as_ref().map(|r| {
             let (m, v, c) = r.obs_stats();
-            let to = |t: &Tensor| Vec::<f32>::try_from(t.to_device(Device::Cpu).flatten(0, -1)).unwrap_or_default();
+            let to = |t: &Tensor| {
+                Vec::<f32>::try_from(t.to_device(Device::Cpu).flatten(0, -1)).unwrap_or_default()
+            };
             (to(m), to(v), c)
         });
         let st = SavedState {
@@ -647,7 +861,11 @@ impl<E: VecEnvironment> Trainer<E> {
             rng: self.rng,
             int_rms: self.int_rms,
             int_filter: self.int_filter.clone(),
-            simhash_counts: self.simhash.as_ref().map(|s| s.counts_sorted()).unwrap_or_default(),
+            simhash_counts: self
+                .simhash
+                .as_ref()
+                .map(|s| s.counts_sorted())
+                .unwrap_or_default(),
             rnd_obs,
         };
         let text = serde_json::to_string(&st).map_err(|e| ck(dir, e))?;
@@ -682,7 +900,11 @@ impl<E: VecEnvironment> Trainer<E> {
         if let (Some(r), Some((m, v, c))) = (self.rnd.as_mut(), st.rnd_obs) {
             let (fc, fh, fw) = self.frame_shape;
             let shape = [fc as i64, fh as i64, fw as i64];
-            r.set_obs_stats(Tensor::from_slice(&m).view(shape).to_device(self.device), Tensor::from_slice(&v).view(shape).to_device(self.device), c);
+            r.set_obs_stats(
+                Tensor::from_slice(&m).view(shape).to_device(self.device),
+                Tensor::from_slice(&v).view(shape).to_device(self.device),
+                c,
+            );
         }
         Ok(())
     }
@@ -704,7 +926,10 @@ pub const LOSS_NAMES: [&str; 11] = [
 ];
 
 fn ck(path: &Path, e: impl std::fmt::Display) -> TrainError {
-    TrainError::Checkpoint { path: path.display().to_string(), message: e.to_string() }
+    TrainError::Checkpoint {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
 }
 
 fn variance(x: &[f32]) -> f64 {
@@ -722,7 +947,11 @@ pub fn clip_grad_norm(vs: &nn::VarStore, max: f64) -> f64 {
     tch::no_grad(|| {
         let vars = vs.trainable_variables();
         let mut sq = 0f64;
-        let grads: Vec<Tensor> = vars.iter().map(|v| v.grad()).filter(|g| g.defined()).collect();
+        let grads: Vec<Tensor> = vars
+            .iter()
+            .map(|v| v.grad())
+            .filter(|g| g.defined())
+            .collect();
         for g in &grads {
             sq += g.square().sum(Kind::Double).double_value(&[]);
         }

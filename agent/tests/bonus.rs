@@ -43,7 +43,11 @@ fn icm_forward_loss_falls_on_a_fixed_batch() {
     let icm = Icm::new(&(vs.root() / "icm"), NetKind::Cnn, shape, 64, 64, 18).unwrap();
     let mut rng = Rng::new(9);
     let b = 32;
-    let px = |rng: &mut Rng| -> Vec<f32> { (0..b * 4 * 20 * 20).map(|_| (rng.below(4) as f32) / 3.0).collect() };
+    let px = |rng: &mut Rng| -> Vec<f32> {
+        (0..b * 4 * 20 * 20)
+            .map(|_| (rng.below(4) as f32) / 3.0)
+            .collect()
+    };
     let obs = Tensor::from_slice(&px(&mut rng)).view([b as i64, 4, 20, 20]);
     let next = Tensor::from_slice(&px(&mut rng)).view([b as i64, 4, 20, 20]);
     let actions = Tensor::from_slice(&(0..b).map(|_| rng.below(18) as i64).collect::<Vec<_>>());
@@ -53,7 +57,11 @@ fn icm_forward_loss_falls_on_a_fixed_batch() {
     let relative = || {
         tch::no_grad(|| {
             let fwd = icm.terms(&obs, &next, &actions).forward.mean(Kind::Float);
-            let spread = icm.features(&next).var_dim(0, false, false).mean(Kind::Float) * 0.5;
+            let spread = icm
+                .features(&next)
+                .var_dim(0, false, false)
+                .mean(Kind::Float)
+                * 0.5;
             (fwd / spread).double_value(&[])
         })
     };
@@ -64,6 +72,12 @@ fn icm_forward_loss_falls_on_a_fixed_batch() {
         opt.backward_step(&loss);
     }
     let last = relative();
-    assert!(first > 0.5, "an untrained forward model should not predict well: {first}");
-    assert!(last < 0.5 * first, "relative forward error {first} -> {last}");
+    assert!(
+        first > 0.5,
+        "an untrained forward model should not predict well: {first}"
+    );
+    assert!(
+        last < 0.5 * first,
+        "relative forward error {first} -> {last}"
+    );
 }

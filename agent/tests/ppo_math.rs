@@ -35,7 +35,15 @@ fn gae_matches_hand_computation() {
 #[test]
 fn gae_with_lambda_one_is_the_discounted_return_minus_value() {
     // lambda = 1: A_t = sum_k gamma^k r_{t+k} + gamma^T V_T - V_t.
-    let (adv, _) = gae(&[1.0, 1.0, 1.0], &[0.3, 0.2, 0.1], &[false; 3], &[2.0], 1, 0.5, 1.0);
+    let (adv, _) = gae(
+        &[1.0, 1.0, 1.0],
+        &[0.3, 0.2, 0.1],
+        &[false; 3],
+        &[2.0],
+        1,
+        0.5,
+        1.0,
+    );
     close(adv[0] as f64, 1.0 + 0.5 + 0.25 + 0.125 * 2.0 - 0.3);
     close(adv[2] as f64, 1.0 + 0.5 * 2.0 - 0.1);
 }
@@ -55,15 +63,26 @@ fn clipped_policy_loss_matches_hand_computation() {
     let l = policy_loss(&new_lp, &old_lp, &adv, 0.2);
     close(scalar(&l.loss), (-1.2 + 0.8 - 2.2) / 3.0);
     close(scalar(&l.clipfrac), 2.0 / 3.0);
-    close(scalar(&l.approx_kl), r.iter().map(|x| (x - 1.0) - x.ln()).sum::<f64>() / 3.0);
-    close(scalar(&l.old_approx_kl), r.iter().map(|x| -x.ln()).sum::<f64>() / 3.0);
+    close(
+        scalar(&l.approx_kl),
+        r.iter().map(|x| (x - 1.0) - x.ln()).sum::<f64>() / 3.0,
+    );
+    close(
+        scalar(&l.old_approx_kl),
+        r.iter().map(|x| -x.ln()).sum::<f64>() / 3.0,
+    );
 }
 
 #[test]
 fn policy_loss_gradient_vanishes_outside_the_clip() {
     // Ratio 1.5 with a positive advantage is clipped: no gradient flows to the new log-prob.
     let new_lp = Tensor::from_slice(&[1.5f32.ln(), 1.1f32.ln()]).set_requires_grad(true);
-    let l = policy_loss(&new_lp, &Tensor::from_slice(&[0f32, 0.0]), &Tensor::from_slice(&[1f32, 1.0]), 0.2);
+    let l = policy_loss(
+        &new_lp,
+        &Tensor::from_slice(&[0f32, 0.0]),
+        &Tensor::from_slice(&[1f32, 1.0]),
+        0.2,
+    );
     l.loss.backward();
     let g = Vec::<f32>::try_from(new_lp.grad()).unwrap();
     close(g[0] as f64, 0.0);
@@ -79,13 +98,21 @@ fn value_loss_clipped_and_unclipped() {
     let new_v = Tensor::from_slice(&[1f32, 3.0]);
     let old_v = Tensor::from_slice(&[0f32, 2.9]);
     let ret = Tensor::from_slice(&[2f32, 3.0]);
-    close(scalar(&value_loss(&new_v, &old_v, &ret, Some(0.5))), 0.5 * (2.25 + 0.0) / 2.0);
-    close(scalar(&value_loss(&new_v, &old_v, &ret, None)), 0.5 * (1.0 + 0.0) / 2.0);
+    close(
+        scalar(&value_loss(&new_v, &old_v, &ret, Some(0.5))),
+        0.5 * (2.25 + 0.0) / 2.0,
+    );
+    close(
+        scalar(&value_loss(&new_v, &old_v, &ret, None)),
+        0.5 * (1.0 + 0.0) / 2.0,
+    );
 }
 
 #[test]
 fn entropy_and_log_prob_of_known_distributions() {
-    let logits = Tensor::from_slice(&[0f32, 0.0, 0.0, 0.0, 2f32.ln()]).view([-1, 1]).view([1, 5]);
+    let logits = Tensor::from_slice(&[0f32, 0.0, 0.0, 0.0, 2f32.ln()])
+        .view([-1, 1])
+        .view([1, 5]);
     // p = [1,1,1,1,2]/6
     let lp = log_prob(&logits, &Tensor::from_slice(&[4i64]));
     close(scalar(&lp.squeeze()), (2.0f64 / 6.0).ln());

@@ -21,7 +21,10 @@ fn env(obs: ObsKind, n: usize) -> PriorsVecEnv {
     let cfg = EnvConfig {
         level: parse_level(CORRIDOR, "corridor.level").unwrap(),
         condition: Condition::original(),
-        rules: Rules { tick_limit: Some(150), ..Rules::agent() },
+        rules: Rules {
+            tick_limit: Some(150),
+            ..Rules::agent()
+        },
         obs,
         actions: ActionSet::Effective,
     };
@@ -60,7 +63,17 @@ fn solve(obs: ObsKind, net: NetKind, name: &str) -> priors_agent::Summary {
         ..TrainConfig::default()
     };
     let dir = std::env::temp_dir().join(format!("priors-agent-real-{}-{name}", std::process::id()));
-    let s = run::train(meta(name), c, env(obs, 8), &RunOptions { dir: dir.clone(), resume: false, progress: Some(false) }).unwrap();
+    let s = run::train(
+        meta(name),
+        c,
+        env(obs, 8),
+        &RunOptions {
+            dir: dir.clone(),
+            resume: false,
+            progress: Some(false),
+        },
+    )
+    .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("{name}: {s:?}");
     s
@@ -68,7 +81,13 @@ fn solve(obs: ObsKind, net: NetKind, name: &str) -> priors_agent::Summary {
 
 #[test]
 fn adapter_reports_shapes_and_episodes() {
-    let mut e = env(ObsKind::Pixels { width: 42, height: 42 }, 2);
+    let mut e = env(
+        ObsKind::Pixels {
+            width: 42,
+            height: 42,
+        },
+        2,
+    );
     assert_eq!(e.obs_shape(), (1, 42, 42));
     assert_eq!(e.num_actions(), 18);
     assert_eq!(e.reset().len(), 2 * 42 * 42);
@@ -82,17 +101,34 @@ fn adapter_reports_shapes_and_episodes() {
         }
     }
     let ep = ended.expect("walking right should finish the corridor");
-    assert!(ep.success && ep.ret == 1.0 && ep.death_cause.is_none(), "{ep:?}");
+    assert!(
+        ep.success && ep.ret == 1.0 && ep.death_cause.is_none(),
+        "{ep:?}"
+    );
 }
 
 #[test]
 fn ppo_with_count_bonus_solves_the_corridor_from_pixels() {
-    let s = solve(ObsKind::Pixels { width: 42, height: 42 }, NetKind::Cnn, "pixels");
+    let s = solve(
+        ObsKind::Pixels {
+            width: 42,
+            height: 42,
+        },
+        NetKind::Cnn,
+        "pixels",
+    );
     assert!(s.steps_to_reliable_completion.is_some(), "{s:?}");
 }
 
 #[test]
 fn ppo_with_count_bonus_solves_the_corridor_from_the_object_grid() {
-    let s = solve(ObsKind::ObjectGrid { width: 22, height: 3 }, NetKind::Mlp, "object_grid");
+    let s = solve(
+        ObsKind::ObjectGrid {
+            width: 22,
+            height: 3,
+        },
+        NetKind::Mlp,
+        "object_grid",
+    );
     assert!(s.steps_to_reliable_completion.is_some(), "{s:?}");
 }

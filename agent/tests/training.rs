@@ -25,7 +25,10 @@ fn level() -> Level {
 }
 
 fn rules() -> Rules {
-    Rules { tick_limit: Some(150), ..Rules::agent() }
+    Rules {
+        tick_limit: Some(150),
+        ..Rules::agent()
+    }
 }
 
 fn cfg(seed: u64, bonus: Bonus, max_steps: u64) -> TrainConfig {
@@ -77,16 +80,43 @@ fn tmp(name: &str) -> PathBuf {
 fn ppo_with_count_bonus_solves_the_corridor() {
     let c = cfg(7, Bonus::Count, 120_000);
     let dir = tmp("solve");
-    let s = run::train(meta(), c, env(8), &RunOptions { dir: dir.clone(), resume: false, progress: Some(false) }).unwrap();
+    let s = run::train(
+        meta(),
+        c,
+        env(8),
+        &RunOptions {
+            dir: dir.clone(),
+            resume: false,
+            progress: Some(false),
+        },
+    )
+    .unwrap();
     eprintln!("{s:?}");
     assert!(s.steps_to_first_completion.is_some(), "{s:?}");
-    assert!(s.steps_to_reliable_completion.is_some(), "never reliable: {s:?}");
-    for f in ["config.toml", "episodes.csv", "progress.csv", "summary.json", "checkpoint/model.ot", "checkpoint/state.json"] {
+    assert!(
+        s.steps_to_reliable_completion.is_some(),
+        "never reliable: {s:?}"
+    );
+    for f in [
+        "config.toml",
+        "episodes.csv",
+        "progress.csv",
+        "summary.json",
+        "checkpoint/model.ot",
+        "checkpoint/state.json",
+    ] {
         assert!(dir.join(f).is_file(), "{f} missing");
     }
     let progress = std::fs::read_to_string(dir.join("progress.csv")).unwrap();
     let header = progress.lines().next().unwrap();
-    for col in ["global_step", "charts/SPS", "charts/learning_rate", "losses/policy_loss", "losses/approx_kl", "losses/int_value_loss"] {
+    for col in [
+        "global_step",
+        "charts/SPS",
+        "charts/learning_rate",
+        "losses/policy_loss",
+        "losses/approx_kl",
+        "losses/int_value_loss",
+    ] {
         assert!(header.split(',').any(|h| h == col), "{col} not in {header}");
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -97,7 +127,17 @@ fn random_actions_rarely_finish_the_corridor() {
     let mut c = cfg(7, Bonus::None, 20_000);
     c.algo = Algo::Random;
     let dir = tmp("random");
-    let s = run::train(meta(), c, env(8), &RunOptions { dir: dir.clone(), resume: false, progress: Some(false) }).unwrap();
+    let s = run::train(
+        meta(),
+        c,
+        env(8),
+        &RunOptions {
+            dir: dir.clone(),
+            resume: false,
+            progress: Some(false),
+        },
+    )
+    .unwrap();
     eprintln!("{s:?}");
     assert!(s.episodes > 100, "{s:?}");
     assert!((s.successes as f64) < 0.05 * s.episodes as f64, "{s:?}");
@@ -111,7 +151,17 @@ fn seeded_cpu_runs_write_identical_episodes() {
         let dir = tmp(&format!("repro{k}"));
         let mut c = cfg(11, Bonus::Count, 8 * 64 * 6);
         c.stop_on_reliable = false;
-        run::train(meta(), c, env(8), &RunOptions { dir: dir.clone(), resume: false, progress: Some(false) }).unwrap();
+        run::train(
+            meta(),
+            c,
+            env(8),
+            &RunOptions {
+                dir: dir.clone(),
+                resume: false,
+                progress: Some(false),
+            },
+        )
+        .unwrap();
         outs.push(std::fs::read_to_string(dir.join("episodes.csv")).unwrap());
         let _ = std::fs::remove_dir_all(&dir);
     }
@@ -128,9 +178,15 @@ fn checkpoint_round_trip_restores_weights_and_state() {
     let mut b = Trainer::new(cfg(6, Bonus::Count, 100_000), env(8)).unwrap();
     let differs = |a: &Trainer<TileVecEnv>, b: &Trainer<TileVecEnv>| {
         let (va, vb) = (a.var_store().variables(), b.var_store().variables());
-        va.len() != vb.len() || va.iter().any(|(k, t)| vb.get(k).is_none_or(|u| !t.equal(u)))
+        va.len() != vb.len()
+            || va
+                .iter()
+                .any(|(k, t)| vb.get(k).is_none_or(|u| !t.equal(u)))
     };
-    assert!(differs(&a, &b), "different seeds should give different weights");
+    assert!(
+        differs(&a, &b),
+        "different seeds should give different weights"
+    );
     b.load(&dir).unwrap();
     assert!(!differs(&a, &b), "weights differ after load");
     assert_eq!(a.progress(), b.progress());
@@ -141,12 +197,25 @@ fn checkpoint_round_trip_restores_weights_and_state() {
 #[test]
 fn resume_continues_a_run_to_its_budget() {
     let dir = tmp("resume");
-    let opts = RunOptions { dir: dir.clone(), resume: false, progress: Some(false) };
+    let opts = RunOptions {
+        dir: dir.clone(),
+        resume: false,
+        progress: Some(false),
+    };
     let mut c = cfg(3, Bonus::Count, 8 * 64 * 2);
     c.stop_on_reliable = false;
     run::train(meta(), c.clone(), env(8), &opts).unwrap();
     c.max_steps = 8 * 64 * 4;
-    let s = run::train(meta(), c, env(8), &RunOptions { resume: true, ..opts }).unwrap();
+    let s = run::train(
+        meta(),
+        c,
+        env(8),
+        &RunOptions {
+            resume: true,
+            ..opts
+        },
+    )
+    .unwrap();
     assert_eq!(s.total_env_steps, 8 * 64 * 4);
     let progress = std::fs::read_to_string(dir.join("progress.csv")).unwrap();
     assert_eq!(progress.lines().count(), 1 + 4, "{progress}");
@@ -159,11 +228,22 @@ fn icm_and_rnd_produce_finite_losses_and_intrinsic_rewards() {
         let mut t = Trainer::new(cfg(2, bonus, 100_000), env(8)).unwrap();
         for _ in 0..2 {
             let r = t.update();
-            let get = |k: &str| r.scalars.iter().find(|(n, _)| *n == k).and_then(|(_, v)| *v);
+            let get = |k: &str| {
+                r.scalars
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .and_then(|(_, v)| *v)
+            };
             let fwd = get("losses/forward_loss").unwrap_or(f64::NAN);
             let int = get("charts/mean_intrinsic_reward").unwrap_or(f64::NAN);
-            assert!(fwd.is_finite() && fwd > 0.0, "{bonus:?}: forward loss {fwd}");
-            assert!(int.is_finite() && int > 0.0, "{bonus:?}: intrinsic reward {int}");
+            assert!(
+                fwd.is_finite() && fwd > 0.0,
+                "{bonus:?}: forward loss {fwd}"
+            );
+            assert!(
+                int.is_finite() && int > 0.0,
+                "{bonus:?}: intrinsic reward {int}"
+            );
             if bonus == Bonus::Icm {
                 assert!(get("losses/inverse_loss").is_some_and(f64::is_finite));
             }

@@ -11,9 +11,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let out = PathBuf::from(args.get(1).expect("usage: bench_sessions <out> [n] [ticks] [threads]"));
+    let out = PathBuf::from(
+        args.get(1)
+            .expect("usage: bench_sessions <out> [n] [ticks] [threads]"),
+    );
     let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1000);
-    let ticks: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(30 * 60 * 30);
+    let ticks: usize = args
+        .get(3)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30 * 60 * 30);
     let threads: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(2);
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
     let next = AtomicUsize::new(0);
@@ -25,12 +31,14 @@ fn main() {
                     if i >= n {
                         break;
                     }
-                    let cond = priors_catalog::PAPER_CONDITIONS[i % priors_catalog::PAPER_CONDITIONS.len()];
+                    let cond = priors_catalog::PAPER_CONDITIONS
+                        [i % priors_catalog::PAPER_CONDITIONS.len()];
                     let spec = SynthSession {
                         participant: format!("B{i:05}"),
                         session: "1".into(),
                         level_path: data.join("levels/keydoor.level"),
-                        condition_path: (cond != "original").then(|| data.join(format!("conditions/{cond}.toml"))),
+                        condition_path: (cond != "original")
+                            .then(|| data.join(format!("conditions/{cond}.toml"))),
                         actions: random_walk_actions(i as u64, ticks),
                         pilot: false,
                         simulated: true,

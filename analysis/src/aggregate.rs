@@ -17,8 +17,13 @@ use std::collections::BTreeMap;
 
 /// The paper's agent result on princess (Fig. 8): million env steps to the first completion,
 /// mean of the 5 seeds that succeeded (shared/spec/experiment.md).
-pub const PAPER_AGENT_PRINCESS_MSTEPS: [(&str, f64); 5] =
-    [("original", 4.1), ("masked-semantics", 3.7), ("masked-object-identity", 3.7), ("masked-affordances", 4.4), ("masked-similarity", 7.7)];
+pub const PAPER_AGENT_PRINCESS_MSTEPS: [(&str, f64); 5] = [
+    ("original", 4.1),
+    ("masked-semantics", 3.7),
+    ("masked-object-identity", 3.7),
+    ("masked-affordances", 4.4),
+    ("masked-similarity", 7.7),
+];
 
 /// The human measures of the per-condition table: (column in summary.csv, label).
 pub const HUMAN_MEASURES: [(&str, &str); 5] = [
@@ -31,7 +36,10 @@ pub const HUMAN_MEASURES: [(&str, &str); 5] = [
 
 /// Sort key of a condition: the paper's order first.
 pub fn condition_rank(c: &str) -> (usize, String) {
-    let i = priors_catalog::PAPER_CONDITIONS.iter().position(|p| *p == c).unwrap_or(usize::MAX);
+    let i = priors_catalog::PAPER_CONDITIONS
+        .iter()
+        .position(|p| *p == c)
+        .unwrap_or(usize::MAX);
     (i, c.to_string())
 }
 
@@ -87,9 +95,16 @@ fn b(x: bool) -> String {
 pub fn summary_table(c: &Collected) -> Table {
     let mut t = Table::new(&SUMMARY_COLUMNS);
     for e in &c.entries {
-        let id = e.dir().file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let id = e
+            .dir()
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         let path = e.dir().display().to_string();
-        let (inc, exc) = (b(e.included()), e.exclusion.clone().unwrap_or_else(|| NA.into()));
+        let (inc, exc) = (
+            b(e.included()),
+            e.exclusion.clone().unwrap_or_else(|| NA.into()),
+        );
         let row = match &e.unit {
             Unit::Session(s) => {
                 let m = &s.measures;
@@ -119,7 +134,11 @@ pub fn summary_table(c: &Collected) -> Table {
                     m.unique_positions.to_string(),
                     m.unique_tiles.to_string(),
                     m.n_active_ticks.to_string(),
-                    if s.level_def.door.is_some() { opt_d(m.key_before_door()) } else { NA.into() },
+                    if s.level_def.door.is_some() {
+                        opt_d(m.key_before_door())
+                    } else {
+                        NA.into()
+                    },
                     opt(m.key_to_door_fraction()),
                     m.door_touches_without_key.to_string(),
                     m.key_pickups.to_string(),
@@ -153,7 +172,11 @@ pub fn summary_table(c: &Collected) -> Table {
                     r.bonus.clone(),
                     inc,
                     exc,
-                    if s.complete { "complete".into() } else { "running".into() },
+                    if s.complete {
+                        "complete".into()
+                    } else {
+                        "running".into()
+                    },
                     NA.into(),
                     b(false),
                     b(false),
@@ -189,7 +212,9 @@ pub fn summary_table(c: &Collected) -> Table {
 }
 
 fn human_value(e: &Entry, measure: &str) -> Option<f64> {
-    let Unit::Session(s) = &e.unit else { return None };
+    let Unit::Session(s) = &e.unit else {
+        return None;
+    };
     let m = &s.measures;
     Some(match measure {
         "time_s" => m.n_ticks as f64 / s.meta.tick_hz.max(1) as f64,
@@ -206,10 +231,16 @@ pub fn human_groups(c: &Collected) -> BTreeMap<String, Vec<(String, Vec<&Entry>)
     let mut by: BTreeMap<String, BTreeMap<(usize, String), Vec<&Entry>>> = BTreeMap::new();
     for e in c.entries.iter().filter(|e| e.included()) {
         if let Unit::Session(s) = &e.unit {
-            by.entry(s.level.clone()).or_default().entry(condition_rank(&s.condition)).or_default().push(e);
+            by.entry(s.level.clone())
+                .or_default()
+                .entry(condition_rank(&s.condition))
+                .or_default()
+                .push(e);
         }
     }
-    by.into_iter().map(|(l, m)| (l, m.into_iter().map(|((_, c), v)| (c, v)).collect())).collect()
+    by.into_iter()
+        .map(|(l, m)| (l, m.into_iter().map(|((_, c), v)| (c, v)).collect()))
+        .collect()
 }
 
 /// The paper's human value of a measure for a condition (from the condition file's `paper`,
@@ -259,18 +290,28 @@ pub fn condition_table(c: &Collected, o: &Options) -> Table {
     let mut t = Table::new(&CONDITION_COLUMNS);
     for (level, groups) in human_groups(c) {
         for (mi, (measure, _)) in HUMAN_MEASURES.iter().enumerate() {
-            let base: Option<Vec<f64>> =
-                groups.iter().find(|(c, _)| c == "original").map(|(_, v)| v.iter().filter_map(|e| human_value(e, measure)).collect());
+            let base: Option<Vec<f64>> = groups
+                .iter()
+                .find(|(c, _)| c == "original")
+                .map(|(_, v)| v.iter().filter_map(|e| human_value(e, measure)).collect());
             let mut rows = Vec::new();
             let (mut mw_p, mut perm_p) = (Vec::new(), Vec::new());
             for (gi, (cond, entries)) in groups.iter().enumerate() {
-                let x: Vec<f64> = entries.iter().filter_map(|e| human_value(e, measure)).collect();
-                let done = entries.iter().filter(|e| e.measures().is_some_and(|m| m.completed)).count();
+                let x: Vec<f64> = entries
+                    .iter()
+                    .filter_map(|e| human_value(e, measure))
+                    .collect();
+                let done = entries
+                    .iter()
+                    .filter(|e| e.measures().is_some_and(|m| m.completed))
+                    .count();
                 let seed = o.seed ^ ((mi as u64) << 32 | gi as u64);
                 let ci = stats::bootstrap_mean_ci(&x, 0.95, o.bootstrap_resamples, seed);
                 let against = base.as_ref().filter(|_| cond != "original");
                 let mw = against.and_then(|y| stats::mann_whitney(&x, y));
-                let perm = against.and_then(|y| stats::permutation_test(&x, y, o.permutations, 50_000, seed.rotate_left(17)));
+                let perm = against.and_then(|y| {
+                    stats::permutation_test(&x, y, o.permutations, 50_000, seed.rotate_left(17))
+                });
                 let d = against.and_then(|y| stats::cohens_d(&x, y));
                 mw_p.push(mw.map(|m| m.p));
                 perm_p.push(perm.map(|p| p.p));
@@ -326,7 +367,10 @@ pub fn keydoor_table(c: &Collected) -> Table {
         "door_touches_without_key_mean",
     ]);
     for (level, groups) in human_groups(c) {
-        let has_door = c.setups.iter().any(|((l, _), (lv, _))| *l == level && lv.door.is_some());
+        let has_door = c
+            .setups
+            .iter()
+            .any(|((l, _), (lv, _))| *l == level && lv.door.is_some());
         if !has_door {
             continue;
         }
@@ -334,7 +378,10 @@ pub fn keydoor_table(c: &Collected) -> Table {
             let ms: Vec<_> = entries.iter().filter_map(|e| e.measures()).collect();
             let kbd: Vec<bool> = ms.iter().filter_map(|m| m.key_before_door()).collect();
             let frac: Vec<f64> = ms.iter().filter_map(|m| m.key_to_door_fraction()).collect();
-            let touches: Vec<f64> = ms.iter().map(|m| m.door_touches_without_key as f64).collect();
+            let touches: Vec<f64> = ms
+                .iter()
+                .map(|m| m.door_touches_without_key as f64)
+                .collect();
             t.push(vec![
                 level.clone(),
                 cond,
@@ -353,13 +400,34 @@ pub fn keydoor_table(c: &Collected) -> Table {
 
 /// Ticks to first reach each height tier (levels with `tiers_y_px`), per condition and tier.
 pub fn tier_table(c: &Collected) -> Table {
-    let mut t = Table::new(&["level", "condition", "tier", "tier_y_px", "n", "n_reached", "median_ticks", "mean_ticks", "sem_ticks"]);
+    let mut t = Table::new(&[
+        "level",
+        "condition",
+        "tier",
+        "tier_y_px",
+        "n",
+        "n_reached",
+        "median_ticks",
+        "mean_ticks",
+        "sem_ticks",
+    ]);
     for (level, groups) in human_groups(c) {
-        let Some(tiers) = c.setups.iter().find(|((l, _), _)| *l == level).map(|(_, (lv, _))| lv.header.tiers_y_px.clone()) else { continue };
+        let Some(tiers) = c
+            .setups
+            .iter()
+            .find(|((l, _), _)| *l == level)
+            .map(|(_, (lv, _))| lv.header.tiers_y_px.clone())
+        else {
+            continue;
+        };
         for (cond, entries) in groups {
             let ms: Vec<_> = entries.iter().filter_map(|e| e.measures()).collect();
             for (k, y) in tiers.iter().enumerate() {
-                let v: Vec<f64> = ms.iter().filter_map(|m| m.tier_ticks.get(k).copied().flatten()).map(f64::from).collect();
+                let v: Vec<f64> = ms
+                    .iter()
+                    .filter_map(|m| m.tier_ticks.get(k).copied().flatten())
+                    .map(f64::from)
+                    .collect();
                 t.push(vec![
                     level.clone(),
                     cond.clone(),
@@ -388,10 +456,16 @@ pub fn agent_groups(c: &Collected) -> BTreeMap<AgentKey, Vec<RunGroup<'_>>> {
     let mut by: BTreeMap<AgentKey, BTreeMap<(usize, String), Vec<&RunResult>>> = BTreeMap::new();
     for e in c.entries.iter().filter(|e| e.included()) {
         if let Unit::Run(r) = &e.unit {
-            by.entry((r.level.clone(), r.algo.clone(), r.bonus.clone())).or_default().entry(condition_rank(&r.condition)).or_default().push(r);
+            by.entry((r.level.clone(), r.algo.clone(), r.bonus.clone()))
+                .or_default()
+                .entry(condition_rank(&r.condition))
+                .or_default()
+                .push(r);
         }
     }
-    by.into_iter().map(|(k, m)| (k, m.into_iter().map(|((_, c), v)| (c, v)).collect())).collect()
+    by.into_iter()
+        .map(|(k, m)| (k, m.into_iter().map(|((_, c), v)| (c, v)).collect()))
+        .collect()
 }
 
 /// The agent table of Fig. 8: env steps to the first completion per condition across seeds;
@@ -419,19 +493,46 @@ pub fn agent_table(c: &Collected, o: &Options) -> Table {
     ]);
     for ((level, algo, bonus), groups) in agent_groups(c) {
         let ranked = |runs: &[&RunResult]| -> Vec<f64> {
-            runs.iter().map(|r| r.summary.steps_to_first_completion.map_or(f64::INFINITY, |s| s as f64)).collect()
+            runs.iter()
+                .map(|r| {
+                    r.summary
+                        .steps_to_first_completion
+                        .map_or(f64::INFINITY, |s| s as f64)
+                })
+                .collect()
         };
-        let base = groups.iter().find(|(c, _)| c == "original").map(|(_, v)| ranked(v));
+        let base = groups
+            .iter()
+            .find(|(c, _)| c == "original")
+            .map(|(_, v)| ranked(v));
         let mut rows = Vec::new();
         let mut ps = Vec::new();
         for (gi, (cond, runs)) in groups.iter().enumerate() {
-            let ok: Vec<f64> = runs.iter().filter_map(|r| r.summary.steps_to_first_completion).map(|s| s as f64).collect();
-            let rel: Vec<f64> = runs.iter().filter_map(|r| r.summary.steps_to_reliable_completion).map(|s| s as f64).collect();
+            let ok: Vec<f64> = runs
+                .iter()
+                .filter_map(|r| r.summary.steps_to_first_completion)
+                .map(|s| s as f64)
+                .collect();
+            let rel: Vec<f64> = runs
+                .iter()
+                .filter_map(|r| r.summary.steps_to_reliable_completion)
+                .map(|s| s as f64)
+                .collect();
             let failed = runs.iter().filter(|r| r.failed()).count();
             let ci = stats::bootstrap_mean_ci(&ok, 0.95, o.bootstrap_resamples, o.seed ^ gi as u64);
-            let mw = base.as_ref().filter(|_| cond != "original").and_then(|y| stats::mann_whitney(&ranked(runs), y));
+            let mw = base
+                .as_ref()
+                .filter(|_| cond != "original")
+                .and_then(|y| stats::mann_whitney(&ranked(runs), y));
             ps.push(mw.map(|m| m.p));
-            let paper = (level == "princess").then(|| PAPER_AGENT_PRINCESS_MSTEPS.iter().find(|(c, _)| c == cond).map(|p| p.1)).flatten();
+            let paper = (level == "princess")
+                .then(|| {
+                    PAPER_AGENT_PRINCESS_MSTEPS
+                        .iter()
+                        .find(|(c, _)| c == cond)
+                        .map(|p| p.1)
+                })
+                .flatten();
             rows.push(vec![
                 level.clone(),
                 algo.clone(),
@@ -469,7 +570,9 @@ pub fn optimum(level: &Level, condition: &Condition, max_states: usize) -> Optio
         return None;
     }
     let rules = Rules::agent().with_ladder(condition.mechanics.ladder);
-    solve(level, &rules, max_states).ok().map(|s| s.actions.len() as u32)
+    solve(level, &rules, max_states)
+        .ok()
+        .map(|s| s.actions.len() as u32)
 }
 
 /// Human vs agent per (level, condition): mean actions of completed human sessions, mean env
@@ -500,16 +603,28 @@ pub fn ratio_table(c: &Collected, o: &Options) -> Table {
             .entries
             .iter()
             .filter(|e| e.included() && e.key() == (level.clone(), cond.clone()))
-            .filter_map(|e| e.measures().filter(|m| m.completed).map(|m| m.n_ticks as f64))
+            .filter_map(|e| {
+                e.measures()
+                    .filter(|m| m.completed)
+                    .map(|m| m.n_ticks as f64)
+            })
             .collect();
-        let opt_ticks = *optima.entry((level.clone(), cond.clone())).or_insert_with(|| {
-            let setup = c.setups.get(&(level.clone(), cond.clone())).cloned().or_else(|| {
-                let l = priors_catalog::load_level(&level).ok()?.value;
-                let cd = priors_catalog::load_condition(&cond).map(|c| c.value).unwrap_or_else(|_| Condition::original());
-                Some((l, cd))
+        let opt_ticks = *optima
+            .entry((level.clone(), cond.clone()))
+            .or_insert_with(|| {
+                let setup = c
+                    .setups
+                    .get(&(level.clone(), cond.clone()))
+                    .cloned()
+                    .or_else(|| {
+                        let l = priors_catalog::load_level(&level).ok()?.value;
+                        let cd = priors_catalog::load_condition(&cond)
+                            .map(|c| c.value)
+                            .unwrap_or_else(|_| Condition::original());
+                        Some((l, cd))
+                    });
+                setup.and_then(|(l, cd)| optimum(&l, &cd, o.solver_max_states))
             });
-            setup.and_then(|(l, cd)| optimum(&l, &cd, o.solver_max_states))
-        });
         let mut agents: BTreeMap<String, Vec<f64>> = BTreeMap::new();
         for e in c.entries.iter().filter(|e| e.included()) {
             if let Unit::Run(r) = &e.unit

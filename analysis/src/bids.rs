@@ -69,7 +69,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 /// Exports the session folders found under `inputs` into the BIDS dataset `out`.
-pub fn export(inputs: &[PathBuf], out: &Path, o: &BidsOptions) -> Result<BidsOutcome, AnalysisError> {
+pub fn export(
+    inputs: &[PathBuf],
+    out: &Path,
+    o: &BidsOptions,
+) -> Result<BidsOutcome, AnalysisError> {
     let mut dirs = Vec::new();
     for i in inputs {
         if !i.exists() {
@@ -100,15 +104,26 @@ pub fn export(inputs: &[PathBuf], out: &Path, o: &BidsOptions) -> Result<BidsOut
         }
         let (sub, ses) = (label(&meta.participant), label(&meta.session));
         if sub.is_empty() {
-            return Err(AnalysisError::Malformed { path: dir.join(files::SESSION), line: 0, message: "participant id has no letters or digits".into() });
+            return Err(AnalysisError::Malformed {
+                path: dir.join(files::SESSION),
+                line: 0,
+                message: "participant id has no letters or digits".into(),
+            });
         }
         let ses_label = if ses.is_empty() { "1".to_string() } else { ses };
-        let beh = out.join(format!("sub-{sub}")).join(format!("ses-{ses_label}")).join("beh");
+        let beh = out
+            .join(format!("sub-{sub}"))
+            .join(format!("ses-{ses_label}"))
+            .join("beh");
         std::fs::create_dir_all(&beh).map_err(|e| AnalysisError::io(&beh, e))?;
         let stem = format!(
             "sub-{sub}_ses-{ses_label}_task-{}_acq-{}_run-{}_beh",
             label(&meta.level.name),
-            label(if meta.condition.name.is_empty() { "original" } else { &meta.condition.name }),
+            label(if meta.condition.name.is_empty() {
+                "original"
+            } else {
+                &meta.condition.name
+            }),
             meta.run.max(1)
         );
         let tsv = beh.join(format!("{stem}.tsv"));
@@ -116,22 +131,39 @@ pub fn export(inputs: &[PathBuf], out: &Path, o: &BidsOptions) -> Result<BidsOut
             return Err(AnalysisError::Malformed {
                 path: dir.join(files::SESSION),
                 line: 0,
-                message: format!("maps to the same BIDS file as {} ({})", prev.display(), tsv.display()),
+                message: format!(
+                    "maps to the same BIDS file as {} ({})",
+                    prev.display(),
+                    tsv.display()
+                ),
             });
         }
         // Ticks: CSV -> TSV, streamed, whole lines only.
         let src = dir.join(files::TICKS);
         let (reader, _) = crate::session::open_whole_lines(&src)?;
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).from_reader(BufReader::new(reader));
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(BufReader::new(reader));
         let file = std::fs::File::create(&tsv).map_err(|e| AnalysisError::io(&tsv, e))?;
         let mut w = BufWriter::new(file);
         let mut rec = csv::ByteRecord::new();
-        while rdr.read_byte_record(&mut rec).map_err(|e| AnalysisError::Malformed { path: src.clone(), line: e.position().map_or(0, |p| p.line()), message: e.to_string() })? {
+        while rdr
+            .read_byte_record(&mut rec)
+            .map_err(|e| AnalysisError::Malformed {
+                path: src.clone(),
+                line: e.position().map_or(0, |p| p.line()),
+                message: e.to_string(),
+            })?
+        {
             for (k, f) in rec.iter().enumerate() {
                 if k > 0 {
                     w.write_all(b"\t").map_err(|e| AnalysisError::io(&tsv, e))?;
                 }
-                let f = if f == b"NA" || f.is_empty() { b"n/a".as_slice() } else { f };
+                let f = if f == b"NA" || f.is_empty() {
+                    b"n/a".as_slice()
+                } else {
+                    f
+                };
                 w.write_all(f).map_err(|e| AnalysisError::io(&tsv, e))?;
             }
             w.write_all(b"\n").map_err(|e| AnalysisError::io(&tsv, e))?;
@@ -144,15 +176,39 @@ pub fn export(inputs: &[PathBuf], out: &Path, o: &BidsOptions) -> Result<BidsOut
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_else(|| json!({"columns": serde_json::to_value(priors_core::trace::ticks_columns()).unwrap_or_default()}));
-        for c in dict.get("columns").and_then(|c| c.as_array()).into_iter().flatten() {
-            let name = c.get("name").and_then(|n| n.as_str()).unwrap_or_default().to_string();
+        for c in dict
+            .get("columns")
+            .and_then(|c| c.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let name = c
+                .get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or_default()
+                .to_string();
             let mut d = serde_json::Map::new();
-            d.insert("Description".into(), c.get("description").cloned().unwrap_or(json!("")));
-            if let Some(u) = c.get("units").and_then(|u| u.as_str()).filter(|u| *u != "NA") {
+            d.insert(
+                "Description".into(),
+                c.get("description").cloned().unwrap_or(json!("")),
+            );
+            if let Some(u) = c
+                .get("units")
+                .and_then(|u| u.as_str())
+                .filter(|u| *u != "NA")
+            {
                 d.insert("Units".into(), json!(u));
             }
-            if let Some(levels) = c.get("levels").and_then(|l| l.as_array()).filter(|l| !l.is_empty()) {
-                let m: serde_json::Map<String, serde_json::Value> = levels.iter().filter_map(|l| l.as_str()).map(|l| (l.to_string(), json!(l))).collect();
+            if let Some(levels) = c
+                .get("levels")
+                .and_then(|l| l.as_array())
+                .filter(|l| !l.is_empty())
+            {
+                let m: serde_json::Map<String, serde_json::Value> = levels
+                    .iter()
+                    .filter_map(|l| l.as_str())
+                    .map(|l| (l.to_string(), json!(l)))
+                    .collect();
                 d.insert("Levels".into(), json!(m));
             }
             columns.insert(name, serde_json::Value::Object(d));
@@ -167,7 +223,10 @@ pub fn export(inputs: &[PathBuf], out: &Path, o: &BidsOptions) -> Result<BidsOut
         side.insert("LevelSHA256".into(), json!(meta.level.sha256));
         side.insert("SessionStatus".into(), json!(meta.status));
         side.insert("SamplingFrequency".into(), json!(meta.tick_hz));
-        write_json(&beh.join(format!("{stem}.json")), &serde_json::Value::Object(side))?;
+        write_json(
+            &beh.join(format!("{stem}.json")),
+            &serde_json::Value::Object(side),
+        )?;
         let p = participants.entry(sub).or_insert((false, false));
         p.0 |= meta.pilot;
         p.1 |= meta.simulated;
@@ -210,6 +269,8 @@ fn write_json(path: &Path, v: &serde_json::Value) -> Result<(), AnalysisError> {
 pub fn tsv_header(path: &Path) -> Result<Vec<String>, AnalysisError> {
     let f = std::fs::File::open(path).map_err(|e| AnalysisError::io(path, e))?;
     let mut s = String::new();
-    BufReader::new(f).read_line(&mut s).map_err(|e| AnalysisError::io(path, e))?;
+    BufReader::new(f)
+        .read_line(&mut s)
+        .map_err(|e| AnalysisError::io(path, e))?;
     Ok(s.trim_end().split('\t').map(str::to_string).collect())
 }

@@ -154,10 +154,24 @@ fn walk(dir: &Path, depth: usize, out: &mut Vec<(PathBuf, bool)>) -> Result<(), 
 
 fn session_exclusion(s: &SessionResult, o: &Options) -> Option<String> {
     if s.verdict == Verdict::Diverged {
-        return Some(format!("replay diverged: {}", s.divergence.as_deref().unwrap_or("?")));
+        return Some(format!(
+            "replay diverged: {}",
+            s.divergence.as_deref().unwrap_or("?")
+        ));
     }
-    if !o.include_incomplete && (s.verdict == Verdict::VerifiedIncomplete || !matches!(s.meta.status.as_str(), "complete" | "timeout")) {
-        return Some(format!("incomplete (status {}{})", s.meta.status, if s.dropped_partial_line { ", cut last line" } else { "" }));
+    if !o.include_incomplete
+        && (s.verdict == Verdict::VerifiedIncomplete
+            || !matches!(s.meta.status.as_str(), "complete" | "timeout"))
+    {
+        return Some(format!(
+            "incomplete (status {}{})",
+            s.meta.status,
+            if s.dropped_partial_line {
+                ", cut last line"
+            } else {
+                ""
+            }
+        ));
     }
     if !o.include_simulated && s.meta.simulated {
         return Some("simulated input".into());
@@ -169,7 +183,8 @@ fn session_exclusion(s: &SessionResult, o: &Options) -> Option<String> {
 }
 
 fn run_exclusion(r: &RunResult, o: &Options) -> Option<String> {
-    (!o.include_incomplete && !r.summary.complete).then(|| "run not finished (summary.json missing or complete = false)".to_string())
+    (!o.include_incomplete && !r.summary.complete)
+        .then(|| "run not finished (summary.json missing or complete = false)".to_string())
 }
 
 enum Read {
@@ -180,7 +195,8 @@ enum Read {
 /// Reads every discovered folder with `o.threads` workers and decides inclusion.
 pub fn collect(found: &[(PathBuf, bool)], o: &Options) -> Collected {
     let next = AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<Read, AnalysisError>)>(o.threads.max(1) * 2);
+    let (tx, rx) =
+        std::sync::mpsc::sync_channel::<(usize, Result<Read, AnalysisError>)>(o.threads.max(1) * 2);
     let mut slots: Vec<Option<Result<Entry, Failed>>> = vec![None; found.len()];
     let mut c = Collected::default();
     std::thread::scope(|scope| {
@@ -190,7 +206,9 @@ pub fn collect(found: &[(PathBuf, bool)], o: &Options) -> Collected {
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((dir, is_session)) = found.get(i) else { break };
+                    let Some((dir, is_session)) = found.get(i) else {
+                        break;
+                    };
                     let r = if *is_session {
                         analyze_session(dir).map(|s| {
                             let (level, condition) = (s.level_def.clone(), s.condition_def.clone());
@@ -211,7 +229,10 @@ pub fn collect(found: &[(PathBuf, bool)], o: &Options) -> Collected {
         drop(tx);
         for (i, r) in rx {
             slots[i] = Some(match r {
-                Err(e) => Err(Failed { dir: found[i].0.clone(), error: e.to_string() }),
+                Err(e) => Err(Failed {
+                    dir: found[i].0.clone(),
+                    error: e.to_string(),
+                }),
                 Ok(Read::Session(b)) => {
                     let (s, level, condition) = *b;
                     let mut s = Box::new(s);
@@ -234,18 +255,24 @@ pub fn collect(found: &[(PathBuf, bool)], o: &Options) -> Collected {
                         }
                     }
                     c.setups.entry(key).or_insert((level, condition));
-                    Ok(Entry { unit: Unit::Session(s), exclusion })
+                    Ok(Entry {
+                        unit: Unit::Session(s),
+                        exclusion,
+                    })
                 }
                 Ok(Read::Run(b)) => {
                     let (r, heat) = *b;
                     let exclusion = run_exclusion(&r, o);
                     if let (None, Some(h)) = (&exclusion, heat) {
-                        let e = c.agent_heat.entry((r.level.clone(), r.condition.clone())).or_insert_with(|| Heat {
-                            level: h.level.clone(),
-                            condition: h.condition.clone(),
-                            counts: vec![0; h.heat.len()],
-                            sessions: 0,
-                        });
+                        let e = c
+                            .agent_heat
+                            .entry((r.level.clone(), r.condition.clone()))
+                            .or_insert_with(|| Heat {
+                                level: h.level.clone(),
+                                condition: h.condition.clone(),
+                                counts: vec![0; h.heat.len()],
+                                sessions: 0,
+                            });
                         if e.counts.len() == h.heat.len() {
                             for (a, b) in e.counts.iter_mut().zip(&h.heat) {
                                 *a += *b;
@@ -253,7 +280,10 @@ pub fn collect(found: &[(PathBuf, bool)], o: &Options) -> Collected {
                             e.sessions += r.eval_episodes - r.eval_diverged;
                         }
                     }
-                    Ok(Entry { unit: Unit::Run(Box::new(r)), exclusion })
+                    Ok(Entry {
+                        unit: Unit::Run(Box::new(r)),
+                        exclusion,
+                    })
                 }
             });
         }

@@ -44,6 +44,9 @@ pub enum AnalysisError {
 impl AnalysisError {
     /// An IO error on `path`.
     pub fn io(path: &Path, e: impl std::fmt::Display) -> AnalysisError {
-        AnalysisError::Io { path: path.to_path_buf(), message: e.to_string() }
+        AnalysisError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
     }
 }

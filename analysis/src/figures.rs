@@ -49,12 +49,18 @@ pub fn init_font() -> Option<String> {
 }
 
 fn fig_err(name: &str, e: impl std::fmt::Display) -> AnalysisError {
-    AnalysisError::Figure { name: name.into(), message: e.to_string() }
+    AnalysisError::Figure {
+        name: name.into(),
+        message: e.to_string(),
+    }
 }
 
 /// Something that draws itself on any plotters backend.
 trait Figure {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, plotters::coord::Shift>) -> Result<(), String>;
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), String>;
 }
 
 /// Draws `fig` into a PNG and an SVG named `<stem>.png` / `<stem>.svg` in `dir`.
@@ -65,7 +71,11 @@ fn both(dir: &Path, stem: &str, size: (u32, u32), fig: &impl Figure) -> Result<(
         fig.draw(&root).map_err(|e| fig_err(stem, e))?;
         root.present().map_err(|e| fig_err(stem, e))?;
     }
-    let png = encode_png(&Image { width: size.0, height: size.1, rgb: buf });
+    let png = encode_png(&Image {
+        width: size.0,
+        height: size.1,
+        rgb: buf,
+    });
     let p = dir.join(format!("{stem}.png"));
     std::fs::write(&p, png).map_err(|e| AnalysisError::io(&p, e))?;
     let mut svg = String::new();
@@ -99,10 +109,18 @@ struct Bars<'a> {
 }
 
 impl Figure for Bars<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, plotters::coord::Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), String> {
         let bars = self.bars;
         let n = bars.len();
-        let xmax = bars.iter().map(|b| (b.value + b.err).max(b.reference.unwrap_or(0.0))).fold(0.0f64, f64::max).max(1e-9) * 1.1;
+        let xmax = bars
+            .iter()
+            .map(|b| (b.value + b.err).max(b.reference.unwrap_or(0.0)))
+            .fold(0.0f64, f64::max)
+            .max(1e-9)
+            * 1.1;
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let mut chart = ChartBuilder::on(root)
             .caption(self.title, ("sans-serif", 20))
@@ -125,16 +143,32 @@ impl Figure for Bars<'_> {
         let row = |i: usize| n - 1 - i;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
-                Rectangle::new([(0.0, SegmentValue::Exact(row(i))), (b.value, SegmentValue::Exact(row(i) + 1))], Palette99::pick(i).mix(0.75).filled())
+                Rectangle::new(
+                    [
+                        (0.0, SegmentValue::Exact(row(i))),
+                        (b.value, SegmentValue::Exact(row(i) + 1)),
+                    ],
+                    Palette99::pick(i).mix(0.75).filled(),
+                )
             }))
             .map_err(|e| e.to_string())?;
         chart
             .draw_series(bars.iter().enumerate().map(|(i, b)| {
-                ErrorBar::new_horizontal(SegmentValue::CenterOf(row(i)), (b.value - b.err).max(0.0), b.value, b.value + b.err, BLACK.stroke_width(2), 10)
+                ErrorBar::new_horizontal(
+                    SegmentValue::CenterOf(row(i)),
+                    (b.value - b.err).max(0.0),
+                    b.value,
+                    b.value + b.err,
+                    BLACK.stroke_width(2),
+                    10,
+                )
             }))
             .map_err(|e| e.to_string())?;
         chart
-            .draw_series(bars.iter().enumerate().filter_map(|(i, b)| b.reference.map(|r| Circle::new((r, SegmentValue::CenterOf(row(i))), 5, BLACK.filled()))))
+            .draw_series(bars.iter().enumerate().filter_map(|(i, b)| {
+                b.reference
+                    .map(|r| Circle::new((r, SegmentValue::CenterOf(row(i))), 5, BLACK.filled()))
+            }))
             .map_err(|e| e.to_string())?;
         Ok(())
     }
@@ -142,11 +176,26 @@ impl Figure for Bars<'_> {
 
 /// A horizontal bar chart with error bars (categories top to bottom in the given order); black
 /// dots mark reference values.
-pub fn bar_chart(dir: &Path, stem: &str, title: &str, x_label: &str, bars: &[Bar]) -> Result<(), AnalysisError> {
+pub fn bar_chart(
+    dir: &Path,
+    stem: &str,
+    title: &str,
+    x_label: &str,
+    bars: &[Bar],
+) -> Result<(), AnalysisError> {
     if bars.is_empty() {
         return Ok(());
     }
-    both(dir, stem, (820, 120 + 36 * bars.len() as u32), &Bars { title, x_label, bars })
+    both(
+        dir,
+        stem,
+        (820, 120 + 36 * bars.len() as u32),
+        &Bars {
+            title,
+            x_label,
+            bars,
+        },
+    )
 }
 
 /// A named line.
@@ -168,7 +217,10 @@ struct Lines<'a> {
 }
 
 impl Figure for Lines<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, plotters::coord::Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<(), String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let mut chart = ChartBuilder::on(root)
             .caption(self.title, ("sans-serif", 20))
@@ -177,14 +229,24 @@ impl Figure for Lines<'_> {
             .y_label_area_size(64)
             .build_cartesian_2d(0f64..self.xmax, 0f64..self.ymax)
             .map_err(|e| e.to_string())?;
-        chart.configure_mesh().x_desc(self.x_label).y_desc(self.y_label).draw().map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc(self.x_label)
+            .y_desc(self.y_label)
+            .draw()
+            .map_err(|e| e.to_string())?;
         for (i, s) in self.series.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
             chart
-                .draw_series(LineSeries::new(s.points.iter().copied(), color.stroke_width(2)))
+                .draw_series(LineSeries::new(
+                    s.points.iter().copied(),
+                    color.stroke_width(2),
+                ))
                 .map_err(|e| e.to_string())?
                 .label(s.label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
         }
         chart
             .configure_series_labels()
@@ -198,7 +260,14 @@ impl Figure for Lines<'_> {
 }
 
 /// A line chart with a legend.
-pub fn line_chart(dir: &Path, stem: &str, title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Result<(), AnalysisError> {
+pub fn line_chart(
+    dir: &Path,
+    stem: &str,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+) -> Result<(), AnalysisError> {
     let (mut xmax, mut ymax) = (0.0f64, 0.0f64);
     for &(x, y) in series.iter().flat_map(|s| s.points.iter()) {
         xmax = xmax.max(x);
@@ -208,12 +277,30 @@ pub fn line_chart(dir: &Path, stem: &str, title: &str, x_label: &str, y_label: &
         return Ok(());
     }
     let ymax = if ymax <= 0.0 { 1.0 } else { ymax * 1.05 };
-    both(dir, stem, (900, 560), &Lines { title, x_label, y_label, series, xmax, ymax })
+    both(
+        dir,
+        stem,
+        (900, 560),
+        &Lines {
+            title,
+            x_label,
+            y_label,
+            series,
+            xmax,
+            ymax,
+        },
+    )
 }
 
 fn colormap(a: f64) -> [u8; 3] {
     // Black-body-like ramp (dark purple, red, orange, pale yellow).
-    const STOPS: [[f64; 3]; 5] = [[40.0, 10.0, 90.0], [150.0, 20.0, 100.0], [230.0, 60.0, 40.0], [250.0, 160.0, 20.0], [255.0, 250.0, 170.0]];
+    const STOPS: [[f64; 3]; 5] = [
+        [40.0, 10.0, 90.0],
+        [150.0, 20.0, 100.0],
+        [230.0, 60.0, 40.0],
+        [250.0, 160.0, 20.0],
+        [255.0, 250.0, 170.0],
+    ];
     let t = a.clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
     let i = (t.floor() as usize).min(STOPS.len() - 2);
     let f = t - i as f64;
@@ -227,7 +314,12 @@ fn colormap(a: f64) -> [u8; 3] {
 /// The exploration heatmap image: the level as rendered under the condition (view rotation
 /// removed, so the map lies in the level's own coordinates), with log-scaled visit counts per
 /// [`HEAT_CELL_PX`] cell (box-smoothed) blended on top, scaled up `scale` times.
-pub fn heatmap_image(level: &Level, condition: &Condition, counts: &[u64], scale: u32) -> Result<Image, AnalysisError> {
+pub fn heatmap_image(
+    level: &Level,
+    condition: &Condition,
+    counts: &[u64],
+    scale: u32,
+) -> Result<Image, AnalysisError> {
     let mut upright = condition.clone();
     upright.view = Default::default();
     let r = Renderer::new(level, &upright).map_err(|e| fig_err("heatmap", e))?;
@@ -293,7 +385,9 @@ pub fn base64(bytes: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for c in bytes.chunks(3) {
-        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
         for k in 0..4 {
             if k <= c.len() {
                 s.push(T[(n >> (18 - 6 * k) & 63) as usize] as char);
@@ -306,7 +400,14 @@ pub fn base64(bytes: &[u8]) -> String {
 }
 
 /// Writes a heatmap as `<stem>.png` and `<stem>.svg` (the PNG embedded, with a title).
-pub fn heatmap(dir: &Path, stem: &str, title: &str, level: &Level, condition: &Condition, counts: &[u64]) -> Result<(), AnalysisError> {
+pub fn heatmap(
+    dir: &Path,
+    stem: &str,
+    title: &str,
+    level: &Level,
+    condition: &Condition,
+    counts: &[u64],
+) -> Result<(), AnalysisError> {
     let img = heatmap_image(level, condition, counts, 2)?;
     let png = encode_png(&img);
     let p = dir.join(format!("{stem}.png"));
@@ -346,6 +447,11 @@ mod tests {
         let img = heatmap_image(&level, &Condition::original(), &counts, 1).unwrap();
         // The visited cell is bright; an unvisited one of the same background is dimmed.
         let lum = |p: [u8; 3]| p.iter().map(|&v| v as u32).sum::<u32>();
-        assert!(lum(img.pixel(31, 31)) > lum(img.pixel(31, 3 * 14 + 1)), "{:?} {:?}", img.pixel(31, 31), img.pixel(31, 43));
+        assert!(
+            lum(img.pixel(31, 31)) > lum(img.pixel(31, 3 * 14 + 1)),
+            "{:?} {:?}",
+            img.pixel(31, 31),
+            img.pixel(31, 43)
+        );
     }
 }

@@ -66,7 +66,8 @@ impl Measures {
     /// Ticks from the last key pick-up to the goal over all ticks (completed sessions with a key).
     pub fn key_to_door_fraction(&self) -> Option<f64> {
         let k = self.last_key_tick?;
-        (self.completed && self.n_ticks > 0).then(|| (self.n_ticks - k) as f64 / self.n_ticks as f64)
+        (self.completed && self.n_ticks > 0)
+            .then(|| (self.n_ticks - k) as f64 / self.n_ticks as f64)
     }
     /// Highest tier index reached (0 = the first tier), if any.
     pub fn max_tier(&self) -> Option<usize> {
@@ -76,7 +77,10 @@ impl Measures {
 
 /// Heatmap grid size (columns, rows) for a level.
 pub fn heat_dims(level: &Level) -> (usize, usize) {
-    (level.width_px().div_ceil(HEAT_CELL_PX) as usize, level.height_px().div_ceil(HEAT_CELL_PX) as usize)
+    (
+        level.width_px().div_ceil(HEAT_CELL_PX) as usize,
+        level.height_px().div_ceil(HEAT_CELL_PX) as usize,
+    )
 }
 
 /// Accumulates [`Measures`] while a trace is replayed.
@@ -107,7 +111,11 @@ impl Tracker {
         let (heat_w, heat_h) = heat_dims(level);
         let tiles = level.width * (level.height + 8);
         Tracker {
-            m: Measures { tier_ticks: vec![None; level.header.tiers_y_px.len()], heat: vec![0; heat_w * heat_h], ..Measures::default() },
+            m: Measures {
+                tier_ticks: vec![None; level.header.tiers_y_px.len()],
+                heat: vec![0; heat_w * heat_h],
+                ..Measures::default()
+            },
             w_px,
             h_px,
             pos_bits: vec![0; (w_px as usize * h_px as usize).div_ceil(64)],
@@ -115,7 +123,12 @@ impl Tracker {
             heat_w,
             heat_h,
             half_h_sub: level.physics.player_h - level.physics.player_h / 2,
-            tiers_sub: level.header.tiers_y_px.iter().map(|&y| y as i32 * SUB).collect(),
+            tiers_sub: level
+                .header
+                .tiers_y_px
+                .iter()
+                .map(|&y| y as i32 * SUB)
+                .collect(),
         }
     }
 
@@ -126,12 +139,18 @@ impl Tracker {
         m.n_ticks += 1;
         m.n_active_ticks += (action != Action::NOOP) as u32;
         let (x, y) = (w.player.x.div_euclid(SUB), w.player.y.div_euclid(SUB));
-        let (xc, yc) = (x.clamp(0, self.w_px as i32 - 1) as u32, y.clamp(0, self.h_px as i32 - 1) as u32);
+        let (xc, yc) = (
+            x.clamp(0, self.w_px as i32 - 1) as u32,
+            y.clamp(0, self.h_px as i32 - 1) as u32,
+        );
         if set_bit(&mut self.pos_bits, (yc * self.w_px + xc) as usize) {
             m.unique_positions += 1;
         }
         let t = level.header.tile_px as i32;
-        let (col, row) = ((x.div_euclid(t)).clamp(0, level.width as i32 - 1) as usize, (y.div_euclid(t)).clamp(0, level.height as i32 + 7) as usize);
+        let (col, row) = (
+            (x.div_euclid(t)).clamp(0, level.width as i32 - 1) as usize,
+            (y.div_euclid(t)).clamp(0, level.height as i32 + 7) as usize,
+        );
         if set_bit(&mut self.tile_bits, row * level.width + col) {
             m.unique_tiles += 1;
         }

@@ -93,11 +93,23 @@ fn render_html(blocks: &[Block]) -> String {
 }
 
 fn slug(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 fn col(t: &Table, row: &[String], name: &str) -> f64 {
-    t.columns.iter().position(|c| c == name).and_then(|i| row[i].parse().ok()).unwrap_or(f64::NAN)
+    t.columns
+        .iter()
+        .position(|c| c == name)
+        .and_then(|i| row[i].parse().ok())
+        .unwrap_or(f64::NAN)
 }
 
 /// Runs the analysis of `inputs` into `out`.
@@ -107,7 +119,12 @@ pub fn analyze(inputs: &[PathBuf], out: &Path, o: &Options) -> Result<Outcome, A
     write_report(inputs, out, o, &c)
 }
 
-fn write_report(inputs: &[PathBuf], out: &Path, o: &Options, c: &Collected) -> Result<Outcome, AnalysisError> {
+fn write_report(
+    inputs: &[PathBuf],
+    out: &Path,
+    o: &Options,
+    c: &Collected,
+) -> Result<Outcome, AnalysisError> {
     let fig_dir = out.join("figures");
     std::fs::create_dir_all(&fig_dir).map_err(|e| AnalysisError::io(&fig_dir, e))?;
     let summary = aggregate::summary_table(c);
@@ -120,9 +137,15 @@ fn write_report(inputs: &[PathBuf], out: &Path, o: &Options, c: &Collected) -> R
     for f in &c.failed {
         failed.push(vec![f.dir.display().to_string(), f.error.clone()]);
     }
-    for (name, t) in
-        [("summary", &summary), ("conditions", &conditions), ("keydoor", &keydoor), ("tiers", &tiers), ("agent", &agent), ("ratios", &ratios), ("failed", &failed)]
-    {
+    for (name, t) in [
+        ("summary", &summary),
+        ("conditions", &conditions),
+        ("keydoor", &keydoor),
+        ("tiers", &tiers),
+        ("agent", &agent),
+        ("ratios", &ratios),
+        ("failed", &failed),
+    ] {
         t.write_csv(&out.join(format!("{name}.csv")))?;
     }
 
@@ -150,21 +173,44 @@ fn write_report(inputs: &[PathBuf], out: &Path, o: &Options, c: &Collected) -> R
                         err: col(&conditions, r, "sem").max(0.0),
                         reference: Some(col(&conditions, r, "paper")).filter(|v| v.is_finite()),
                     })
-                    .map(|b| Bar { value: if b.value.is_finite() { b.value } else { 0.0 }, err: if b.err.is_finite() { b.err } else { 0.0 }, ..b })
+                    .map(|b| Bar {
+                        value: if b.value.is_finite() { b.value } else { 0.0 },
+                        err: if b.err.is_finite() { b.err } else { 0.0 },
+                        ..b
+                    })
                     .collect();
                 let stem = format!("bars_{}_{}", slug(level), measure);
-                figures::bar_chart(&fig_dir, &stem, &format!("{level}: {label}, mean +/- SEM (dots: paper)"), label, &bars)?;
+                figures::bar_chart(
+                    &fig_dir,
+                    &stem,
+                    &format!("{level}: {label}, mean +/- SEM (dots: paper)"),
+                    label,
+                    &bars,
+                )?;
                 figs.push((stem, format!("{level}: {label}")));
             }
         }
         // Fig. 4: height curves (mean number of tiers reached by time t).
         for (level, groups) in &human {
-            let Some((lv, _)) = c.setups.iter().find(|((l, _), _)| l == level).map(|(_, s)| s) else { continue };
+            let Some((lv, _)) = c
+                .setups
+                .iter()
+                .find(|((l, _), _)| l == level)
+                .map(|(_, s)| s)
+            else {
+                continue;
+            };
             if lv.header.tiers_y_px.is_empty() {
                 continue;
             }
             let hz = lv.header.tick_hz.max(1) as f64;
-            let t_max = groups.iter().flat_map(|(_, es)| es.iter()).filter_map(|e| e.measures()).map(|m| m.n_ticks).max().unwrap_or(0);
+            let t_max = groups
+                .iter()
+                .flat_map(|(_, es)| es.iter())
+                .filter_map(|e| e.measures())
+                .map(|m| m.n_ticks)
+                .max()
+                .unwrap_or(0);
             let series: Vec<Series> = groups
                 .iter()
                 .map(|(cond, es)| {
@@ -172,20 +218,42 @@ fn write_report(inputs: &[PathBuf], out: &Path, o: &Options, c: &Collected) -> R
                     let points = (0..=100)
                         .map(|k| {
                             let t = t_max as f64 * k as f64 / 100.0;
-                            let reached: f64 = ms.iter().map(|m| m.tier_ticks.iter().filter(|x| x.is_some_and(|x| x as f64 <= t)).count() as f64).sum();
+                            let reached: f64 = ms
+                                .iter()
+                                .map(|m| {
+                                    m.tier_ticks
+                                        .iter()
+                                        .filter(|x| x.is_some_and(|x| x as f64 <= t))
+                                        .count() as f64
+                                })
+                                .sum();
                             (t / hz, reached / ms.len().max(1) as f64)
                         })
                         .collect();
-                    Series { label: format!("{cond} (n={})", ms.len()), points }
+                    Series {
+                        label: format!("{cond} (n={})", ms.len()),
+                        points,
+                    }
                 })
                 .collect();
             let stem = format!("height_{}", slug(level));
-            figures::line_chart(&fig_dir, &stem, &format!("{level}: height tiers reached over time (mean over sessions)"), "time (s)", "tiers reached", &series)?;
+            figures::line_chart(
+                &fig_dir,
+                &stem,
+                &format!("{level}: height tiers reached over time (mean over sessions)"),
+                "time (s)",
+                "tiers reached",
+                &series,
+            )?;
             figs.push((stem, format!("{level}: height curves")));
         }
         // Fig. 8: agent bars and learning curves.
         for ((level, algo, bonus), groups) in aggregate::agent_groups(c) {
-            let rows: Vec<&Vec<String>> = agent.rows.iter().filter(|r| r[0] == level && r[1] == algo && r[2] == bonus).collect();
+            let rows: Vec<&Vec<String>> = agent
+                .rows
+                .iter()
+                .filter(|r| r[0] == level && r[1] == algo && r[2] == bonus)
+                .collect();
             let bars: Vec<Bar> = rows
                 .iter()
                 .map(|r| {
@@ -201,32 +269,89 @@ fn write_report(inputs: &[PathBuf], out: &Path, o: &Options, c: &Collected) -> R
                 })
                 .collect();
             let stem = format!("agent_{}_{}_{}", slug(&level), slug(&algo), slug(&bonus));
-            figures::bar_chart(&fig_dir, &stem, &format!("{level}, {algo}+{bonus}: M env steps to first completion (succeeded seeds)"), "million env steps", &bars)?;
-            figs.push((stem, format!("{level} agent ({algo}+{bonus}): steps to first completion")));
+            figures::bar_chart(
+                &fig_dir,
+                &stem,
+                &format!(
+                    "{level}, {algo}+{bonus}: M env steps to first completion (succeeded seeds)"
+                ),
+                "million env steps",
+                &bars,
+            )?;
+            figs.push((
+                stem,
+                format!("{level} agent ({algo}+{bonus}): steps to first completion"),
+            ));
             let series: Vec<Series> = groups
                 .iter()
                 .flat_map(|(cond, runs)| {
                     runs.iter().map(move |r| Series {
                         label: format!("{cond} seed {}", r.seed),
-                        points: r.curve.iter().map(|p| (p.env_steps / 1e6, p.success_rate)).collect(),
+                        points: r
+                            .curve
+                            .iter()
+                            .map(|p| (p.env_steps / 1e6, p.success_rate))
+                            .collect(),
                     })
                 })
                 .collect();
             let stem = format!("learning_{}_{}_{}", slug(&level), slug(&algo), slug(&bonus));
-            figures::line_chart(&fig_dir, &stem, &format!("{level}, {algo}+{bonus}: episode success rate"), "million env steps", "success rate", &series)?;
-            figs.push((stem, format!("{level} agent ({algo}+{bonus}): learning curves")));
+            figures::line_chart(
+                &fig_dir,
+                &stem,
+                &format!("{level}, {algo}+{bonus}: episode success rate"),
+                "million env steps",
+                "success rate",
+                &series,
+            )?;
+            figs.push((
+                stem,
+                format!("{level} agent ({algo}+{bonus}): learning curves"),
+            ));
         }
     }
     // Fig. 5d/e: heatmaps (no text needed).
     for ((level, cond), h) in &c.heat {
         let stem = format!("heatmap_{}_{}", slug(level), slug(cond));
-        figures::heatmap(&fig_dir, &stem, &format!("{level} / {cond}: visits of {} sessions (log scale)", h.sessions), &h.level, &h.condition, &h.counts)?;
-        figs.push((stem, format!("{level} / {cond}: exploration heatmap ({} sessions)", h.sessions)));
+        figures::heatmap(
+            &fig_dir,
+            &stem,
+            &format!(
+                "{level} / {cond}: visits of {} sessions (log scale)",
+                h.sessions
+            ),
+            &h.level,
+            &h.condition,
+            &h.counts,
+        )?;
+        figs.push((
+            stem,
+            format!(
+                "{level} / {cond}: exploration heatmap ({} sessions)",
+                h.sessions
+            ),
+        ));
     }
     for ((level, cond), h) in &c.agent_heat {
         let stem = format!("heatmap_agent_{}_{}", slug(level), slug(cond));
-        figures::heatmap(&fig_dir, &stem, &format!("{level} / {cond}: agent evaluation, {} episodes (log scale)", h.sessions), &h.level, &h.condition, &h.counts)?;
-        figs.push((stem, format!("{level} / {cond}: agent exploration heatmap ({} evaluation episodes)", h.sessions)));
+        figures::heatmap(
+            &fig_dir,
+            &stem,
+            &format!(
+                "{level} / {cond}: agent evaluation, {} episodes (log scale)",
+                h.sessions
+            ),
+            &h.level,
+            &h.condition,
+            &h.counts,
+        )?;
+        figs.push((
+            stem,
+            format!(
+                "{level} / {cond}: agent exploration heatmap ({} evaluation episodes)",
+                h.sessions
+            ),
+        ));
     }
     figs.retain(|(stem, _)| fig_dir.join(format!("{stem}.png")).is_file());
 
@@ -254,23 +379,43 @@ fn write_report(inputs: &[PathBuf], out: &Path, o: &Options, c: &Collected) -> R
     let mut software: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     for e in &c.entries {
         software.insert(match &e.unit {
-            Unit::Session(s) => format!("sessions recorded by priors {} ({})", s.meta.app_version, s.meta.git_hash),
+            Unit::Session(s) => format!(
+                "sessions recorded by priors {} ({})",
+                s.meta.app_version, s.meta.git_hash
+            ),
             Unit::Run(r) => format!("runs trained at git {}", r.git_hash),
         });
     }
     if !software.is_empty() {
-        blocks.push(Block::P(format!("Software in the data: {}.", software.into_iter().collect::<Vec<_>>().join("; "))));
+        blocks.push(Block::P(format!(
+            "Software in the data: {}.",
+            software.into_iter().collect::<Vec<_>>().join("; ")
+        )));
     }
     for n in &notes {
         blocks.push(Block::P(n.clone()));
     }
     let mut exclusions = Table::new(&["id", "kind", "level", "condition", "reason"]);
-    let sc = |r: &Vec<String>, n: &str| r[summary.columns.iter().position(|c| c == n).unwrap_or(0)].clone();
+    let sc = |r: &Vec<String>, n: &str| {
+        r[summary.columns.iter().position(|c| c == n).unwrap_or(0)].clone()
+    };
     for r in summary.rows.iter().filter(|r| sc(r, "included") == "false") {
-        exclusions.push(vec![sc(r, "id"), sc(r, "kind"), sc(r, "level"), sc(r, "condition"), sc(r, "exclusion")]);
+        exclusions.push(vec![
+            sc(r, "id"),
+            sc(r, "kind"),
+            sc(r, "level"),
+            sc(r, "condition"),
+            sc(r, "exclusion"),
+        ]);
     }
     for f in &c.failed {
-        exclusions.push(vec![f.dir.display().to_string(), "unreadable".into(), "NA".into(), "NA".into(), f.error.clone()]);
+        exclusions.push(vec![
+            f.dir.display().to_string(),
+            "unreadable".into(),
+            "NA".into(),
+            "NA".into(),
+            f.error.clone(),
+        ]);
     }
     if !exclusions.rows.is_empty() {
         blocks.push(Block::H(2, "Exclusions".into()));
@@ -280,10 +425,40 @@ fn write_report(inputs: &[PathBuf], out: &Path, o: &Options, c: &Collected) -> R
         blocks.push(Block::H(2, "Humans per condition (Fig. 3)".into()));
         blocks.push(Block::P("Mean +/- SEM, median and percentile-bootstrap 95 % CI of the mean; Mann-Whitney U (normal approximation, tie and continuity corrected) and a permutation test of the difference of means against `original`, both Holm-corrected over the conditions of each level and measure; effect sizes: rank-biserial r and Cohen's d. `paper`: the paper's keydoor value (time converted to s). Full table: conditions.csv.".into()));
         for (measure, label) in HUMAN_MEASURES {
-            let mut t = Table::new(&["level", "condition", "n", "mean", "sem", "median", "ci95_lo", "ci95_hi", "paper", "mw_p_holm", "perm_p_holm", "rank_biserial", "cohens_d"]);
+            let mut t = Table::new(&[
+                "level",
+                "condition",
+                "n",
+                "mean",
+                "sem",
+                "median",
+                "ci95_lo",
+                "ci95_hi",
+                "paper",
+                "mw_p_holm",
+                "perm_p_holm",
+                "rank_biserial",
+                "cohens_d",
+            ]);
             for r in conditions.rows.iter().filter(|r| r[3] == measure) {
-                let g = |n: &str| r[conditions.columns.iter().position(|c| c == n).unwrap_or(0)].clone();
-                t.push(vec![g("level"), g("condition"), g("n"), g("mean"), g("sem"), g("median"), g("ci95_lo"), g("ci95_hi"), g("paper"), g("mw_p_holm"), g("perm_p_holm"), g("rank_biserial"), g("cohens_d")]);
+                let g = |n: &str| {
+                    r[conditions.columns.iter().position(|c| c == n).unwrap_or(0)].clone()
+                };
+                t.push(vec![
+                    g("level"),
+                    g("condition"),
+                    g("n"),
+                    g("mean"),
+                    g("sem"),
+                    g("median"),
+                    g("ci95_lo"),
+                    g("ci95_hi"),
+                    g("paper"),
+                    g("mw_p_holm"),
+                    g("perm_p_holm"),
+                    g("rank_biserial"),
+                    g("cohens_d"),
+                ]);
             }
             blocks.push(Block::H(3, label.to_string()));
             blocks.push(Block::T(t, vec![]));
@@ -292,7 +467,9 @@ fn write_report(inputs: &[PathBuf], out: &Path, o: &Options, c: &Collected) -> R
     if !keydoor.rows.is_empty() {
         blocks.push(Block::H(2, "Key and door (Fig. 4)".into()));
         blocks.push(Block::T(keydoor.clone(), vec![]));
-        blocks.push(Block::P("Ticks to first reach each height tier: tiers.csv.".into()));
+        blocks.push(Block::P(
+            "Ticks to first reach each height tier: tiers.csv.".into(),
+        ));
     }
     if !agent.rows.is_empty() {
         blocks.push(Block::H(2, "Agent (Fig. 8)".into()));

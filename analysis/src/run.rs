@@ -113,15 +113,32 @@ pub struct EvalHeat {
 /// The recorded evaluation episodes of a run folder (`eval*/episode_*/ticks.csv`), sorted.
 pub fn eval_traces(dir: &Path) -> Vec<PathBuf> {
     let list = |d: &Path| -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = std::fs::read_dir(d).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        let mut v: Vec<PathBuf> = std::fs::read_dir(d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
         v.sort();
         v
     };
-    let name_starts = |p: &Path, s: &str| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(s));
+    let name_starts = |p: &Path, s: &str| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(s))
+    };
     list(dir)
         .into_iter()
         .filter(|p| name_starts(p, "eval"))
-        .flat_map(|e| list(&e).into_iter().filter(|p| name_starts(p, "episode_")).map(|p| p.join("ticks.csv")).filter(|p| p.is_file()).collect::<Vec<_>>())
+        .flat_map(|e| {
+            list(&e)
+                .into_iter()
+                .filter(|p| name_starts(p, "episode_"))
+                .map(|p| p.join("ticks.csv"))
+                .filter(|p| p.is_file())
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 
@@ -133,7 +150,9 @@ pub fn replay_eval(r: &mut RunResult) -> Result<Option<EvalHeat>, AnalysisError>
     if traces.is_empty() {
         return Ok(None);
     }
-    let Ok(level) = priors_catalog::load_level(&r.level_given) else { return Ok(None) };
+    let Ok(level) = priors_catalog::load_level(&r.level_given) else {
+        return Ok(None);
+    };
     let condition = match priors_catalog::load_condition(&r.condition_given) {
         Ok(c) => c.value,
         Err(_) if r.condition == "original" => priors_core::Condition::original(),
@@ -154,7 +173,11 @@ pub fn replay_eval(r: &mut RunResult) -> Result<Option<EvalHeat>, AnalysisError>
             *a += *b as u64;
         }
     }
-    Ok(Some(EvalHeat { level, condition, heat }))
+    Ok(Some(EvalHeat {
+        level,
+        condition,
+        heat,
+    }))
 }
 
 impl RunResult {
@@ -166,11 +189,16 @@ impl RunResult {
 
 /// Whether a folder is an agent run folder (holds summary.json or config.toml with a `[train]` table).
 pub fn is_run_dir(dir: &Path) -> bool {
-    dir.join("summary.json").is_file() || dir.join("config.toml").is_file() && dir.join("episodes.csv").is_file()
+    dir.join("summary.json").is_file()
+        || dir.join("config.toml").is_file() && dir.join("episodes.csv").is_file()
 }
 
 fn stem(s: &str) -> String {
-    Path::new(s).file_stem().and_then(|x| x.to_str()).unwrap_or(s).to_string()
+    Path::new(s)
+        .file_stem()
+        .and_then(|x| x.to_str())
+        .unwrap_or(s)
+        .to_string()
 }
 
 /// Reads a run folder.
@@ -179,13 +207,20 @@ pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
     let text = std::fs::read_to_string(&cpath).map_err(|e| AnalysisError::io(&cpath, e))?;
     let cfg: toml::Table = toml::from_str(&text).map_err(|e| AnalysisError::Malformed {
         path: cpath.clone(),
-        line: e.span().map_or(0, |s| text[..s.start].matches('\n').count() as u64 + 1),
+        line: e
+            .span()
+            .map_or(0, |s| text[..s.start].matches('\n').count() as u64 + 1),
         message: e.message().to_string(),
     })?;
     let get = |table: &str, key: &str| cfg.get(table).and_then(|t| t.get(key));
-    let get_str = |table: &str, key: &str| get(table, key).and_then(|v| v.as_str()).map(str::to_string);
+    let get_str =
+        |table: &str, key: &str| get(table, key).and_then(|v| v.as_str()).map(str::to_string);
     let need = |table: &str, key: &str| {
-        get_str(table, key).ok_or_else(|| AnalysisError::Malformed { path: cpath.clone(), line: 0, message: format!("no `{table}.{key}` string") })
+        get_str(table, key).ok_or_else(|| AnalysisError::Malformed {
+            path: cpath.clone(),
+            line: 0,
+            message: format!("no `{table}.{key}` string"),
+        })
     };
     let level_given = need("run", "level")?;
     let condition_given = need("run", "condition")?;
@@ -193,11 +228,18 @@ pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
     let condition = stem(&condition_given);
     let spath = dir.join("summary.json");
     let summary: RunSummary = match std::fs::read_to_string(&spath) {
-        Ok(t) => serde_json::from_str(&t).map_err(|e| AnalysisError::Malformed { path: spath.clone(), line: e.line() as u64, message: e.to_string() })?,
+        Ok(t) => serde_json::from_str(&t).map_err(|e| AnalysisError::Malformed {
+            path: spath.clone(),
+            line: e.line() as u64,
+            message: e.to_string(),
+        })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => RunSummary::default(),
         Err(e) => return Err(AnalysisError::io(&spath, e)),
     };
-    let max_steps = get("train", "max_steps").and_then(|v| v.as_integer()).unwrap_or(0).max(0) as u64;
+    let max_steps = get("train", "max_steps")
+        .and_then(|v| v.as_integer())
+        .unwrap_or(0)
+        .max(0) as u64;
     let span = (summary.total_env_steps.max(max_steps)).max(1) as f64;
     let mut bins = vec![(0u32, 0u32); CURVE_BINS];
     let epath = dir.join("episodes.csv");
@@ -212,7 +254,10 @@ pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
         let c_len = find("length");
         let c_uniq = find("unique_positions");
         let mut rec = csv::ByteRecord::new();
-        while rdr.read_byte_record(&mut rec).map_err(|e| csv_err(&epath, &e))? {
+        while rdr
+            .read_byte_record(&mut rec)
+            .map_err(|e| csv_err(&epath, &e))?
+        {
             let line = rec.position().map_or(0, |p| p.line());
             let num = |c: Option<usize>, name: &str| -> Result<Option<f64>, AnalysisError> {
                 let Some(c) = c else { return Ok(None) };
@@ -220,7 +265,13 @@ pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
                 if s == "NA" {
                     return Ok(None);
                 }
-                s.parse::<f64>().map(Some).map_err(|_| AnalysisError::Malformed { path: epath.clone(), line, message: format!("column {name}: {s:?} is not a number") })
+                s.parse::<f64>()
+                    .map(Some)
+                    .map_err(|_| AnalysisError::Malformed {
+                        path: epath.clone(),
+                        line,
+                        message: format!("column {name}: {s:?} is not a number"),
+                    })
             };
             n += 1;
             if let Some(l) = num(c_len, "length")? {
@@ -230,7 +281,9 @@ pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
                 uniq_sum += u;
                 uniq_n += 1;
             }
-            let success = c_success.and_then(|c| rec.get(c)).is_some_and(|s| s == b"true" || s == b"1");
+            let success = c_success
+                .and_then(|c| rec.get(c))
+                .is_some_and(|s| s == b"true" || s == b"1");
             if let Some(step) = num(c_step, "env_steps_total")? {
                 let b = ((step / span * CURVE_BINS as f64) as usize).min(CURVE_BINS - 1);
                 bins[b].0 += 1;
@@ -242,7 +295,11 @@ pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
         .iter()
         .enumerate()
         .filter(|(_, (e, _))| *e > 0)
-        .map(|(i, &(e, s))| CurvePoint { env_steps: (i + 1) as f64 * span / CURVE_BINS as f64, episodes: e, success_rate: s as f64 / e as f64 })
+        .map(|(i, &(e, s))| CurvePoint {
+            env_steps: (i + 1) as f64 * span / CURVE_BINS as f64,
+            episodes: e,
+            success_rate: s as f64 / e as f64,
+        })
         .collect();
     Ok(RunResult {
         dir: dir.to_path_buf(),
@@ -250,7 +307,10 @@ pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
         condition,
         algo: get_str("train", "algo").unwrap_or_else(|| "NA".into()),
         bonus: get_str("train", "bonus").unwrap_or_else(|| "NA".into()),
-        seed: get("train", "seed").and_then(|v| v.as_integer()).unwrap_or(0).max(0) as u64,
+        seed: get("train", "seed")
+            .and_then(|v| v.as_integer())
+            .unwrap_or(0)
+            .max(0) as u64,
         max_steps,
         git_hash: get_str("run", "git_hash").unwrap_or_else(|| "NA".into()),
         summary,
@@ -266,5 +326,9 @@ pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
 }
 
 fn csv_err(path: &Path, e: &csv::Error) -> AnalysisError {
-    AnalysisError::Malformed { path: path.to_path_buf(), line: e.position().map_or(0, |p| p.line()), message: e.to_string() }
+    AnalysisError::Malformed {
+        path: path.to_path_buf(),
+        line: e.position().map_or(0, |p| p.line()),
+        message: e.to_string(),
+    }
 }

@@ -123,12 +123,22 @@ pub fn mann_whitney(x: &[f64], y: &[f64]) -> Option<MannWhitney> {
     let var = n1 * n2 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)));
     let rank_biserial = 2.0 * u1 / (n1 * n2) - 1.0;
     if var <= 0.0 {
-        return Some(MannWhitney { u1, z: 0.0, p: 1.0, rank_biserial });
+        return Some(MannWhitney {
+            u1,
+            z: 0.0,
+            p: 1.0,
+            rank_biserial,
+        });
     }
     let d = u1 - mu;
     let z = (d.abs() - 0.5).max(0.0) / var.sqrt() * d.signum();
     let p = (2.0 * normal_sf(z.abs())).min(1.0);
-    Some(MannWhitney { u1, z, p, rank_biserial })
+    Some(MannWhitney {
+        u1,
+        z,
+        p,
+        rank_biserial,
+    })
 }
 
 /// Upper tail of the standard normal, `P(Z > z)`.
@@ -148,7 +158,9 @@ pub fn erfc(x: f64) -> f64 {
                     + t * (0.096_784_18
                         + t * (-0.186_288_06
                             + t * (0.278_868_07
-                                + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
             .exp();
     if x >= 0.0 { ans } else { 2.0 - ans }
 }
@@ -181,7 +193,13 @@ fn choose(n: usize, k: usize) -> u64 {
 /// Two-sided permutation test of the difference of means. Enumerates every split of the pooled
 /// sample when there are at most `max_exact` of them; otherwise draws `resamples` random splits
 /// (seeded). `None` when a sample is empty.
-pub fn permutation_test(x: &[f64], y: &[f64], resamples: usize, max_exact: u64, seed: u64) -> Option<Permutation> {
+pub fn permutation_test(
+    x: &[f64],
+    y: &[f64],
+    resamples: usize,
+    max_exact: u64,
+    seed: u64,
+) -> Option<Permutation> {
     let (m1, m2) = (mean(x)?, mean(y)?);
     let diff = m1 - m2;
     let pooled: Vec<f64> = x.iter().chain(y).copied().collect();
@@ -204,7 +222,11 @@ pub fn permutation_test(x: &[f64], y: &[f64], resamples: usize, max_exact: u64, 
                 i -= 1;
             }
             if i == 0 {
-                return Some(Permutation { diff, p: hits as f64 / splits as f64, exact: true });
+                return Some(Permutation {
+                    diff,
+                    p: hits as f64 / splits as f64,
+                    exact: true,
+                });
             }
             idx[i - 1] += 1;
             for j in i..k {
@@ -224,7 +246,11 @@ pub fn permutation_test(x: &[f64], y: &[f64], resamples: usize, max_exact: u64, 
         let s1: f64 = v[..k].iter().sum();
         hits += (stat(s1) >= obs) as u64;
     }
-    Some(Permutation { diff, p: (hits + 1) as f64 / (resamples + 1) as f64, exact: false })
+    Some(Permutation {
+        diff,
+        p: (hits + 1) as f64 / (resamples + 1) as f64,
+        exact: false,
+    })
 }
 
 /// Holm's step-down adjustment of p-values (same order as given; `None` entries are skipped
@@ -267,7 +293,11 @@ mod tests {
         assert_eq!(mean(&x), Some(5.0));
         // Sum of squares 32, n - 1 = 7.
         assert!(close(sd(&x).unwrap(), (32.0f64 / 7.0).sqrt(), 1e-12));
-        assert!(close(sem(&x).unwrap(), (32.0f64 / 7.0).sqrt() / 8f64.sqrt(), 1e-12));
+        assert!(close(
+            sem(&x).unwrap(),
+            (32.0f64 / 7.0).sqrt() / 8f64.sqrt(),
+            1e-12
+        ));
         assert_eq!(median(&x), Some(4.5));
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
         // Type 7: h = 7 * 0.25 = 1.75 -> 4 + 0.75 * 0 = 4; h = 7 * 0.9 = 6.3 -> 7 + 0.3 * 2.
@@ -357,7 +387,11 @@ mod tests {
     #[test]
     fn cohens_d_and_bootstrap() {
         // Means 2 and 4, both sd 1 -> d = -2.
-        assert!(close(cohens_d(&[1.0, 2.0, 3.0], &[3.0, 4.0, 5.0]).unwrap(), -2.0, 1e-12));
+        assert!(close(
+            cohens_d(&[1.0, 2.0, 3.0], &[3.0, 4.0, 5.0]).unwrap(),
+            -2.0,
+            1e-12
+        ));
         let x: Vec<f64> = (1..=20).map(f64::from).collect();
         let (lo, hi) = bootstrap_mean_ci(&x, 0.95, 4000, 42).unwrap();
         // Normal theory: 10.5 +/- 1.96 * 5.916 / sqrt(20) = [7.91, 13.09]; the bootstrap's

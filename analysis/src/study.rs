@@ -64,7 +64,10 @@ pub enum Device {
 }
 
 fn name_of<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// The agent sweep of a study.
@@ -140,7 +143,15 @@ fn d_time() -> String {
 
 impl Default for Resources {
     fn default() -> Self {
-        Resources { max_parallel: 1, cpus_per_task: 2, mem_gb: 8, time_limit: d_time(), gpus_per_task: 0, partition: None, max_concurrent_tasks: None }
+        Resources {
+            max_parallel: 1,
+            cpus_per_task: 2,
+            mem_gb: 8,
+            time_limit: d_time(),
+            gpus_per_task: 0,
+            partition: None,
+            max_concurrent_tasks: None,
+        }
     }
 }
 
@@ -197,8 +208,21 @@ pub struct Job {
 impl Job {
     /// The job's folder name in the results tree.
     pub fn dir_name(&self) -> String {
-        let stem = |s: &str| Path::new(s).file_stem().and_then(|x| x.to_str()).unwrap_or(s).to_string();
-        format!("{}__{}__{}-{}__seed{}", stem(&self.level), stem(&self.condition), self.algo, self.bonus, self.seed)
+        let stem = |s: &str| {
+            Path::new(s)
+                .file_stem()
+                .and_then(|x| x.to_str())
+                .unwrap_or(s)
+                .to_string()
+        };
+        format!(
+            "{}__{}__{}-{}__seed{}",
+            stem(&self.level),
+            stem(&self.condition),
+            self.algo,
+            self.bonus,
+            self.seed
+        )
     }
 }
 
@@ -219,19 +243,29 @@ pub enum JobState {
 /// Finds the run folder inside a job folder: the job folder itself when it holds the run files,
 /// else its only child folder that does (a trainer that names its own folder inside `--out`).
 pub fn run_dir(job_dir: &Path) -> Option<PathBuf> {
-    let is_run = |d: &Path| d.join("config.toml").is_file() || d.join("summary.json").is_file() || d.join("checkpoint").is_dir();
+    let is_run = |d: &Path| {
+        d.join("config.toml").is_file()
+            || d.join("summary.json").is_file()
+            || d.join("checkpoint").is_dir()
+    };
     if is_run(job_dir) {
         return Some(job_dir.to_path_buf());
     }
-    let mut kids: Vec<PathBuf> =
-        std::fs::read_dir(job_dir).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir() && is_run(p)).collect();
+    let mut kids: Vec<PathBuf> = std::fs::read_dir(job_dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir() && is_run(p))
+        .collect();
     kids.sort();
     (kids.len() == 1).then(|| kids.remove(0))
 }
 
 /// The state of a job folder.
 pub fn job_state(job_dir: &Path) -> JobState {
-    let Some(dir) = run_dir(job_dir) else { return JobState::Fresh };
+    let Some(dir) = run_dir(job_dir) else {
+        return JobState::Fresh;
+    };
     let complete = std::fs::read_to_string(dir.join("summary.json"))
         .ok()
         .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
@@ -263,7 +297,9 @@ impl Study {
         let text = std::fs::read_to_string(path).map_err(|e| AnalysisError::io(path, e))?;
         let s: Study = toml::from_str(&text).map_err(|e| AnalysisError::Malformed {
             path: path.to_path_buf(),
-            line: e.span().map_or(0, |sp| text[..sp.start].matches('\n').count() as u64 + 1),
+            line: e
+                .span()
+                .map_or(0, |sp| text[..sp.start].matches('\n').count() as u64 + 1),
             message: e.message().to_string(),
         })?;
         s.validate(path)?;
@@ -271,11 +307,27 @@ impl Study {
     }
 
     fn validate(&self, path: &Path) -> Result<(), AnalysisError> {
-        let bad = |m: String| Err(AnalysisError::Study { path: path.to_path_buf(), message: m });
-        let check_level = |l: &str| priors_catalog::load_level(l).map(|_| ()).map_err(|e| e.to_string());
-        let check_cond = |c: &str| priors_catalog::load_condition(c).map(|_| ()).map_err(|e| e.to_string());
+        let bad = |m: String| {
+            Err(AnalysisError::Study {
+                path: path.to_path_buf(),
+                message: m,
+            })
+        };
+        let check_level = |l: &str| {
+            priors_catalog::load_level(l)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        let check_cond = |c: &str| {
+            priors_catalog::load_condition(c)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
         if self.level.is_none() && self.agents.is_none() {
-            return bad("declares neither human sessions (`level`, `conditions`, `design`) nor `[agents]`".into());
+            return bad(
+                "declares neither human sessions (`level`, `conditions`, `design`) nor `[agents]`"
+                    .into(),
+            );
         }
         if let Some(l) = &self.level {
             if self.conditions.is_empty() || self.design.is_none() {
@@ -291,8 +343,15 @@ impl Study {
             }
         }
         if let Some(a) = &self.agents {
-            if a.levels.is_empty() || a.conditions.is_empty() || a.algos.is_empty() || a.bonuses.is_empty() || a.seeds.is_empty() {
-                return bad("[agents] needs non-empty levels, conditions, algos, bonuses and seeds".into());
+            if a.levels.is_empty()
+                || a.conditions.is_empty()
+                || a.algos.is_empty()
+                || a.bonuses.is_empty()
+                || a.seeds.is_empty()
+            {
+                return bad(
+                    "[agents] needs non-empty levels, conditions, algos, bonuses and seeds".into(),
+                );
             }
             if a.max_steps == 0 {
                 return bad("[agents] max_steps must be positive".into());
@@ -316,14 +375,23 @@ impl Study {
 
     /// The agent jobs, in their fixed order.
     pub fn jobs(&self) -> Vec<Job> {
-        let Some(a) = &self.agents else { return Vec::new() };
+        let Some(a) = &self.agents else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for l in &a.levels {
             for c in &a.conditions {
                 for al in &a.algos {
                     for b in &a.bonuses {
                         for &s in &a.seeds {
-                            out.push(Job { index: out.len(), level: l.clone(), condition: c.clone(), algo: name_of(al), bonus: name_of(b), seed: s });
+                            out.push(Job {
+                                index: out.len(),
+                                level: l.clone(),
+                                condition: c.clone(),
+                                algo: name_of(al),
+                                bonus: name_of(b),
+                                seed: s,
+                            });
                         }
                     }
                 }
@@ -335,7 +403,10 @@ impl Study {
     /// The results tree of the sweep (absolute when `study_path` is).
     pub fn results_dir(&self, study_path: &Path) -> PathBuf {
         let base = study_path.parent().unwrap_or(Path::new("."));
-        let name = study_path.file_stem().and_then(|s| s.to_str()).unwrap_or("study");
+        let name = study_path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("study");
         match self.agents.as_ref().and_then(|a| a.results.as_deref()) {
             Some(r) => base.join(r),
             None => base.join("../../runs").join(name),
@@ -346,7 +417,9 @@ impl Study {
     /// `out`, or (`resume = Some(run folder)`) the continuation of an interrupted run, which
     /// takes everything but the budget and the device from its config.toml.
     pub fn train_args(&self, job: &Job, out: &Path, resume: Option<&Path>) -> Vec<String> {
-        let Some(a) = &self.agents else { return Vec::new() };
+        let Some(a) = &self.agents else {
+            return Vec::new();
+        };
         if let Some(dir) = resume {
             return vec![
                 "train".into(),
@@ -394,11 +467,17 @@ impl Study {
             return None;
         }
         let (order, index) = match self.design? {
-            Design::LatinSquare => (shuffled(&self.conditions, self.seed), (n - 1 + s.saturating_sub(1)) % k),
+            Design::LatinSquare => (
+                shuffled(&self.conditions, self.seed),
+                (n - 1 + s.saturating_sub(1)) % k,
+            ),
             Design::Balanced => {
                 let block = (n - 1) / k;
                 let seed = self.seed ^ (block as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                (shuffled(&self.conditions, seed), ((n - 1) % k + s.saturating_sub(1)) % k)
+                (
+                    shuffled(&self.conditions, seed),
+                    ((n - 1) % k + s.saturating_sub(1)) % k,
+                )
             }
         };
         Some((order[index as usize].clone(), order))
@@ -406,15 +485,33 @@ impl Study {
 
     /// The sbatch script of the sweep as a job array: one array task per job, each calling
     /// `priors sweep <study> --task $SLURM_ARRAY_TASK_ID` (with `--train-exe` when given).
-    pub fn slurm_script(&self, study_abs: &Path, exe_abs: &Path, results_abs: &Path, train_exe: Option<&Path>) -> String {
+    pub fn slurm_script(
+        &self,
+        study_abs: &Path,
+        exe_abs: &Path,
+        results_abs: &Path,
+        train_exe: Option<&Path>,
+    ) -> String {
         let n = self.jobs().len();
         let r = &self.resources;
-        let name = study_abs.file_stem().and_then(|s| s.to_str()).unwrap_or("study");
+        let name = study_abs
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("study");
         let mut s = String::from("#!/bin/bash\n");
-        s.push_str(&format!("# Written by `priors sweep {} --emit slurm`: {n} agent jobs as one array.\n", study_abs.display()));
+        s.push_str(&format!(
+            "# Written by `priors sweep {} --emit slurm`: {n} agent jobs as one array.\n",
+            study_abs.display()
+        ));
         s.push_str(&format!("#SBATCH --job-name=priors-{name}\n"));
-        let limit = r.max_concurrent_tasks.map(|k| format!("%{k}")).unwrap_or_default();
-        s.push_str(&format!("#SBATCH --array=0-{}{limit}\n", n.saturating_sub(1)));
+        let limit = r
+            .max_concurrent_tasks
+            .map(|k| format!("%{k}"))
+            .unwrap_or_default();
+        s.push_str(&format!(
+            "#SBATCH --array=0-{}{limit}\n",
+            n.saturating_sub(1)
+        ));
         s.push_str(&format!("#SBATCH --cpus-per-task={}\n", r.cpus_per_task));
         s.push_str(&format!("#SBATCH --mem={}G\n", r.mem_gb));
         s.push_str(&format!("#SBATCH --time={}\n", r.time_limit));
@@ -424,9 +521,14 @@ impl Study {
         if let Some(p) = &r.partition {
             s.push_str(&format!("#SBATCH --partition={p}\n"));
         }
-        s.push_str(&format!("#SBATCH --output={}/slurm/%A_%a.out\n", results_abs.display()));
+        s.push_str(&format!(
+            "#SBATCH --output={}/slurm/%A_%a.out\n",
+            results_abs.display()
+        ));
         s.push_str("set -euo pipefail\n");
-        let train = train_exe.map(|t| format!(" --train-exe '{}'", t.display())).unwrap_or_default();
+        let train = train_exe
+            .map(|t| format!(" --train-exe '{}'", t.display()))
+            .unwrap_or_default();
         s.push_str(&format!(
             "exec '{}' sweep '{}' --results '{}'{train} --task \"$SLURM_ARRAY_TASK_ID\"\n",
             exe_abs.display(),
@@ -442,7 +544,11 @@ mod tests {
     use super::*;
 
     fn study(text: &str) -> Result<Study, AnalysisError> {
-        let d = std::env::temp_dir().join(format!("priors-study-{}-{}", std::process::id(), text.len()));
+        let d = std::env::temp_dir().join(format!(
+            "priors-study-{}-{}",
+            std::process::id(),
+            text.len()
+        ));
         std::fs::create_dir_all(&d).unwrap();
         let p = d.join("s.toml");
         std::fs::write(&p, text).unwrap();
@@ -453,7 +559,9 @@ mod tests {
     fn unknown_keys_and_bad_names_are_rejected() {
         let e = study("level = \"keydoor\"\nconditions = [\"original\"]\ndesign = \"latin-square\"\ncolour = 1\n").unwrap_err().to_string();
         assert!(e.contains("colour") && e.contains("s.toml:4"), "{e}");
-        let e = study("level = \"keydoor\"\nconditions = [\"nope\"]\ndesign = \"latin-square\"\n").unwrap_err().to_string();
+        let e = study("level = \"keydoor\"\nconditions = [\"nope\"]\ndesign = \"latin-square\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("nope"), "{e}");
         let e = study("[agents]\nlevels = [\"princess\"]\nconditions = [\"original\"]\nalgos = [\"ppo\"]\nbonuses = [\"curiosity\"]\nseeds = [1]\nmax_steps = 10\n")
             .unwrap_err()
@@ -468,14 +576,26 @@ mod tests {
         assert_eq!(j.len(), 8);
         assert_eq!(j[0].dir_name(), "princess__original__ppo-count__seed1");
         assert_eq!(j[3].dir_name(), "princess__original__ppo-icm__seed2");
-        assert_eq!(j[7].dir_name(), "princess__masked-semantics__ppo-icm__seed2");
+        assert_eq!(
+            j[7].dir_name(),
+            "princess__masked-semantics__ppo-icm__seed2"
+        );
         let args = s.train_args(&j[1], Path::new("/r/x"), None);
         assert_eq!(args[..3], ["train", "--level", "princess"]);
         assert!(args.contains(&"/r/x".to_string()) && !args.contains(&"--resume".to_string()));
         let args = s.train_args(&j[1], Path::new("/r/x"), Some(Path::new("/r/x/run")));
         assert_eq!(args[..3], ["train", "--resume", "/r/x/run"]);
-        let script = s.slurm_script(Path::new("/s/a.toml"), Path::new("/bin/priors"), Path::new("/r"), None);
-        assert!(script.contains("#SBATCH --array=0-7\n") && script.contains("--task \"$SLURM_ARRAY_TASK_ID\""), "{script}");
+        let script = s.slurm_script(
+            Path::new("/s/a.toml"),
+            Path::new("/bin/priors"),
+            Path::new("/r"),
+            None,
+        );
+        assert!(
+            script.contains("#SBATCH --array=0-7\n")
+                && script.contains("--task \"$SLURM_ARRAY_TASK_ID\""),
+            "{script}"
+        );
     }
 
     #[test]
@@ -485,9 +605,13 @@ mod tests {
         for n in 1..=40 {
             *counts.entry(s.assign(n, 1).unwrap().0).or_insert(0) += 1;
         }
-        assert!(counts.len() == 4 && counts.values().all(|&v| v == 10), "{counts:?}");
+        assert!(
+            counts.len() == 4 && counts.values().all(|&v| v == 10),
+            "{counts:?}"
+        );
         // One participant over k sessions sees every condition once.
-        let seen: std::collections::BTreeSet<String> = (1..=4).map(|ses| s.assign(3, ses).unwrap().0).collect();
+        let seen: std::collections::BTreeSet<String> =
+            (1..=4).map(|ses| s.assign(3, ses).unwrap().0).collect();
         assert_eq!(seen.len(), 4);
         // Pinned: the seeded order for seed 7 (must equal priors_frontend::assign for the same file).
         let (_, order) = s.assign(1, 1).unwrap();

@@ -44,18 +44,28 @@ pub struct Table {
 impl Table {
     /// An empty table with these columns.
     pub fn new(columns: &[&str]) -> Table {
-        Table { columns: columns.iter().map(|c| c.to_string()).collect(), rows: Vec::new() }
+        Table {
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: Vec::new(),
+        }
     }
 
     /// Appends a row (must have one cell per column).
     pub fn push(&mut self, row: Vec<String>) {
-        debug_assert_eq!(row.len(), self.columns.len(), "row {row:?} for columns {:?}", self.columns);
+        debug_assert_eq!(
+            row.len(),
+            self.columns.len(),
+            "row {row:?} for columns {:?}",
+            self.columns
+        );
         self.rows.push(row);
     }
 
     /// The CSV text.
     pub fn to_csv(&self) -> String {
-        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
         // Writing into a Vec cannot fail.
         let _ = w.write_record(&self.columns);
         for r in &self.rows {
@@ -74,13 +84,30 @@ impl Table {
         let idx: Vec<usize> = if cols.is_empty() {
             (0..self.columns.len()).collect()
         } else {
-            cols.iter().filter_map(|c| self.columns.iter().position(|x| x == c)).collect()
+            cols.iter()
+                .filter_map(|c| self.columns.iter().position(|x| x == c))
+                .collect()
         };
         let mut s = String::new();
-        s.push_str(&format!("| {} |\n", idx.iter().map(|&i| self.columns[i].as_str()).collect::<Vec<_>>().join(" | ")));
-        s.push_str(&format!("|{}\n", idx.iter().map(|_| "---|").collect::<String>()));
+        s.push_str(&format!(
+            "| {} |\n",
+            idx.iter()
+                .map(|&i| self.columns[i].as_str())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ));
+        s.push_str(&format!(
+            "|{}\n",
+            idx.iter().map(|_| "---|").collect::<String>()
+        ));
         for r in &self.rows {
-            s.push_str(&format!("| {} |\n", idx.iter().map(|&i| r[i].replace('|', "\\|")).collect::<Vec<_>>().join(" | ")));
+            s.push_str(&format!(
+                "| {} |\n",
+                idx.iter()
+                    .map(|&i| r[i].replace('|', "\\|"))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ));
         }
         s
     }
@@ -90,7 +117,9 @@ impl Table {
         let idx: Vec<usize> = if cols.is_empty() {
             (0..self.columns.len()).collect()
         } else {
-            cols.iter().filter_map(|c| self.columns.iter().position(|x| x == c)).collect()
+            cols.iter()
+                .filter_map(|c| self.columns.iter().position(|x| x == c))
+                .collect()
         };
         let mut s = String::from("<table>\n<tr>");
         for &i in &idx {
@@ -111,7 +140,10 @@ impl Table {
 
 /// Escapes text for HTML.
 pub fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

@@ -43,7 +43,14 @@ fn record(dir: &Path, actions: &[priors_core::Action]) {
             break;
         }
         let ev = step(&level, &rules, &mut world, a);
-        w.serialize(TickRow::new(&level, &world, a, &ev, !ev.is_empty() || world.tick.is_multiple_of(30))).unwrap();
+        w.serialize(TickRow::new(
+            &level,
+            &world,
+            a,
+            &ev,
+            !ev.is_empty() || world.tick.is_multiple_of(30),
+        ))
+        .unwrap();
     }
     w.flush().unwrap();
 }
@@ -53,31 +60,69 @@ fn runs_give_the_agent_table_and_eval_recordings_replay_into_heatmaps() {
     let root = common::tmp("agent-runs");
     let runs = root.join("runs");
     let route = common::route("princess");
-    for (cond, firsts) in [("original", [Some(4000), Some(6000), None]), ("masked-similarity", [Some(9000), None, None])] {
+    for (cond, firsts) in [
+        ("original", [Some(4000), Some(6000), None]),
+        ("masked-similarity", [Some(9000), None, None]),
+    ] {
         for (i, f) in firsts.into_iter().enumerate() {
             let dir = run(&runs, cond, i as u64 + 1, f);
             if i == 0 {
                 record(&dir.join("eval_greedy/episode_0000"), &route);
                 record(&dir.join("eval_greedy/episode_0001"), &route[..20]);
-                common::tamper(&dir.join("eval_greedy/episode_0001/ticks.csv"), 5, |r| r.replacen(",false,", ",true,", 1));
+                common::tamper(&dir.join("eval_greedy/episode_0001/ticks.csv"), 5, |r| {
+                    r.replacen(",false,", ",true,", 1)
+                });
             }
         }
     }
     let out = root.join("report");
-    let r = priors_analysis::report::analyze(&[runs], &out, &Options { threads: 2, solver_max_states: 2_000_000, ..Options::default() }).unwrap();
+    let r = priors_analysis::report::analyze(
+        &[runs],
+        &out,
+        &Options {
+            threads: 2,
+            solver_max_states: 2_000_000,
+            ..Options::default()
+        },
+    )
+    .unwrap();
     assert_eq!((r.found, r.included, r.failed), (6, 6, 0), "{r:?}");
     let agent = std::fs::read_to_string(out.join("agent.csv")).unwrap();
     // original: 2 of 3 seeds succeeded (mean 5000), one failed and counted; paper: 4.1 M.
-    assert!(agent.contains("princess,ppo,icm,original,3,2,1,5000,1000,5000,"), "{agent}");
-    assert!(agent.contains("princess,ppo,icm,masked-similarity,3,1,2,9000,NA,9000,"), "{agent}");
+    assert!(
+        agent.contains("princess,ppo,icm,original,3,2,1,5000,1000,5000,"),
+        "{agent}"
+    );
+    assert!(
+        agent.contains("princess,ppo,icm,masked-similarity,3,1,2,9000,NA,9000,"),
+        "{agent}"
+    );
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let seed1 = summary.lines().find(|l| l.contains("princess_original_ppo-icm_s1_")).unwrap();
+    let seed1 = summary
+        .lines()
+        .find(|l| l.contains("princess_original_ppo-icm_s1_"))
+        .unwrap();
     let f: Vec<&str> = seed1.split(',').collect();
-    assert_eq!((f[col("eval_episodes")], f[col("eval_diverged")]), ("2", "1"), "{seed1}");
-    assert!(out.join("figures/heatmap_agent_princess_original.png").is_file(), "{:?}", r.figures);
+    assert_eq!(
+        (f[col("eval_episodes")], f[col("eval_diverged")]),
+        ("2", "1"),
+        "{seed1}"
+    );
+    assert!(
+        out.join("figures/heatmap_agent_princess_original.png")
+            .is_file(),
+        "{:?}",
+        r.figures
+    );
     assert!(out.join("figures/learning_princess_ppo_icm.svg").is_file());
     let ratios = std::fs::read_to_string(out.join("ratios.csv")).unwrap();
-    assert!(ratios.contains(&format!("princess,original,0,NA,ppo+icm,2,5000,NA,{},NA,", route.len())), "{ratios}");
+    assert!(
+        ratios.contains(&format!(
+            "princess,original,0,NA,ppo+icm,2,5000,NA,{},NA,",
+            route.len()
+        )),
+        "{ratios}"
+    );
 }

@@ -14,7 +14,8 @@ fn validator() -> PathBuf {
     if let Some(p) = std::env::var_os("PRIORS_BIDS_VALIDATOR") {
         return PathBuf::from(p);
     }
-    PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cache/priors/bids/node_modules/.bin/bids-validator")
+    PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+        .join(".cache/priors/bids/node_modules/.bin/bids-validator")
 }
 
 #[test]
@@ -37,8 +38,20 @@ fn exported_dataset_passes_the_bids_validator() {
         .output()
         .unwrap_or_else(|e| panic!("cannot run {} ({e}): install it (see this file's header) or set PRIORS_BIDS_VALIDATOR", v.display()));
     let stdout = String::from_utf8_lossy(&o.stdout);
-    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("validator output is not JSON ({e}): {stdout}\n{}", String::from_utf8_lossy(&o.stderr)));
-    let errors = json["issues"]["errors"].as_array().cloned().unwrap_or_default();
-    assert!(errors.is_empty(), "BIDS errors: {}", serde_json::to_string_pretty(&errors).unwrap());
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "validator output is not JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    let errors = json["issues"]["errors"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        errors.is_empty(),
+        "BIDS errors: {}",
+        serde_json::to_string_pretty(&errors).unwrap()
+    );
     assert!(o.status.success(), "validator exit {}: {stdout}", o.status);
 }

@@ -15,7 +15,8 @@ fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("PRIORS_PYTHON") {
         return PathBuf::from(p);
     }
-    PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into())).join(".cache/priors/pyvenv/bin/python")
+    PathBuf::from(std::env::var("HOME").unwrap_or_else(|_| "/root".into()))
+        .join(".cache/priors/pyvenv/bin/python")
 }
 
 const CHECK: &str = r#"
@@ -43,7 +44,17 @@ fn pandas_reads_summary_and_ticks_without_options() {
     let sessions = root.join("sessions");
     let dirs = common::princess_set(&sessions);
     let out = root.join("report");
-    priors_analysis::report::analyze(&[sessions], &out, &Options { threads: 2, bootstrap_resamples: 200, permutations: 500, ..Options::default() }).unwrap();
+    priors_analysis::report::analyze(
+        &[sessions],
+        &out,
+        &Options {
+            threads: 2,
+            bootstrap_resamples: 200,
+            permutations: 500,
+            ..Options::default()
+        },
+    )
+    .unwrap();
     let py = python();
     let o = Command::new(&py)
         .args(["-c", CHECK])
@@ -51,9 +62,22 @@ fn pandas_reads_summary_and_ticks_without_options() {
         .arg(dirs[0].join("ticks.csv"))
         .arg(out.join("conditions.csv"))
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {} ({e}): install pandas (see this file's header) or set PRIORS_PYTHON", py.display()));
-    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    assert!(o.status.success(), "pandas check failed with {}:\n{text}", py.display());
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {} ({e}): install pandas (see this file's header) or set PRIORS_PYTHON",
+                py.display()
+            )
+        });
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        o.status.success(),
+        "pandas check failed with {}:\n{text}",
+        py.display()
+    );
     // 17 folders, one unreadable (listed in failed.csv, not summary.csv).
     assert!(text.starts_with("16 "), "{text}");
 }

@@ -8,7 +8,10 @@ use std::process::Command;
 fn priors(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_priors"))
         .args(args)
-        .env("PRIORS_DATA", Path::new(env!("CARGO_MANIFEST_DIR")).join("../data"))
+        .env(
+            "PRIORS_DATA",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../data"),
+        )
         .output()
         .expect("run priors")
 }
@@ -28,20 +31,47 @@ fn bot_subjects_complete_verify_and_are_marked_simulated() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(o.status.success(), "{text}");
-    let dirs: Vec<_> = std::fs::read_dir(&out).unwrap().filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.join("session.json").is_file()).collect();
+    let dirs: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.join("session.json").is_file())
+        .collect();
     assert_eq!(dirs.len(), 4, "{text}");
     for d in &dirs {
-        let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(d.join("session.json")).unwrap()).unwrap();
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("session.json")).unwrap())
+                .unwrap();
         assert_eq!(meta["simulated"], true, "{}", d.display());
         assert_eq!(meta["status"], "complete", "{}", d.display());
         let v = priors(&["verify", d.to_str().unwrap()]);
-        assert!(v.status.success(), "{}: {}{}", d.display(), String::from_utf8_lossy(&v.stdout), String::from_utf8_lossy(&v.stderr));
+        assert!(
+            v.status.success(),
+            "{}: {}{}",
+            d.display(),
+            String::from_utf8_lossy(&v.stdout),
+            String::from_utf8_lossy(&v.stderr)
+        );
     }
     // Under reversed-keys the bots press other keys for the same actions: check one pressed the
     // right arrow to walk left (the route starts by walking left to the ladder).
-    let rk = dirs.iter().find(|d| std::fs::read_to_string(d.join("session.json")).unwrap().contains("reversed-keys")).unwrap();
+    let rk = dirs
+        .iter()
+        .find(|d| {
+            std::fs::read_to_string(d.join("session.json"))
+                .unwrap()
+                .contains("reversed-keys")
+        })
+        .unwrap();
     let events = std::fs::read_to_string(rk.join("events.csv")).unwrap();
-    assert!(events.contains("arrow_right"), "reversed-keys bot never pressed the right arrow");
+    assert!(
+        events.contains("arrow_right"),
+        "reversed-keys bot never pressed the right arrow"
+    );
 }

@@ -15,11 +15,19 @@ fn data() -> PathBuf {
 }
 
 fn priors(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_priors")).args(args).env("PRIORS_DATA", data()).output().expect("run priors")
+    Command::new(env!("CARGO_BIN_EXE_priors"))
+        .args(args)
+        .env("PRIORS_DATA", data())
+        .output()
+        .expect("run priors")
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -31,15 +39,38 @@ fn tmp(name: &str) -> PathBuf {
 
 /// Four fixture sessions on princess (two conditions) and one pilot session.
 fn sessions(root: &Path) {
-    let level = priors_catalog::load_level(&data().join("levels/princess.level").display().to_string()).unwrap().value;
-    let route = priors_core::solve::solve(&level, &Rules::agent(), 2_000_000).unwrap().actions;
-    for (i, cond) in ["original", "original", "masked-semantics", "masked-semantics", "original"].iter().enumerate() {
-        let acts = subject_actions(&level, &Rules::human(30), &route, i as u64, (i % 2) as u32, 0.05, 0.05);
+    let level =
+        priors_catalog::load_level(&data().join("levels/princess.level").display().to_string())
+            .unwrap()
+            .value;
+    let route = priors_core::solve::solve(&level, &Rules::agent(), 2_000_000)
+        .unwrap()
+        .actions;
+    for (i, cond) in [
+        "original",
+        "original",
+        "masked-semantics",
+        "masked-semantics",
+        "original",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let acts = subject_actions(
+            &level,
+            &Rules::human(30),
+            &route,
+            i as u64,
+            (i % 2) as u32,
+            0.05,
+            0.05,
+        );
         let s = SynthSession {
             participant: format!("P{:03}", i + 1),
             session: "1".into(),
             level_path: data().join("levels/princess.level"),
-            condition_path: (*cond != "original").then(|| data().join(format!("conditions/{cond}.toml"))),
+            condition_path: (*cond != "original")
+                .then(|| data().join(format!("conditions/{cond}.toml"))),
             actions: acts,
             pilot: i == 4,
             simulated: false,
@@ -55,16 +86,47 @@ fn analyze_writes_the_report_and_says_where() {
     let d = tmp("analyze");
     sessions(&d.join("s"));
     let out = d.join("report");
-    let o = priors(&["analyze", d.join("s").to_str().unwrap(), "--out", out.to_str().unwrap(), "--bootstrap", "200", "--permutations", "500"]);
+    let o = priors(&[
+        "analyze",
+        d.join("s").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--bootstrap",
+        "200",
+        "--permutations",
+        "500",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let t = text(&o);
-    assert!(t.contains("5 sessions and runs: 4 included, 1 excluded") && t.contains(&format!("report: {}", out.join("report.md").display())), "{t}");
-    for f in ["summary.csv", "conditions.csv", "keydoor.csv", "tiers.csv", "agent.csv", "ratios.csv", "report.md", "report.html"] {
+    assert!(
+        t.contains("5 sessions and runs: 4 included, 1 excluded")
+            && t.contains(&format!("report: {}", out.join("report.md").display())),
+        "{t}"
+    );
+    for f in [
+        "summary.csv",
+        "conditions.csv",
+        "keydoor.csv",
+        "tiers.csv",
+        "agent.csv",
+        "ratios.csv",
+        "report.md",
+        "report.html",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     // A folder that does not exist is an error naming it.
-    let o = priors(&["analyze", "/nonexistent/sessions", "--out", out.to_str().unwrap()]);
-    assert!(!o.status.success() && text(&o).contains("/nonexistent/sessions"), "{}", text(&o));
+    let o = priors(&[
+        "analyze",
+        "/nonexistent/sessions",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        !o.status.success() && text(&o).contains("/nonexistent/sessions"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -72,14 +134,31 @@ fn export_bids_writes_a_valid_layout() {
     let d = tmp("bids");
     sessions(&d.join("s"));
     let out = d.join("bids");
-    let o = priors(&["export-bids", d.join("s").to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = priors(&[
+        "export-bids",
+        d.join("s").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("4 sessions written, 1 skipped"), "{}", text(&o));
+    assert!(
+        text(&o).contains("4 sessions written, 1 skipped"),
+        "{}",
+        text(&o)
+    );
     let beh = out.join("sub-P001/ses-1/beh");
     let tsv = beh.join("sub-P001_ses-1_task-princess_acq-original_run-1_beh.tsv");
-    assert!(tsv.is_file() && tsv.with_extension("json").is_file(), "{:?}", std::fs::read_dir(&beh).map(|r| r.count()));
+    assert!(
+        tsv.is_file() && tsv.with_extension("json").is_file(),
+        "{:?}",
+        std::fs::read_dir(&beh).map(|r| r.count())
+    );
     let head = std::fs::read_to_string(&tsv).unwrap();
-    assert!(head.starts_with("tick\tt_s\taction\t") && head.contains("n/a"), "{}", &head[..200]);
+    assert!(
+        head.starts_with("tick\tt_s\taction\t") && head.contains("n/a"),
+        "{}",
+        &head[..200]
+    );
     let participants = std::fs::read_to_string(out.join("participants.tsv")).unwrap();
     assert_eq!(participants.lines().count(), 5, "{participants}");
     assert!(out.join("dataset_description.json").is_file());
@@ -113,7 +192,10 @@ fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
             if p.is_dir() {
                 stack.push(p);
             } else if !p.ends_with("resumed.txt") && !p.ends_with("train.log") {
-                out.push((p.strip_prefix(root).unwrap().display().to_string(), std::fs::read(&p).unwrap()));
+                out.push((
+                    p.strip_prefix(root).unwrap().display().to_string(),
+                    std::fs::read(&p).unwrap(),
+                ));
             }
         }
     }
@@ -127,12 +209,34 @@ fn sweep_runs_resumes_after_a_kill_and_gives_the_same_tree() {
     let (file, exe) = study(&d);
     let (f, e) = (file.to_str().unwrap(), exe.to_str().unwrap());
     // Uninterrupted reference run.
-    let o = priors(&["sweep", f, "--train-exe", e, "--results", d.join("ref").to_str().unwrap()]);
+    let o = priors(&[
+        "sweep",
+        f,
+        "--train-exe",
+        e,
+        "--results",
+        d.join("ref").to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", text(&o));
-    assert!(text(&o).contains("6 jobs: 6 run, 0 already done, 0 failed"), "{}", text(&o));
+    assert!(
+        text(&o).contains("6 jobs: 6 run, 0 already done, 0 failed"),
+        "{}",
+        text(&o)
+    );
     // A second call skips everything.
-    let o = priors(&["sweep", f, "--train-exe", e, "--results", d.join("ref").to_str().unwrap()]);
-    assert!(text(&o).contains("6 jobs: 0 run, 6 already done"), "{}", text(&o));
+    let o = priors(&[
+        "sweep",
+        f,
+        "--train-exe",
+        e,
+        "--results",
+        d.join("ref").to_str().unwrap(),
+    ]);
+    assert!(
+        text(&o).contains("6 jobs: 0 run, 6 already done"),
+        "{}",
+        text(&o)
+    );
     // Kill a sweep while its first jobs are between checkpoint and summary.
     let results = d.join("results");
     let mut child = {
@@ -147,9 +251,17 @@ fn sweep_runs_resumes_after_a_kill_and_gives_the_same_tree() {
     };
     // Wait until a job has written its checkpoint (it then sleeps 3 s before its summary).
     let checkpointed = || {
-        std::fs::read_dir(&results).into_iter().flatten().flatten().any(|job| {
-            std::fs::read_dir(job.path()).into_iter().flatten().flatten().any(|run| run.path().join("checkpoint/state.json").is_file())
-        })
+        std::fs::read_dir(&results)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|job| {
+                std::fs::read_dir(job.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .any(|run| run.path().join("checkpoint/state.json").is_file())
+            })
     };
     let t0 = Instant::now();
     while !checkpointed() && t0.elapsed() < Duration::from_secs(30) {
@@ -158,7 +270,10 @@ fn sweep_runs_resumes_after_a_kill_and_gives_the_same_tree() {
     assert!(checkpointed(), "no job reached its checkpoint within 30 s");
     // SIGKILL the sweep and its trainers (the whole process group).
     let pgid = child.id() as i32;
-    let killed = Command::new("kill").args(["-KILL", "--", &format!("-{pgid}")]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pgid}")])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let _ = child.wait();
     let o = priors(&["sweep", f, "--train-exe", e, "--dry-run"]);
@@ -167,17 +282,36 @@ fn sweep_runs_resumes_after_a_kill_and_gives_the_same_tree() {
     assert!(o.status.success(), "{}", text(&o));
     let resumed = std::fs::read_dir(&results).unwrap().filter(|e| {
         let dir = e.as_ref().unwrap().path();
-        std::fs::read_dir(&dir).unwrap().any(|r| r.unwrap().path().join("resumed.txt").is_file())
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .any(|r| r.unwrap().path().join("resumed.txt").is_file())
     });
     assert!(resumed.count() >= 1, "no job was resumed");
-    assert_eq!(tree(&results), tree(&d.join("ref")), "the resumed results tree differs from the uninterrupted one");
+    assert_eq!(
+        tree(&results),
+        tree(&d.join("ref")),
+        "the resumed results tree differs from the uninterrupted one"
+    );
     // The analysis reads the tree: 6 runs, seed 3 failed in both conditions.
     let rep = d.join("report");
-    let o = priors(&["analyze", results.to_str().unwrap(), "--out", rep.to_str().unwrap(), "--solver-max-states", "0"]);
+    let o = priors(&[
+        "analyze",
+        results.to_str().unwrap(),
+        "--out",
+        rep.to_str().unwrap(),
+        "--solver-max-states",
+        "0",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let agent = std::fs::read_to_string(rep.join("agent.csv")).unwrap();
-    assert!(agent.contains("princess,ppo,count,original,3,2,1,1500,"), "{agent}");
-    assert!(agent.contains("princess,ppo,count,masked-semantics,3,2,1,1500,"), "{agent}");
+    assert!(
+        agent.contains("princess,ppo,count,original,3,2,1,1500,"),
+        "{agent}"
+    );
+    assert!(
+        agent.contains("princess,ppo,count,masked-semantics,3,2,1,1500,"),
+        "{agent}"
+    );
 }
 
 #[test]
@@ -188,33 +322,77 @@ fn sweep_emits_a_slurm_array_and_runs_one_task() {
     let o = priors(&["sweep", f, "--emit", "slurm", "--train-exe", e]);
     assert!(o.status.success(), "{}", text(&o));
     let script = std::fs::read_to_string(d.join("results/sweep.sbatch")).unwrap();
-    for want in ["#SBATCH --array=0-5\n", "#SBATCH --cpus-per-task=1\n", "#SBATCH --mem=2G\n", "#SBATCH --time=00:10:00\n", "--task \"$SLURM_ARRAY_TASK_ID\""] {
+    for want in [
+        "#SBATCH --array=0-5\n",
+        "#SBATCH --cpus-per-task=1\n",
+        "#SBATCH --mem=2G\n",
+        "#SBATCH --time=00:10:00\n",
+        "--task \"$SLURM_ARRAY_TASK_ID\"",
+    ] {
         assert!(script.contains(want), "{want} missing in:\n{script}");
     }
     let o = priors(&["sweep", f, "--train-exe", e, "--task", "4"]);
     assert!(o.status.success(), "{}", text(&o));
-    let done: Vec<String> = std::fs::read_dir(d.join("results")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
-    assert!(done.contains(&"princess__masked-semantics__ppo-count__seed2".to_string()), "{done:?}");
-    assert_eq!(done.iter().filter(|n| n.contains("__seed")).count(), 1, "{done:?}");
+    let done: Vec<String> = std::fs::read_dir(d.join("results"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        done.contains(&"princess__masked-semantics__ppo-count__seed2".to_string()),
+        "{done:?}"
+    );
+    assert_eq!(
+        done.iter().filter(|n| n.contains("__seed")).count(),
+        1,
+        "{done:?}"
+    );
     // Without --train-exe, a binary built without the agent feature says how to get one.
     if !cfg!(feature = "agent") {
         let o = priors(&["sweep", f]);
-        assert!(!o.status.success() && text(&o).contains("--features agent"), "{}", text(&o));
+        assert!(
+            !o.status.success() && text(&o).contains("--features agent"),
+            "{}",
+            text(&o)
+        );
     }
 }
 
 #[test]
 fn shipped_studies_load_and_enumerate() {
     let studies = Path::new(env!("CARGO_MANIFEST_DIR")).join("studies");
-    for (name, jobs) in [("paper-agent", 25), ("motivating-example", 10), ("beyond-paper-agent", 30)] {
-        let o = priors(&["sweep", studies.join(format!("{name}.toml")).to_str().unwrap(), "--dry-run", "--results", tmp(name).to_str().unwrap()]);
+    for (name, jobs) in [
+        ("paper-agent", 25),
+        ("motivating-example", 10),
+        ("beyond-paper-agent", 30),
+    ] {
+        let o = priors(&[
+            "sweep",
+            studies.join(format!("{name}.toml")).to_str().unwrap(),
+            "--dry-run",
+            "--results",
+            tmp(name).to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{name}: {}", text(&o));
-        assert_eq!(text(&o).lines().filter(|l| l.contains("todo")).count(), jobs, "{name}: {}", text(&o));
+        assert_eq!(
+            text(&o).lines().filter(|l| l.contains("todo")).count(),
+            jobs,
+            "{name}: {}",
+            text(&o)
+        );
     }
-    let o = priors(&["sweep", studies.join("paper-human.toml").to_str().unwrap(), "--participants", "22"]);
+    let o = priors(&[
+        "sweep",
+        studies.join("paper-human.toml").to_str().unwrap(),
+        "--participants",
+        "22",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let t = text(&o);
     for c in priors_catalog::PAPER_CONDITIONS {
-        assert_eq!(t.lines().filter(|l| l.ends_with(&format!(",{c}"))).count(), 2, "{c}: {t}");
+        assert_eq!(
+            t.lines().filter(|l| l.ends_with(&format!(",{c}"))).count(),
+            2,
+            "{c}: {t}"
+        );
     }
 }

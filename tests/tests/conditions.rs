@@ -18,7 +18,11 @@ fn the_paper_conditions_are_shipped() {
     }
 }
 
-fn trajectory(level: &priors_core::Level, rules: &Rules, actions: &[priors_core::Action]) -> (Vec<u64>, Outcome) {
+fn trajectory(
+    level: &priors_core::Level,
+    rules: &Rules,
+    actions: &[priors_core::Action],
+) -> (Vec<u64>, Outcome) {
     let mut w = World::new(level);
     let hashes = actions
         .iter()
@@ -44,8 +48,15 @@ fn non_mechanical_conditions_give_the_identical_trajectory() {
             if c.mechanics.ladder == LadderMode::Normal {
                 assert_eq!(hashes, base, "{level_name}/{name}: trajectory differs");
             } else {
-                assert_ne!(hashes, base, "{level_name}/{name}: zigzag ladders should change the trajectory");
-                assert_ne!(outcome, Outcome::Won, "{level_name}/{name}: the original route should not climb zigzag ladders");
+                assert_ne!(
+                    hashes, base,
+                    "{level_name}/{name}: zigzag ladders should change the trajectory"
+                );
+                assert_ne!(
+                    outcome,
+                    Outcome::Won,
+                    "{level_name}/{name}: the original route should not climb zigzag ladders"
+                );
             }
         }
     }
@@ -54,7 +65,17 @@ fn non_mechanical_conditions_give_the_identical_trajectory() {
 #[test]
 fn changed_ladder_is_still_solvable_and_slower() {
     let level = load_level("princess").unwrap().value;
-    let normal = solve(&level, &Rules::agent(), 20_000_000).unwrap().actions.len();
-    let zig = solve(&level, &Rules::agent().with_ladder(LadderMode::Zigzag), 20_000_000).unwrap().actions.len();
+    let normal = solve(&level, &Rules::agent(), 20_000_000)
+        .unwrap()
+        .actions
+        .len();
+    let zig = solve(
+        &level,
+        &Rules::agent().with_ladder(LadderMode::Zigzag),
+        20_000_000,
+    )
+    .unwrap()
+    .actions
+    .len();
     assert!(zig > normal, "zigzag {zig} vs normal {normal}");
 }

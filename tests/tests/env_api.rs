@@ -22,8 +22,17 @@ fn index_of(a: Action) -> usize {
 
 #[test]
 fn solver_route_earns_exactly_one_reward_and_terminates() {
-    let c = cfg("princess", "original", ObsKind::Pixels { width: 84, height: 84 });
-    let route = solve(&c.level, &Rules::agent(), 10_000_000).unwrap().actions;
+    let c = cfg(
+        "princess",
+        "original",
+        ObsKind::Pixels {
+            width: 84,
+            height: 84,
+        },
+    );
+    let route = solve(&c.level, &Rules::agent(), 10_000_000)
+        .unwrap()
+        .actions;
     let mut env = Env::new(c).unwrap();
     assert_eq!(env.reset(3).len(), 84 * 84);
     assert_eq!(env.seed(), 3);
@@ -49,7 +58,14 @@ fn solver_route_earns_exactly_one_reward_and_terminates() {
 
 #[test]
 fn vec_env_auto_resets_and_reports_the_finished_episode() {
-    let c = cfg("princess", "original", ObsKind::Pixels { width: 42, height: 42 });
+    let c = cfg(
+        "princess",
+        "original",
+        ObsKind::Pixels {
+            width: 42,
+            height: 42,
+        },
+    );
     let mut v = VecEnv::new(c, 3, 7).unwrap();
     let first: Vec<u8> = v.reset().to_vec();
     assert_eq!(first.len(), 3 * 42 * 42);
@@ -76,7 +92,14 @@ fn vec_env_auto_resets_and_reports_the_finished_episode() {
 
 #[test]
 fn episodes_are_cut_at_2000_ticks() {
-    let c = cfg("princess", "original", ObsKind::ObjectGrid { width: 16, height: 16 });
+    let c = cfg(
+        "princess",
+        "original",
+        ObsKind::ObjectGrid {
+            width: 16,
+            height: 16,
+        },
+    );
     let mut v = VecEnv::new(c, 1, 0).unwrap();
     let mut cut = None;
     for t in 0..2100 {
@@ -92,8 +115,22 @@ fn episodes_are_cut_at_2000_ticks() {
 
 #[test]
 fn object_grid_marks_the_player_and_ignores_visual_conditions() {
-    let a = cfg("princess", "original", ObsKind::ObjectGrid { width: 16, height: 16 });
-    let b = cfg("princess", "masked-similarity", ObsKind::ObjectGrid { width: 16, height: 16 });
+    let a = cfg(
+        "princess",
+        "original",
+        ObsKind::ObjectGrid {
+            width: 16,
+            height: 16,
+        },
+    );
+    let b = cfg(
+        "princess",
+        "masked-similarity",
+        ObsKind::ObjectGrid {
+            width: 16,
+            height: 16,
+        },
+    );
     let mut ea = Env::new(a).unwrap();
     let mut eb = Env::new(b).unwrap();
     let oa = ea.reset(0).to_vec();
@@ -105,7 +142,10 @@ fn object_grid_marks_the_player_and_ignores_visual_conditions() {
     // 16 cells of 14.375 px over the 230 px view: the player (x 114..126, y 182.5..197.5 px at
     // the start) overlaps columns 7-8 and rows 12-13.
     let marked: Vec<usize> = (0..256).filter(|&i| player[i] == 255).collect();
-    assert_eq!(marked, vec![12 * 16 + 7, 12 * 16 + 8, 13 * 16 + 7, 13 * 16 + 8]);
+    assert_eq!(
+        marked,
+        vec![12 * 16 + 7, 12 * 16 + 8, 13 * 16 + 7, 13 * 16 + 8]
+    );
     let solid = &oa[..256];
     // The floor (210..225 px) overlaps rows 14 (201.25..215.6 px) and 15.
     assert_eq!(solid[14 * 16 + 4], 255, "the floor is solid");
@@ -116,18 +156,37 @@ fn object_grid_marks_the_player_and_ignores_visual_conditions() {
 #[test]
 fn every_condition_reaches_the_agents_pixels() {
     let base = {
-        let mut e = Env::new(cfg("princess", "original", ObsKind::Pixels { width: 84, height: 84 })).unwrap();
+        let mut e = Env::new(cfg(
+            "princess",
+            "original",
+            ObsKind::Pixels {
+                width: 84,
+                height: 84,
+            },
+        ))
+        .unwrap();
         e.reset(0).to_vec()
     };
     for c in PAPER_CONDITIONS.iter().filter(|c| **c != "original") {
-        let mut e = Env::new(cfg("princess", c, ObsKind::Pixels { width: 84, height: 84 })).unwrap();
+        let mut e = Env::new(cfg(
+            "princess",
+            c,
+            ObsKind::Pixels {
+                width: 84,
+                height: 84,
+            },
+        ))
+        .unwrap();
         let o = e.reset(0).to_vec();
         let changed = o.iter().zip(&base).filter(|(a, b)| a != b).count();
         // changed-ladder and reversed-keys change mechanics or controls, not pixels.
         if ["changed-ladder", "reversed-keys"].contains(c) {
             assert_eq!(changed, 0, "{c} should look like original");
         } else {
-            assert!(changed > 50, "{c}: only {changed} of 7056 pixels differ from original");
+            assert!(
+                changed > 50,
+                "{c}: only {changed} of 7056 pixels differ from original"
+            );
         }
     }
 }

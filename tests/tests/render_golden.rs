@@ -24,14 +24,22 @@ fn start_frame(level: &str, condition: &str) -> Image {
 
 fn decode(path: &Path) -> Result<Image, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut reader = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let mut buf = vec![0; reader.output_buffer_size().ok_or("PNG too large")?];
-    let info = reader.next_frame(&mut buf).map_err(|e| format!("{}: {e}", path.display()))?;
+    let info = reader
+        .next_frame(&mut buf)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     if info.color_type != png::ColorType::Rgb || info.bit_depth != png::BitDepth::Eight {
         return Err(format!("{}: not 8-bit RGB", path.display()));
     }
     buf.truncate(info.buffer_size());
-    Ok(Image { width: info.width, height: info.height, rgb: buf })
+    Ok(Image {
+        width: info.width,
+        height: info.height,
+        rgb: buf,
+    })
 }
 
 /// Compares `img` with the golden file `name`.png; returns a message on mismatch.
@@ -51,10 +59,18 @@ fn check_in(dir: &Path, name: &str, img: &Image) -> Option<String> {
     let why = match decode(&golden) {
         Err(e) => format!("cannot read the golden frame ({e})"),
         Ok(g) if (g.width, g.height) != (img.width, img.height) => {
-            format!("size {}x{} differs from the golden {}x{}", img.width, img.height, g.width, g.height)
+            format!(
+                "size {}x{} differs from the golden {}x{}",
+                img.width, img.height, g.width, g.height
+            )
         }
         Ok(g) => {
-            let differing = g.rgb.chunks(3).zip(img.rgb.chunks(3)).filter(|(a, b)| a != b).count();
+            let differing = g
+                .rgb
+                .chunks(3)
+                .zip(img.rgb.chunks(3))
+                .filter(|(a, b)| a != b)
+                .count();
             if differing == 0 {
                 let _ = std::fs::remove_file(&actual);
                 return None;
@@ -72,8 +88,10 @@ fn check_in(dir: &Path, name: &str, img: &Image) -> Option<String> {
 
 #[test]
 fn princess_start_frame_matches_the_golden_png_in_every_condition() {
-    let failures: Vec<String> =
-        PAPER_CONDITIONS.iter().filter_map(|c| check(&format!("princess-{c}"), &start_frame("princess", c))).collect();
+    let failures: Vec<String> = PAPER_CONDITIONS
+        .iter()
+        .filter_map(|c| check(&format!("princess-{c}"), &start_frame("princess", c)))
+        .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -92,12 +110,23 @@ fn a_changed_frame_is_caught_and_written_beside_the_golden() {
     // In a scratch folder, so the real golden tests running in parallel never see this file.
     let dir = std::env::temp_dir().join(format!("priors-render-golden-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::copy(golden_dir().join("princess-original.png"), dir.join("princess-original.png")).unwrap();
+    std::fs::copy(
+        golden_dir().join("princess-original.png"),
+        dir.join("princess-original.png"),
+    )
+    .unwrap();
     let mut img = start_frame("princess", "original");
     assert_eq!(check_in(&dir, "princess-original", &img), None);
     img.rgb[0] ^= 0xff;
-    let m = check_in(&dir, "princess-original", &img).expect("a changed pixel must fail the comparison");
-    assert!(m.contains("1 pixels differ") && m.contains("princess-original.actual.png"), "{m}");
-    assert_eq!(decode(&dir.join("princess-original.actual.png")).unwrap(), img);
+    let m = check_in(&dir, "princess-original", &img)
+        .expect("a changed pixel must fail the comparison");
+    assert!(
+        m.contains("1 pixels differ") && m.contains("princess-original.actual.png"),
+        "{m}"
+    );
+    assert_eq!(
+        decode(&dir.join("princess-original.actual.png")).unwrap(),
+        img
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -34,7 +34,8 @@ pub fn spec(participant: &str, level: &str, condition: &str, actions: Vec<Action
         participant: participant.into(),
         session: "1".into(),
         level_path: data().join(format!("levels/{level}.level")),
-        condition_path: (condition != "original").then(|| data().join(format!("conditions/{condition}.toml"))),
+        condition_path: (condition != "original")
+            .then(|| data().join(format!("conditions/{condition}.toml"))),
         actions,
         pilot: false,
         simulated: false,
@@ -51,11 +52,25 @@ pub fn princess_set(root: &Path) -> Vec<PathBuf> {
     let rules = Rules::human(30);
     let r = route("princess");
     let mut out = Vec::new();
-    for (ci, cond) in ["original", "masked-semantics", "masked-similarity"].iter().enumerate() {
+    for (ci, cond) in ["original", "masked-semantics", "masked-similarity"]
+        .iter()
+        .enumerate()
+    {
         for i in 0..4u64 {
             let p = (ci as f64 + 1.0) * 0.04;
-            let acts = subject_actions(&level, &rules, &r, 100 * ci as u64 + i, ((i + ci as u64) % 3) as u32, p, p);
-            out.push(write_session(root, &spec(&format!("F{ci}{i}"), "princess", cond, acts), 1).unwrap());
+            let acts = subject_actions(
+                &level,
+                &rules,
+                &r,
+                100 * ci as u64 + i,
+                ((i + ci as u64) % 3) as u32,
+                p,
+                p,
+            );
+            out.push(
+                write_session(root, &spec(&format!("F{ci}{i}"), "princess", cond, acts), 1)
+                    .unwrap(),
+            );
         }
     }
     let acts = subject_actions(&level, &rules, &r, 900, 1, 0.1, 0.1);
@@ -65,11 +80,18 @@ pub fn princess_set(root: &Path) -> Vec<PathBuf> {
     let mut s = spec("pilot-P01", "princess", "original", acts.clone());
     s.pilot = true;
     out.push(write_session(root, &s, 1).unwrap());
-    let mut s = spec("C01", "princess", "original", acts[..acts.len() / 2].to_vec());
+    let mut s = spec(
+        "C01",
+        "princess",
+        "original",
+        acts[..acts.len() / 2].to_vec(),
+    );
     s.crash = true;
     out.push(write_session(root, &s, 1).unwrap());
     let t = write_session(root, &spec("T01", "princess", "original", acts.clone()), 1).unwrap();
-    tamper(&t.join("ticks.csv"), 40, |row| row.replacen(",false,", ",true,", 1));
+    tamper(&t.join("ticks.csv"), 40, |row| {
+        row.replacen(",false,", ",true,", 1)
+    });
     out.push(t);
     let m = write_session(root, &spec("M01", "princess", "original", acts), 1).unwrap();
     tamper(&m.join("ticks.csv"), 12, |row| {
@@ -95,11 +117,24 @@ pub fn keydoor_set(root: &Path) -> Vec<PathBuf> {
     let rules = Rules::human(30);
     let r = route("keydoor");
     let mut out = Vec::new();
-    for (ci, cond) in ["original", "masked-semantics", "reversed-keys"].iter().enumerate() {
+    for (ci, cond) in ["original", "masked-semantics", "reversed-keys"]
+        .iter()
+        .enumerate()
+    {
         for i in 0..3u64 {
             let p = (ci as f64 + 1.0) * 0.03;
-            let acts = subject_actions(&level, &rules, &r, 7 + 10 * ci as u64 + i, (i + ci as u64) as u32 % 3, p, p);
-            out.push(write_session(root, &spec(&format!("K{ci}{i}"), "keydoor", cond, acts), 1).unwrap());
+            let acts = subject_actions(
+                &level,
+                &rules,
+                &r,
+                7 + 10 * ci as u64 + i,
+                (i + ci as u64) as u32 % 3,
+                p,
+                p,
+            );
+            out.push(
+                write_session(root, &spec(&format!("K{ci}{i}"), "keydoor", cond, acts), 1).unwrap(),
+            );
         }
     }
     out

@@ -57,7 +57,8 @@ pub fn run(a: Args) -> Result<()> {
     if let Some(t) = a.threads {
         o.threads = t.max(1);
     }
-    let r = priors_analysis::report::analyze(&a.inputs, &a.out, &o).with_context(|| format!("analysing into {}", a.out.display()))?;
+    let r = priors_analysis::report::analyze(&a.inputs, &a.out, &o)
+        .with_context(|| format!("analysing into {}", a.out.display()))?;
     for n in &r.notes {
         eprintln!("note: {n}");
     }

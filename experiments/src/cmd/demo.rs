@@ -39,7 +39,10 @@ const CONDITIONS: [&str; 2] = ["original", "masked-semantics"];
 
 fn run_self(args: &[String]) -> Result<()> {
     let exe = std::env::current_exe().context("locating the priors binary")?;
-    let status = Command::new(&exe).args(args).status().with_context(|| format!("running {} {}", exe.display(), args.join(" ")))?;
+    let status = Command::new(&exe)
+        .args(args)
+        .status()
+        .with_context(|| format!("running {} {}", exe.display(), args.join(" ")))?;
     if !status.success() {
         bail!("`priors {}` failed ({status})", args.join(" "));
     }
@@ -53,15 +56,25 @@ pub fn run(a: Args) -> Result<()> {
         bail!("{} exists; wait a second and run again", root.display());
     }
     std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
-    let (runs, sessions, report) = (root.join("runs"), root.join("sessions"), root.join("report"));
+    let (runs, sessions, report) = (
+        root.join("runs"),
+        root.join("sessions"),
+        root.join("report"),
+    );
     println!("priors demo: writing to {}", root.display());
 
     let level = catalog::load_level(LEVEL)?;
     let route = solve(&level.value, &Rules::agent(), 20_000_000)?;
-    println!("[1/4] {LEVEL}: the optimal route takes {} actions", route.actions.len());
+    println!(
+        "[1/4] {LEVEL}: the optimal route takes {} actions",
+        route.actions.len()
+    );
 
     for c in CONDITIONS {
-        println!("[2/4] training the agent on {LEVEL} / {c} for {} steps (PPO + count bonus, pixels)", a.agent_steps);
+        println!(
+            "[2/4] training the agent on {LEVEL} / {c} for {} steps (PPO + count bonus, pixels)",
+            a.agent_steps
+        );
         run_self(&[
             "train".into(),
             "--level".into(),
@@ -80,7 +93,11 @@ pub fn run(a: Args) -> Result<()> {
         ])?;
     }
 
-    println!("[3/4] {} bot subjects play {LEVEL} under {}", a.subjects, CONDITIONS.join(" and "));
+    println!(
+        "[3/4] {} bot subjects play {LEVEL} under {}",
+        a.subjects,
+        CONDITIONS.join(" and ")
+    );
     super::simulate_subjects::run(super::simulate_subjects::Args {
         level: LEVEL.into(),
         conditions: CONDITIONS.iter().map(|s| s.to_string()).collect(),

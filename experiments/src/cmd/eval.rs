@@ -58,16 +58,29 @@ mod imp {
         let mut cfg = rc.train;
         cfg.num_envs = args.num_envs;
         cfg.seed = args.seed;
-        let (env, level, condition) = super::super::train::make_env(&rc.run, cfg.num_envs, cfg.seed)?;
+        let (env, level, condition) =
+            super::super::train::make_env(&rc.run, cfg.num_envs, cfg.seed)?;
         let record = args.record.then(|| Recorder {
             actions: env.inner().actions().to_vec(),
             rules: priors_core::Rules::agent().with_ladder(condition.mechanics.ladder),
             level,
             hash_every: 30,
         });
-        let out = args.out.clone().unwrap_or_else(|| args.run.join(if args.sample { "eval_sampled" } else { "eval_greedy" }));
-        let opts = EvalOptions { episodes: args.episodes, greedy: !args.sample, out: out.clone(), record };
-        let s = priors_agent::run::evaluate(&args.run, cfg, env, &opts).with_context(|| format!("evaluating {}", args.run.display()))?;
+        let out = args.out.clone().unwrap_or_else(|| {
+            args.run.join(if args.sample {
+                "eval_sampled"
+            } else {
+                "eval_greedy"
+            })
+        });
+        let opts = EvalOptions {
+            episodes: args.episodes,
+            greedy: !args.sample,
+            out: out.clone(),
+            record,
+        };
+        let s = priors_agent::run::evaluate(&args.run, cfg, env, &opts)
+            .with_context(|| format!("evaluating {}", args.run.display()))?;
         println!(
             "{}: {} of {} episodes reached the goal, mean length {:.1} ticks (checkpoint at {} env steps)",
             out.display(),

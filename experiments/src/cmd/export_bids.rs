@@ -31,11 +31,22 @@ pub struct Args {
 
 /// Exports and prints what was written and skipped.
 pub fn run(a: Args) -> Result<()> {
-    let o = BidsOptions { include_simulated: a.include_simulated, include_pilot: a.include_pilot, include_incomplete: a.include_incomplete, name: a.name };
-    let r = export(&a.sessions, &a.out, &o).with_context(|| format!("exporting to {}", a.out.display()))?;
+    let o = BidsOptions {
+        include_simulated: a.include_simulated,
+        include_pilot: a.include_pilot,
+        include_incomplete: a.include_incomplete,
+        name: a.name,
+    };
+    let r = export(&a.sessions, &a.out, &o)
+        .with_context(|| format!("exporting to {}", a.out.display()))?;
     for (dir, why) in &r.skipped {
         eprintln!("skipped ({why}): {}", dir.display());
     }
-    println!("{} sessions written, {} skipped: {}", r.written, r.skipped.len(), a.out.display());
+    println!(
+        "{} sessions written, {} skipped: {}",
+        r.written,
+        r.skipped.len(),
+        a.out.display()
+    );
     Ok(())
 }

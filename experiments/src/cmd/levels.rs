@@ -21,9 +21,19 @@ pub fn run(args: Args) -> Result<()> {
         for p in &args.check {
             let s = p.to_str().context("file name is not UTF-8")?;
             let res = match p.extension().and_then(|e| e.to_str()) {
-                Some(catalog::LEVEL_EXT) => catalog::load_level(s).map(|l| format!("level {} ({}x{} tiles)", l.value.header.name, l.value.width, l.value.height)),
-                Some(catalog::CONDITION_EXT) => catalog::load_condition(s).map(|c| format!("condition {}", c.value.id)),
-                _ => bail!("{}: unknown file kind (expected .level or .toml)", p.display()),
+                Some(catalog::LEVEL_EXT) => catalog::load_level(s).map(|l| {
+                    format!(
+                        "level {} ({}x{} tiles)",
+                        l.value.header.name, l.value.width, l.value.height
+                    )
+                }),
+                Some(catalog::CONDITION_EXT) => {
+                    catalog::load_condition(s).map(|c| format!("condition {}", c.value.id))
+                }
+                _ => bail!(
+                    "{}: unknown file kind (expected .level or .toml)",
+                    p.display()
+                ),
             };
             match res {
                 Ok(what) => println!("ok    {}: {what}", p.display()),
@@ -62,8 +72,17 @@ pub fn run(args: Args) -> Result<()> {
     }
     println!("conditions (paper order first):");
     let names = catalog::condition_names()?;
-    let mut ordered: Vec<String> = catalog::PAPER_CONDITIONS.iter().map(|s| s.to_string()).filter(|s| names.contains(s)).collect();
-    ordered.extend(names.iter().filter(|n| !catalog::PAPER_CONDITIONS.contains(&n.as_str())).cloned());
+    let mut ordered: Vec<String> = catalog::PAPER_CONDITIONS
+        .iter()
+        .map(|s| s.to_string())
+        .filter(|s| names.contains(s))
+        .collect();
+    ordered.extend(
+        names
+            .iter()
+            .filter(|n| !catalog::PAPER_CONDITIONS.contains(&n.as_str()))
+            .cloned(),
+    );
     for name in ordered {
         let c = catalog::load_condition(&name)?;
         println!("  {name:<24} {}", c.value.description);

@@ -34,8 +34,15 @@ pub struct Args {
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
-    let (w, h) = s.split_once('x').ok_or_else(|| format!("{s:?} is not WIDTHxHEIGHT"))?;
-    let p = |v: &str| v.parse::<u32>().ok().filter(|&n| n > 0 && n <= 4096).ok_or_else(|| format!("{v:?} is not a size in 1..=4096"));
+    let (w, h) = s
+        .split_once('x')
+        .ok_or_else(|| format!("{s:?} is not WIDTHxHEIGHT"))?;
+    let p = |v: &str| {
+        v.parse::<u32>()
+            .ok()
+            .filter(|&n| n > 0 && n <= 4096)
+            .ok_or_else(|| format!("{v:?} is not a size in 1..=4096"))
+    };
     Ok((p(w)?, p(h)?))
 }
 
@@ -52,7 +59,11 @@ pub fn run(args: Args) -> Result<()> {
         let name = p.display().to_string();
         let text = std::fs::read_to_string(p).with_context(|| format!("reading {name}"))?;
         let recs = parse_actions(&text, &name)?;
-        let rules = Rules { tick_limit: None, ..Rules::agent() }.with_ladder(cond.value.mechanics.ladder);
+        let rules = Rules {
+            tick_limit: None,
+            ..Rules::agent()
+        }
+        .with_ladder(cond.value.mechanics.ladder);
         for r in recs.iter().take(args.ticks.unwrap_or(usize::MAX)) {
             step(&level.value, &rules, &mut world, r.action);
         }
@@ -80,8 +91,17 @@ pub fn run(args: Args) -> Result<()> {
     }
     let tmp = args.out.with_extension("png.tmp");
     std::fs::write(&tmp, encode_png(&img)).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, &args.out).with_context(|| format!("renaming to {}", args.out.display()))?;
-    println!("wrote {} ({}x{}, {} / {}, tick {})", args.out.display(), img.width, img.height, level.value.header.name, cond.value.id, world.tick);
+    std::fs::rename(&tmp, &args.out)
+        .with_context(|| format!("renaming to {}", args.out.display()))?;
+    println!(
+        "wrote {} ({}x{}, {} / {}, tick {})",
+        args.out.display(),
+        img.width,
+        img.height,
+        level.value.header.name,
+        cond.value.id,
+        world.tick
+    );
     Ok(())
 }
 

@@ -41,6 +41,10 @@ pub struct Args {
     /// Required outcome.
     #[arg(long, value_enum, default_value_t = Expect::Goal)]
     pub expect: Expect,
+    /// Also write the per-tick trajectory here as CSV: `tick,action,x_px,y_px,on_ladder,event`,
+    /// the player's centre in px after each tick (written even when the check fails).
+    #[arg(long, value_name = "OUT.csv")]
+    pub positions: Option<PathBuf>,
 }
 
 /// Runs the subcommand.
@@ -51,11 +55,26 @@ pub fn run(args: Args) -> Result<()> {
     let text = std::fs::read_to_string(&args.trace).with_context(|| format!("reading {name}"))?;
     let records = parse_actions(&text, &name)?;
     let base = match args.rules {
-        RulesArg::Agent => Rules { tick_limit: None, ..Rules::agent() },
+        RulesArg::Agent => Rules {
+            tick_limit: None,
+            ..Rules::agent()
+        },
         RulesArg::Human => Rules::human(level.value.header.tick_hz),
     };
     let rules = base.with_ladder(cond.value.mechanics.ladder);
     let rep = replay(&level.value, &rules, &records);
+    if let Some(out) = &args.positions {
+        let actions: Vec<_> = records.iter().map(|r| r.action).collect();
+        let mut wr = csv::Writer::from_writer(Vec::new());
+        for row in priors_core::trace::positions(&level.value, &rules, &actions) {
+            wr.serialize(row).context("encoding positions")?;
+        }
+        let bytes = wr.into_inner().context("encoding positions")?;
+        let tmp = out.with_extension("csv.tmp");
+        std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, out).with_context(|| format!("renaming to {}", out.display()))?;
+        println!("positions: {}", out.display());
+    }
     println!(
         "{name}: {} actions, {} replayed, {} hashes checked, outcome {:?}, deaths {}, final hash {}",
         records.len(),
@@ -74,10 +93,17 @@ pub fn run(args: Args) -> Result<()> {
         );
     }
     if rep.actions_after_end > 0 {
-        bail!("{name}: {} actions after the episode ended at tick {}", rep.actions_after_end, rep.ticks);
+        bail!(
+            "{name}: {} actions after the episode ended at tick {}",
+            rep.actions_after_end,
+            rep.ticks
+        );
     }
     if args.expect == Expect::Goal && rep.outcome != Outcome::Won {
-        bail!("{name}: expected the goal, the replay ends {:?}", rep.outcome);
+        bail!(
+            "{name}: expected the goal, the replay ends {:?}",
+            rep.outcome
+        );
     }
     println!("ok");
     Ok(())

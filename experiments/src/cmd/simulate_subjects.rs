@@ -20,8 +20,8 @@ use priors_core::solve::solve_from;
 use priors_core::{Action, Level, Rules, World, step};
 use priors_frontend::input::key_name;
 use priors_frontend::lab::{DEFAULT_INSTRUCTIONS, Lab, SessionSpec};
-use priors_frontend::script::key_set_for;
 use priors_frontend::meta::{DisplayInfo, FileRef};
+use priors_frontend::script::key_set_for;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
@@ -32,7 +32,11 @@ pub struct Args {
     #[arg(long, default_value = "princess")]
     pub level: String,
     /// Conditions to play, comma-separated; every bot plays each once (session `s1`, `s2`, ...).
-    #[arg(long, value_delimiter = ',', default_value = "original,masked-semantics")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "original,masked-semantics"
+    )]
     pub conditions: Vec<String>,
     /// Number of bot subjects.
     #[arg(long, default_value_t = 4)]
@@ -71,14 +75,20 @@ impl Bot {
         let u = (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
         if u < self.explore {
             // A burst: a random arrow/space combination, or (one time in four) a pause.
-            let keys = if self.rng.below(4) == 0 { 0 } else { self.rng.below(32) as u8 };
+            let keys = if self.rng.below(4) == 0 {
+                0
+            } else {
+                self.rng.below(32) as u8
+            };
             let len = 5 + self.rng.below(26) as u32;
             self.burst = Some((keys, len - 1));
             self.expect = None;
             return keys;
         }
         if self.expect.as_ref() != Some(world) || self.plan.is_empty() {
-            self.plan = solve_from(level, rules, world, 5_000_000).map(|s| s.actions.into()).unwrap_or_default();
+            self.plan = solve_from(level, rules, world, 5_000_000)
+                .map(|s| s.actions.into())
+                .unwrap_or_default();
         }
         let Some(action) = self.plan.pop_front() else {
             // No route from here (should not happen on a solvable level): wander instead of
@@ -96,7 +106,10 @@ impl Bot {
 
 /// Minutes to finish relative to original, from the conditions' `paper` tables (1 if unknown).
 fn slowdown(condition: &priors_core::Condition) -> f64 {
-    let base = catalog::load_condition("original").ok().and_then(|c| c.value.paper).and_then(|p| p.minutes);
+    let base = catalog::load_condition("original")
+        .ok()
+        .and_then(|c| c.value.paper)
+        .and_then(|p| p.minutes);
     match (condition.paper.and_then(|p| p.minutes), base) {
         (Some(m), Some(b)) if b > 0.0 => m / b,
         _ => 1.0,
@@ -104,7 +117,12 @@ fn slowdown(condition: &priors_core::Condition) -> f64 {
 }
 
 /// Plays one session; returns its folder and status.
-fn play(args: &Args, subject: u32, session_no: usize, condition_name: &str) -> Result<(PathBuf, String)> {
+fn play(
+    args: &Args,
+    subject: u32,
+    session_no: usize,
+    condition_name: &str,
+) -> Result<(PathBuf, String)> {
     let level = catalog::load_level(&args.level)?;
     let condition = catalog::load_condition(condition_name)?;
     let explore = (args.explore * slowdown(&condition.value)).min(0.5);
@@ -132,7 +150,8 @@ fn play(args: &Args, subject: u32, session_no: usize, condition_name: &str) -> R
         instructions: DEFAULT_INSTRUCTIONS.into(),
         display: DisplayInfo::default(),
     };
-    let mut lab = Lab::create(spec).with_context(|| format!("creating the session of {participant}"))?;
+    let mut lab =
+        Lab::create(spec).with_context(|| format!("creating the session of {participant}"))?;
     let dir = lab.dir().to_path_buf();
     let result = drive(&mut lab, explore, seed);
     if let Err(e) = &result {
@@ -145,9 +164,19 @@ fn play(args: &Args, subject: u32, session_no: usize, condition_name: &str) -> R
 fn drive(lab: &mut Lab, explore: f64, seed: u64) -> Result<()> {
     let level = lab.level().clone();
     let hz = level.header.tick_hz as f64;
-    let rules = Rules { tick_limit: None, ..Rules::human(level.header.tick_hz) }.with_ladder(lab.condition().mechanics.ladder);
+    let rules = Rules {
+        tick_limit: None,
+        ..Rules::human(level.header.tick_hz)
+    }
+    .with_ladder(lab.condition().mechanics.ladder);
     let keymap = lab.condition().controls.key_map();
-    let mut bot = Bot { rng: SplitMix64::new(seed), explore, burst: None, plan: VecDeque::new(), expect: None };
+    let mut bot = Bot {
+        rng: SplitMix64::new(seed),
+        explore,
+        burst: None,
+        plan: VecDeque::new(),
+        expect: None,
+    };
     // Instructions -> ready -> play, as a subject presses space twice.
     lab.begin_frame(0, 0.0);
     for _ in 0..2 {

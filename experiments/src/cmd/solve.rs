@@ -49,7 +49,14 @@ pub fn run(args: Args) -> Result<()> {
     let cond = catalog::load_condition(&args.condition)?;
     let rules = Rules::agent().with_ladder(cond.value.mechanics.ladder);
     let t0 = std::time::Instant::now();
-    let sol = solve_with(&level.value, &rules, args.actions, &World::new(&level.value), args.max_states).with_context(|| format!("solving {}", level.path.display()))?;
+    let sol = solve_with(
+        &level.value,
+        &rules,
+        args.actions,
+        &World::new(&level.value),
+        args.max_states,
+    )
+    .with_context(|| format!("solving {}", level.path.display()))?;
     let secs = t0.elapsed().as_secs_f64();
     let hz = level.value.header.tick_hz as f64;
     println!(
@@ -66,14 +73,25 @@ pub fn run(args: Args) -> Result<()> {
     );
     println!("route: {}", summarize(&sol.actions));
     let path = args.route.unwrap_or_else(|| {
-        PathBuf::from("out/routes").join(format!("{}__{}__{}.actions.csv", level.value.header.name, cond.value.id, args.actions))
+        PathBuf::from("out/routes").join(format!(
+            "{}__{}__{}.actions.csv",
+            level.value.header.name, cond.value.id, args.actions
+        ))
     });
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let recs = record(&level.value, &Rules { tick_limit: None, ..rules }, &sol.actions);
+    let recs = record(
+        &level.value,
+        &Rules {
+            tick_limit: None,
+            ..rules
+        },
+        &sol.actions,
+    );
     let tmp = path.with_extension("csv.tmp");
-    std::fs::write(&tmp, write_actions(&recs)).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::write(&tmp, write_actions(&recs))
+        .with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, &path).with_context(|| format!("renaming to {}", path.display()))?;
     println!("wrote {}", path.display());
     Ok(())

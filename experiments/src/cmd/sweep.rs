@@ -76,28 +76,47 @@ fn run_job(study: &Study, exe: &Path, results: &Path, job: &Job) -> Result<bool>
         JobState::Stale(run) => {
             // Killed before its first checkpoint: nothing to resume, and a second run folder
             // beside it would make the job's folder ambiguous.
-            std::fs::remove_dir_all(run).with_context(|| format!("removing the unfinished {}", run.display()))?;
+            std::fs::remove_dir_all(run)
+                .with_context(|| format!("removing the unfinished {}", run.display()))?;
             None
         }
         JobState::Fresh => None,
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let log_path = dir.join("train.log");
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(&log_path).with_context(|| format!("opening {}", log_path.display()))?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .with_context(|| format!("opening {}", log_path.display()))?;
     let args = study.train_args(job, &dir, resume.as_deref());
     let status = Command::new(exe)
         .args(&args)
         .stdin(Stdio::null())
-        .stdout(log.try_clone().with_context(|| format!("opening {}", log_path.display()))?)
+        .stdout(
+            log.try_clone()
+                .with_context(|| format!("opening {}", log_path.display()))?,
+        )
         .stderr(log)
         .status()
         .with_context(|| format!("starting {} {}", exe.display(), args.join(" ")))?;
     if !status.success() {
-        bail!("job {} ({}) failed with {status}; see {}", job.index, job.dir_name(), log_path.display());
+        bail!(
+            "job {} ({}) failed with {status}; see {}",
+            job.index,
+            job.dir_name(),
+            log_path.display()
+        );
     }
     match job_state(&dir) {
         JobState::Done(_) => Ok(true),
-        s => bail!("job {} ({}) exited successfully but its run is {}; see {}", job.index, job.dir_name(), state_name(&s), log_path.display()),
+        s => bail!(
+            "job {} ({}) exited successfully but its run is {}; see {}",
+            job.index,
+            job.dir_name(),
+            state_name(&s),
+            log_path.display()
+        ),
     }
 }
 
@@ -132,21 +151,39 @@ pub fn run(a: Args) -> Result<()> {
     if jobs.is_empty() {
         bail!("{} declares no [agents] jobs", a.study.display());
     }
-    let results = a.results.clone().unwrap_or_else(|| study.results_dir(&a.study));
+    let results = a
+        .results
+        .clone()
+        .unwrap_or_else(|| study.results_dir(&a.study));
     if a.emit == Some(Emit::Slurm) {
-        std::fs::create_dir_all(results.join("slurm")).with_context(|| format!("creating {}", results.display()))?;
-        let abs = |p: &Path| std::fs::canonicalize(p).with_context(|| format!("resolving {}", p.display()));
+        std::fs::create_dir_all(results.join("slurm"))
+            .with_context(|| format!("creating {}", results.display()))?;
+        let abs = |p: &Path| {
+            std::fs::canonicalize(p).with_context(|| format!("resolving {}", p.display()))
+        };
         let exe = std::env::current_exe().context("finding this executable")?;
         let train = a.train_exe.as_deref().map(abs).transpose()?;
         let script = study.slurm_script(&abs(&a.study)?, &exe, &abs(&results)?, train.as_deref());
-        let out = a.script_out.clone().unwrap_or_else(|| results.join("sweep.sbatch"));
+        let out = a
+            .script_out
+            .clone()
+            .unwrap_or_else(|| results.join("sweep.sbatch"));
         std::fs::write(&out, script).with_context(|| format!("writing {}", out.display()))?;
-        println!("{} array tasks; submit with: sbatch {}", jobs.len(), out.display());
+        println!(
+            "{} array tasks; submit with: sbatch {}",
+            jobs.len(),
+            out.display()
+        );
         return Ok(());
     }
     if a.dry_run {
         for j in &jobs {
-            println!("{:4} {:24} {}", j.index, state_name(&job_state(&results.join(j.dir_name()))), j.dir_name());
+            println!(
+                "{:4} {:24} {}",
+                j.index,
+                state_name(&job_state(&results.join(j.dir_name()))),
+                j.dir_name()
+            );
         }
         return Ok(());
     }
@@ -157,9 +194,15 @@ pub fn run(a: Args) -> Result<()> {
     check_trainer(a.train_exe.is_some())?;
     std::fs::create_dir_all(&results).with_context(|| format!("creating {}", results.display()))?;
     if let Some(t) = a.task {
-        let job = jobs.get(t).with_context(|| format!("--task {t}: the study has jobs 0..{}", jobs.len()))?;
+        let job = jobs
+            .get(t)
+            .with_context(|| format!("--task {t}: the study has jobs 0..{}", jobs.len()))?;
         let ran = run_job(&study, &exe, &results, job)?;
-        println!("job {t} {}: {}", if ran { "finished" } else { "already done" }, results.join(job.dir_name()).display());
+        println!(
+            "job {t} {}: {}",
+            if ran { "finished" } else { "already done" },
+            results.join(job.dir_name()).display()
+        );
         return Ok(());
     }
     let parallel = a.jobs.unwrap_or(study.resources.max_parallel).max(1);
@@ -180,7 +223,10 @@ pub fn run(a: Args) -> Result<()> {
                         Ok(false) => {
                             skipped.fetch_add(1, Ordering::Relaxed);
                         }
-                        Err(e) => errors.lock().unwrap_or_else(|p| p.into_inner()).push(format!("{e:#}")),
+                        Err(e) => errors
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push(format!("{e:#}")),
                     }
                 }
             });

@@ -165,12 +165,26 @@ mod imp {
     use std::path::Path;
 
     /// Builds the environment batch a run's metadata describes.
-    pub fn make_env(meta: &RunMeta, num_envs: usize, seed: u64) -> Result<(PriorsVecEnv, priors_core::Level, priors_core::Condition)> {
-        let level = catalog::load_level(&meta.level).with_context(|| format!("loading level {}", meta.level))?.value;
-        let condition = catalog::load_condition(&meta.condition).with_context(|| format!("loading condition {}", meta.condition))?.value;
+    pub fn make_env(
+        meta: &RunMeta,
+        num_envs: usize,
+        seed: u64,
+    ) -> Result<(PriorsVecEnv, priors_core::Level, priors_core::Condition)> {
+        let level = catalog::load_level(&meta.level)
+            .with_context(|| format!("loading level {}", meta.level))?
+            .value;
+        let condition = catalog::load_condition(&meta.condition)
+            .with_context(|| format!("loading condition {}", meta.condition))?
+            .value;
         let obs = match meta.obs.as_str() {
-            "pixels" => ObsKind::Pixels { width: meta.obs_width, height: meta.obs_height },
-            "object_grid" => ObsKind::ObjectGrid { width: meta.obs_width, height: meta.obs_height },
+            "pixels" => ObsKind::Pixels {
+                width: meta.obs_width,
+                height: meta.obs_height,
+            },
+            "object_grid" => ObsKind::ObjectGrid {
+                width: meta.obs_width,
+                height: meta.obs_height,
+            },
             o => bail!("unknown observation kind {o:?} in config.toml"),
         };
         let actions = match meta.action_set.as_str() {
@@ -178,7 +192,13 @@ mod imp {
             "original_six" => ActionSet::OriginalSix,
             a => bail!("unknown action set {a:?} in config.toml"),
         };
-        let cfg = EnvConfig { level: level.clone(), condition: condition.clone(), rules: priors_core::Rules::agent(), obs, actions };
+        let cfg = EnvConfig {
+            level: level.clone(),
+            condition: condition.clone(),
+            rules: priors_core::Rules::agent(),
+            obs,
+            actions,
+        };
         let env = VecEnv::new(cfg, num_envs, seed).context("building the environments")?;
         Ok((PriorsVecEnv::new(env), level, condition))
     }
@@ -186,11 +206,20 @@ mod imp {
     /// `git rev-parse HEAD` of the source tree, `+dirty` when it has changes; `NA` without git.
     fn git_hash() -> String {
         let dir = env!("CARGO_MANIFEST_DIR");
-        let out = |args: &[&str]| std::process::Command::new("git").arg("-C").arg(dir).args(args).output().ok().filter(|o| o.status.success());
+        let out = |args: &[&str]| {
+            std::process::Command::new("git")
+                .arg("-C")
+                .arg(dir)
+                .args(args)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+        };
         match out(&["rev-parse", "HEAD"]) {
             Some(o) => {
                 let h = String::from_utf8_lossy(&o.stdout).trim().to_string();
-                let dirty = out(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|o| !o.stdout.is_empty());
+                let dirty = out(&["status", "--porcelain", "--untracked-files=no"])
+                    .is_some_and(|o| !o.stdout.is_empty());
                 if dirty { format!("{h}+dirty") } else { h }
             }
             None => "NA".into(),
@@ -198,13 +227,19 @@ mod imp {
     }
 
     fn stem(name: &str) -> String {
-        Path::new(name).file_stem().and_then(|s| s.to_str()).unwrap_or(name).to_string()
+        Path::new(name)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or(name)
+            .to_string()
     }
 
     /// Applies a TOML file of overrides to a configuration.
     fn apply_hparams(cfg: TrainConfig, path: &Path) -> Result<TrainConfig> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        cfg.with_overrides(&text).with_context(|| format!("applying {}", path.display()))
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        cfg.with_overrides(&text)
+            .with_context(|| format!("applying {}", path.display()))
     }
 
     pub fn run(args: Args) -> Result<()> {
@@ -222,11 +257,15 @@ mod imp {
                 (dir.clone(), rc.run, cfg, true)
             }
             None => {
-                let level = catalog::load_level(&args.level).with_context(|| format!("loading level {}", args.level))?;
-                let condition = catalog::load_condition(&args.condition).with_context(|| format!("loading condition {}", args.condition))?;
+                let level = catalog::load_level(&args.level)
+                    .with_context(|| format!("loading level {}", args.level))?;
+                let condition = catalog::load_condition(&args.condition)
+                    .with_context(|| format!("loading condition {}", args.condition))?;
                 let (obs, side, net) = match args.obs {
                     ObsArg::Pixels => ("pixels", args.obs_size.unwrap_or(42), NetKind::Cnn),
-                    ObsArg::ObjectGrid => ("object_grid", args.obs_size.unwrap_or(32), NetKind::Mlp),
+                    ObsArg::ObjectGrid => {
+                        ("object_grid", args.obs_size.unwrap_or(32), NetKind::Mlp)
+                    }
                 };
                 let net = match args.net {
                     Some(NetArg::Cnn) => NetKind::Cnn,
@@ -265,7 +304,14 @@ mod imp {
                     Algo::Random => "random".to_string(),
                     Algo::Ppo => format!("ppo-{}", cfg.bonus.name()),
                 };
-                let name = format!("{}_{}_{}_s{}_{}", level.value.header.name, stem(&args.condition), learner, cfg.seed, stamp);
+                let name = format!(
+                    "{}_{}_{}_s{}_{}",
+                    level.value.header.name,
+                    stem(&args.condition),
+                    learner,
+                    cfg.seed,
+                    stamp
+                );
                 let meta = RunMeta {
                     level: args.level.clone(),
                     condition: args.condition.clone(),
@@ -287,8 +333,17 @@ mod imp {
         let (env, _, _) = make_env(&meta, cfg.num_envs, cfg.seed)?;
         let progress = if args.quiet { Some(false) } else { None };
         eprintln!("priors train: run folder {}", dir.display());
-        let s = priors_agent::run::train(meta, cfg, env, &RunOptions { dir: dir.clone(), resume, progress })
-            .with_context(|| format!("training into {}", dir.display()))?;
+        let s = priors_agent::run::train(
+            meta,
+            cfg,
+            env,
+            &RunOptions {
+                dir: dir.clone(),
+                resume,
+                progress,
+            },
+        )
+        .with_context(|| format!("training into {}", dir.display()))?;
         let show = |x: Option<u64>| x.map(|v| v.to_string()).unwrap_or_else(|| "never".into());
         println!(
             "{}: {} env steps in {:.1} s ({:.0}/s); first completion {}; reliable completion {}; {} of {} episodes succeeded",

@@ -18,7 +18,9 @@ pub const CONDITION_EXT: &str = "toml";
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     /// No data folder anywhere we looked.
-    #[error("cannot find the data folder (looked at $PRIORS_DATA, ./data, next to the executable and the source tree); set PRIORS_DATA")]
+    #[error(
+        "cannot find the data folder (looked at $PRIORS_DATA, ./data, next to the executable and the source tree); set PRIORS_DATA"
+    )]
     NoDataDir,
     /// A name that is neither a shipped item nor an existing file.
     #[error("no {kind} named {name:?}: not a file, and not one of: {known}")]
@@ -95,8 +97,14 @@ pub fn data_dir() -> Result<PathBuf, CatalogError> {
 }
 
 fn read(path: &Path) -> Result<(String, String), CatalogError> {
-    let bytes = std::fs::read(path).map_err(|source| CatalogError::Io { path: path.display().to_string(), source })?;
-    let sha = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let bytes = std::fs::read(path).map_err(|source| CatalogError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let sha = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let text = String::from_utf8(bytes).map_err(|e| CatalogError::Io {
         path: path.display().to_string(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
@@ -106,7 +114,10 @@ fn read(path: &Path) -> Result<(String, String), CatalogError> {
 
 fn list(sub: &str, ext: &str) -> Result<Vec<String>, CatalogError> {
     let dir = data_dir()?.join(sub);
-    let rd = std::fs::read_dir(&dir).map_err(|source| CatalogError::Io { path: dir.display().to_string(), source })?;
+    let rd = std::fs::read_dir(&dir).map_err(|source| CatalogError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
     let mut names: Vec<String> = rd
         .filter_map(|e| e.ok())
         .map(|e| e.path())
@@ -151,7 +162,11 @@ fn resolve(kind: &'static str, sub: &str, ext: &str, name: &str) -> Result<PathB
     if shipped.is_file() {
         return Ok(shipped);
     }
-    Err(CatalogError::Unknown { kind, name: name.to_string(), known: list(sub, ext)?.join(", ") })
+    Err(CatalogError::Unknown {
+        kind,
+        name: name.to_string(),
+        known: list(sub, ext)?.join(", "),
+    })
 }
 
 /// Loads a level by shipped name or by path.
@@ -159,7 +174,11 @@ pub fn load_level(name_or_path: &str) -> Result<Loaded<Level>, CatalogError> {
     let path = resolve("level", "levels", LEVEL_EXT, name_or_path)?;
     let (text, sha256) = read(&path)?;
     let value = parse_level(&text, &path.display().to_string())?;
-    Ok(Loaded { value, path, sha256 })
+    Ok(Loaded {
+        value,
+        path,
+        sha256,
+    })
 }
 
 /// Loads a condition by shipped name or by path. Its `id` must equal the file stem.
@@ -168,9 +187,16 @@ pub fn load_condition(name_or_path: &str) -> Result<Loaded<Condition>, CatalogEr
     let (text, sha256) = read(&path)?;
     let value = parse_condition(&text, &path.display().to_string())?;
     if path.file_stem().and_then(|s| s.to_str()) != Some(value.id.as_str()) {
-        return Err(CatalogError::IdMismatch { path: path.display().to_string(), id: value.id });
+        return Err(CatalogError::IdMismatch {
+            path: path.display().to_string(),
+            id: value.id,
+        });
     }
-    Ok(Loaded { value, path, sha256 })
+    Ok(Loaded {
+        value,
+        path,
+        sha256,
+    })
 }
 
 #[cfg(test)]
@@ -187,6 +213,9 @@ mod tests {
             assert_eq!(l.sha256.len(), 64);
         }
         let e = load_level("nope").unwrap_err().to_string();
-        assert!(e.contains("no level named \"nope\"") && e.contains("princess"), "{e}");
+        assert!(
+            e.contains("no level named \"nope\"") && e.contains("princess"),
+            "{e}"
+        );
     }
 }

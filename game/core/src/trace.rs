@@ -163,3 +163,52 @@ pub fn ticks_columns() -> Vec<Column> {
         ),
     ]
 }
+
+/// One row of a per-tick trajectory export (`priors replay-check --positions`): the player's
+/// centre in px after each tick, the convention of data/reference/released-princess (there
+/// `step` = our `tick` + 1), so a trajectory can be held against another implementation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PositionRow {
+    /// Tick index from 0.
+    pub tick: u32,
+    /// The action of this tick.
+    pub action: String,
+    /// Player centre x after the tick's physics, px.
+    pub x_px: f64,
+    /// Player centre y after the tick's physics, px (grows downwards).
+    pub y_px: f64,
+    /// Whether the player is on a ladder after the tick.
+    pub on_ladder: bool,
+    /// Events of the tick joined by `;`, or `NA`.
+    pub event: String,
+}
+
+/// The per-tick trajectory of `actions` from the start of `level`, stopping when the episode ends.
+pub fn positions(
+    level: &Level,
+    rules: &crate::world::Rules,
+    actions: &[Action],
+) -> Vec<PositionRow> {
+    let mut w = World::new(level);
+    let mut out = Vec::with_capacity(actions.len());
+    for &a in actions {
+        if w.is_done() {
+            break;
+        }
+        let tick = w.tick;
+        let ev = crate::world::step(level, rules, &mut w, a);
+        out.push(PositionRow {
+            tick,
+            action: a.to_string(),
+            x_px: w.player.x as f64 / SUB as f64,
+            y_px: w.player.y as f64 / SUB as f64,
+            on_ladder: w.player.on_ladder,
+            event: if ev.is_empty() {
+                "NA".into()
+            } else {
+                ev.joined()
+            },
+        });
+    }
+    out
+}

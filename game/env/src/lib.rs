@@ -42,7 +42,15 @@ pub enum ObsKind {
 }
 
 /// Channels of the object grid, in order.
-pub const OBJECT_CHANNELS: [&str; 7] = ["solid", "ladder", "hazard", "enemy", "key", "door_or_goal", "player"];
+pub const OBJECT_CHANNELS: [&str; 7] = [
+    "solid",
+    "ladder",
+    "hazard",
+    "enemy",
+    "key",
+    "door_or_goal",
+    "player",
+];
 
 /// Which actions the agent chooses among.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,7 +153,8 @@ impl Shared {
     fn new(cfg: EnvConfig) -> Result<Shared, EnvError> {
         let rules = cfg.rules.with_ladder(cfg.condition.mechanics.ladder);
         let renderer = Renderer::new(&cfg.level, &cfg.condition)?;
-        let (mut observer, mut grid_static, mut grid_x, mut grid_y) = (None, Vec::new(), Vec::new(), Vec::new());
+        let (mut observer, mut grid_static, mut grid_x, mut grid_y) =
+            (None, Vec::new(), Vec::new(), Vec::new());
         let obs_shape = match cfg.obs {
             ObsKind::Pixels { width, height } => {
                 if width == 0 || height == 0 {
@@ -161,8 +170,12 @@ impl Shared {
                 let (vw, vh) = cfg.level.view_px();
                 // Cell boundaries in sub-pixels; a cell is marked when an object overlaps any of
                 // its area, so small objects never fall between samples.
-                grid_x = (0..=width).map(|u| (u as i64 * vw as i64 * SUB as i64 / width as i64) as i32).collect();
-                grid_y = (0..=height).map(|v| (v as i64 * vh as i64 * SUB as i64 / height as i64) as i32).collect();
+                grid_x = (0..=width)
+                    .map(|u| (u as i64 * vw as i64 * SUB as i64 / width as i64) as i32)
+                    .collect();
+                grid_y = (0..=height)
+                    .map(|v| (v as i64 * vh as i64 * SUB as i64 / height as i64) as i32)
+                    .collect();
                 let (w, h) = (width as usize, height as usize);
                 grid_static = vec![0; OBJECT_CHANNELS.len() * w * h];
                 let level = &cfg.level;
@@ -178,7 +191,10 @@ impl Shared {
                         } else {
                             continue;
                         };
-                        let r = level.cell_rect(priors_core::level::Placed { col: col as u16, row: row as u16 });
+                        let r = level.cell_rect(priors_core::level::Placed {
+                            col: col as u16,
+                            row: row as u16,
+                        });
                         paint_cells(&mut grid_static, &grid_x, &grid_y, ch, r);
                     }
                 }
@@ -188,7 +204,16 @@ impl Shared {
                 (OBJECT_CHANNELS.len(), h, w)
             }
         };
-        Ok(Shared { cfg, rules, renderer, observer, grid_static, grid_x, grid_y, obs_shape })
+        Ok(Shared {
+            cfg,
+            rules,
+            renderer,
+            observer,
+            grid_static,
+            grid_x,
+            grid_y,
+            obs_shape,
+        })
     }
 
     fn obs_len(&self) -> usize {
@@ -207,7 +232,13 @@ impl Shared {
         let level = &self.cfg.level;
         for i in 0..level.enemies.len() {
             if world.enemy_alive(i) {
-                paint_cells(out, &self.grid_x, &self.grid_y, 3, world.enemy_rect(level, i));
+                paint_cells(
+                    out,
+                    &self.grid_x,
+                    &self.grid_y,
+                    3,
+                    world.enemy_rect(level, i),
+                );
             }
         }
         if world.key_present
@@ -247,7 +278,13 @@ struct Tally {
 impl Tally {
     fn new(level: &Level) -> Tally {
         let (w, h) = (level.width_px() as usize, level.height_px() as usize);
-        Tally { ret: 0.0, visited: vec![0; (w * h).div_ceil(64)], unique: 0, width_px: w, height_px: h }
+        Tally {
+            ret: 0.0,
+            visited: vec![0; (w * h).div_ceil(64)],
+            unique: 0,
+            width_px: w,
+            height_px: h,
+        }
     }
     fn reset(&mut self) {
         self.ret = 0.0;
@@ -290,7 +327,13 @@ impl Env {
         let world = World::new(&shared.cfg.level);
         let tally = Tally::new(&shared.cfg.level);
         let obs = vec![0; shared.obs_len()];
-        let mut e = Env { shared, world, tally, obs, seed: 0 };
+        let mut e = Env {
+            shared,
+            world,
+            tally,
+            obs,
+            seed: 0,
+        };
         e.reset_in_place(0);
         e
     }
@@ -342,7 +385,14 @@ impl Env {
     }
 
     fn step_inner(&mut self, action: usize) -> (f32, bool, bool, Info) {
-        let a = self.shared.cfg.actions.actions().get(action).copied().unwrap_or(Action::NOOP);
+        let a = self
+            .shared
+            .cfg
+            .actions
+            .actions()
+            .get(action)
+            .copied()
+            .unwrap_or(Action::NOOP);
         let level = &self.shared.cfg.level;
         let events = step(level, &self.shared.rules, &mut self.world, a);
         let r = reward(&events);
@@ -413,7 +463,9 @@ impl VecEnv {
             return Err(EnvError::Config("num_envs must be positive".into()));
         }
         let shared = Arc::new(Shared::new(cfg)?);
-        let envs: Vec<Env> = (0..num_envs).map(|_| Env::from_shared(shared.clone())).collect();
+        let envs: Vec<Env> = (0..num_envs)
+            .map(|_| Env::from_shared(shared.clone()))
+            .collect();
         let n = shared.obs_len();
         let info0 = Info {
             x_px: 0.0,

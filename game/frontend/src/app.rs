@@ -80,7 +80,11 @@ pub struct ScriptDriver {
 impl ScriptDriver {
     /// A driver for `keys`.
     pub fn new(keys: Vec<u8>) -> ScriptDriver {
-        ScriptDriver { keys, held: 0, tapped: None }
+        ScriptDriver {
+            keys,
+            held: 0,
+            tapped: None,
+        }
     }
 }
 
@@ -115,7 +119,11 @@ pub fn keyboard_message(code: KeyCode, pressed: bool, window: Entity) -> Keyboar
     KeyboardInput {
         key_code: code,
         logical_key,
-        state: if pressed { ButtonState::Pressed } else { ButtonState::Released },
+        state: if pressed {
+            ButtonState::Pressed
+        } else {
+            ButtonState::Released
+        },
         text: None,
         repeat: false,
         window,
@@ -139,7 +147,13 @@ impl Plugin for LabPlugin {
             .init_resource::<SummaryRes>()
             .add_systems(
                 PreUpdate,
-                (begin_frame, drive_script.run_if(resource_exists::<ScriptDriver>), read_input, align_fixed_clock).chain(),
+                (
+                    begin_frame,
+                    drive_script.run_if(resource_exists::<ScriptDriver>),
+                    read_input,
+                    align_fixed_clock,
+                )
+                    .chain(),
             )
             .add_systems(FixedUpdate, tick_lab)
             .add_systems(Update, (close_requested, publish_view.in_set(PublishView)))
@@ -177,7 +191,11 @@ fn drive_script(
     if lab.screen() != Screen::Playing {
         return;
     }
-    let want = driver.keys.get(lab.ticks_done() as usize).copied().unwrap_or(0);
+    let want = driver
+        .keys
+        .get(lab.ticks_done() as usize)
+        .copied()
+        .unwrap_or(0);
     let held = driver.held;
     // Releases first, so a key released and pressed again in one frame ends up held.
     for (i, key) in Key::ALL.iter().enumerate() {
@@ -200,7 +218,11 @@ fn guard(lab: &mut Lab, r: anyhow::Result<()>) {
     }
 }
 
-fn read_input(mut keys: MessageReader<KeyboardInput>, mut focus: MessageReader<WindowFocused>, mut lab: ResMut<LabRes>) {
+fn read_input(
+    mut keys: MessageReader<KeyboardInput>,
+    mut focus: MessageReader<WindowFocused>,
+    mut lab: ResMut<LabRes>,
+) {
     let lab = &mut lab.0;
     for f in focus.read() {
         let r = lab.focus(f.focused);
@@ -228,7 +250,11 @@ fn tick_lab(mut lab: ResMut<LabRes>) {
     guard(lab, r);
 }
 
-fn close_requested(mut closes: MessageReader<WindowCloseRequested>, mut lab: ResMut<LabRes>, mut exit: MessageWriter<AppExit>) {
+fn close_requested(
+    mut closes: MessageReader<WindowCloseRequested>,
+    mut lab: ResMut<LabRes>,
+    mut exit: MessageWriter<AppExit>,
+) {
     if closes.read().count() > 0 {
         let lab = &mut lab.0;
         let r = lab.close();
@@ -270,7 +296,8 @@ fn publish_view(lab: Res<LabRes>, view: Option<ResMut<ViewState>>) {
     let Some(mut view) = view else { return };
     let lab = &lab.0;
     let text = lab.screen_text();
-    let show_frame = lab.failure().is_none() && matches!(lab.screen(), Screen::Playing | Screen::ConfirmAbort);
+    let show_frame =
+        lab.failure().is_none() && matches!(lab.screen(), Screen::Playing | Screen::ConfirmAbort);
     if view.world != *lab.world() || view.text != text || view.show_frame != show_frame {
         view.world = lab.world().clone();
         view.text = text;
@@ -314,7 +341,10 @@ impl Plugin for DisplayPlugin {
         app.insert_resource(PilotBadge(self.pilot))
             .insert_resource(ClearColor(Color::BLACK))
             .add_systems(Startup, setup_display)
-            .add_systems(Update, (upload_frame, layout_frame, show_text).after(PublishView))
+            .add_systems(
+                Update,
+                (upload_frame, layout_frame, show_text).after(PublishView),
+            )
             .add_systems(Update, record_display.run_if(resource_exists::<LabRes>));
     }
 }
@@ -326,11 +356,15 @@ fn setup_display(
     pilot: Res<PilotBadge>,
 ) -> Result {
     commands.spawn(Camera2d);
-    let renderer =
-        priors_render::Renderer::new(&view.level, &view.condition).map_err(|e| BevyError::from(format!("renderer: {e}")))?;
+    let renderer = priors_render::Renderer::new(&view.level, &view.condition)
+        .map_err(|e| BevyError::from(format!("renderer: {e}")))?;
     let frame = renderer.new_frame();
     let mut image = Image::new_fill(
-        Extent3d { width: frame.width, height: frame.height, depth_or_array_layers: 1 },
+        Extent3d {
+            width: frame.width,
+            height: frame.height,
+            depth_or_array_layers: 1,
+        },
         TextureDimension::D2,
         &[0, 0, 0, 255],
         TextureFormat::Rgba8UnormSrgb,
@@ -339,30 +373,60 @@ fn setup_display(
     image.sampler = ImageSampler::nearest();
     let handle = images.add(image);
     commands.spawn((
-        Sprite { image: handle.clone(), custom_size: Some(Vec2::new(frame.width as f32, frame.height as f32)), ..default() },
+        Sprite {
+            image: handle.clone(),
+            custom_size: Some(Vec2::new(frame.width as f32, frame.height as f32)),
+            ..default()
+        },
         Visibility::Hidden,
         GameFrame,
     ));
-    commands.insert_resource(FrameTexture { renderer, frame, handle, shown_revision: u64::MAX });
+    commands.insert_resource(FrameTexture {
+        renderer,
+        frame,
+        handle,
+        shown_revision: u64::MAX,
+    });
     commands.spawn((
         Text::new(""),
-        TextFont { font_size: FontSize::Px(28.0), ..default() },
+        TextFont {
+            font_size: FontSize::Px(28.0),
+            ..default()
+        },
         TextColor(Color::WHITE),
-        Node { position_type: PositionType::Absolute, left: px(60.0), right: px(60.0), top: px(80.0), ..default() },
+        Node {
+            position_type: PositionType::Absolute,
+            left: px(60.0),
+            right: px(60.0),
+            top: px(80.0),
+            ..default()
+        },
         ScreenText,
     ));
     if pilot.0 {
         commands.spawn((
             Text::new("PILOT"),
-            TextFont { font_size: FontSize::Px(22.0), ..default() },
+            TextFont {
+                font_size: FontSize::Px(22.0),
+                ..default()
+            },
             TextColor(Color::srgb(1.0, 0.2, 0.2)),
-            Node { position_type: PositionType::Absolute, right: px(12.0), top: px(8.0), ..default() },
+            Node {
+                position_type: PositionType::Absolute,
+                right: px(12.0),
+                top: px(8.0),
+                ..default()
+            },
         ));
     }
     Ok(())
 }
 
-fn upload_frame(view: Res<ViewState>, tex: Option<ResMut<FrameTexture>>, mut images: ResMut<Assets<Image>>) {
+fn upload_frame(
+    view: Res<ViewState>,
+    tex: Option<ResMut<FrameTexture>>,
+    mut images: ResMut<Assets<Image>>,
+) {
     let Some(mut tex) = tex else { return };
     if tex.shown_revision == view.revision {
         return;
@@ -370,8 +434,12 @@ fn upload_frame(view: Res<ViewState>, tex: Option<ResMut<FrameTexture>>, mut ima
     let tex = &mut *tex;
     tex.shown_revision = view.revision;
     tex.renderer.render(&view.world, &mut tex.frame);
-    let Some(mut image) = images.get_mut(&tex.handle) else { return };
-    let Some(data) = image.data.as_mut() else { return };
+    let Some(mut image) = images.get_mut(&tex.handle) else {
+        return;
+    };
+    let Some(data) = image.data.as_mut() else {
+        return;
+    };
     for (dst, src) in data.chunks_exact_mut(4).zip(tex.frame.rgb.chunks_exact(3)) {
         dst[..3].copy_from_slice(src);
         dst[3] = 255;
@@ -384,18 +452,33 @@ fn layout_frame(
     mut sprites: Query<(&mut Sprite, &mut Transform, &mut Visibility), With<GameFrame>>,
     tex: Option<Res<FrameTexture>>,
 ) {
-    let (Some(tex), Some(window)) = (tex, windows.iter().next()) else { return };
+    let (Some(tex), Some(window)) = (tex, windows.iter().next()) else {
+        return;
+    };
     let (fw, fh) = (tex.frame.width, tex.frame.height);
     let (pw, ph) = (window.physical_width(), window.physical_height());
     let sf = window.scale_factor();
     // Integer upscale in physical pixels keeps every frame pixel the same size.
     let scale = (pw / fw.max(1)).min(ph / fh.max(1)).max(1);
     for (mut sprite, mut transform, mut vis) in &mut sprites {
-        sprite.custom_size = Some(Vec2::new((fw * scale) as f32 / sf, (fh * scale) as f32 / sf));
+        sprite.custom_size = Some(Vec2::new(
+            (fw * scale) as f32 / sf,
+            (fh * scale) as f32 / sf,
+        ));
         // Align texel edges with physical pixels when the margins are odd.
-        let odd = |w: u32, f: u32| if (w.saturating_sub(f * scale)) % 2 == 1 { 0.5 / sf } else { 0.0 };
+        let odd = |w: u32, f: u32| {
+            if (w.saturating_sub(f * scale)) % 2 == 1 {
+                0.5 / sf
+            } else {
+                0.0
+            }
+        };
         transform.translation = Vec3::new(odd(pw, fw), -odd(ph, fh), 0.0);
-        *vis = if view.show_frame { Visibility::Visible } else { Visibility::Hidden };
+        *vis = if view.show_frame {
+            Visibility::Visible
+        } else {
+            Visibility::Hidden
+        };
     }
 }
 
@@ -415,7 +498,9 @@ fn record_display(
     monitors: Query<(&Monitor, Has<PrimaryMonitor>)>,
     mut done: Local<bool>,
 ) {
-    let (Some(window), Some(tex)) = (windows.iter().next(), tex) else { return };
+    let (Some(window), Some(tex)) = (windows.iter().next(), tex) else {
+        return;
+    };
     let (pw, ph) = (window.physical_width(), window.physical_height());
     if pw == 0 || ph == 0 || (*done && lab.0.meta().display.window_px == [pw, ph]) {
         return;
@@ -433,12 +518,21 @@ fn record_display(
         None => monitors.iter().find(|(_, primary)| *primary),
     };
     if let Some((m, _)) = monitor {
-        let hz = m.refresh_rate_millihertz.map_or(String::new(), |r| format!(" @ {:.2} Hz", r as f64 / 1000.0));
-        d.monitor_name =
-            Some(format!("{} ({}x{}{hz})", m.name.as_deref().unwrap_or("unnamed"), m.physical_width, m.physical_height));
+        let hz = m
+            .refresh_rate_millihertz
+            .map_or(String::new(), |r| format!(" @ {:.2} Hz", r as f64 / 1000.0));
+        d.monitor_name = Some(format!(
+            "{} ({}x{}{hz})",
+            m.name.as_deref().unwrap_or("unnamed"),
+            m.physical_width,
+            m.physical_height
+        ));
     }
     if let Some(a) = adapter {
-        d.gpu_adapter = format!("{} ({:?}; driver {} {})", a.name, a.backend, a.driver, a.driver_info);
+        d.gpu_adapter = format!(
+            "{} ({:?}; driver {} {})",
+            a.name, a.backend, a.driver, a.driver_info
+        );
     }
     lab.0.set_display(d);
 }

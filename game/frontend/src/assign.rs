@@ -63,7 +63,8 @@ pub enum Design {
 
 /// Parses an experiment file's text.
 pub fn parse_experiment(text: &str, file: &str) -> Result<Experiment> {
-    let e: Experiment = toml::from_str(text).with_context(|| format!("{file}: bad experiment file"))?;
+    let e: Experiment =
+        toml::from_str(text).with_context(|| format!("{file}: bad experiment file"))?;
     if e.conditions.is_empty() {
         bail!("{file}: conditions is empty");
     }
@@ -73,7 +74,9 @@ pub fn parse_experiment(text: &str, file: &str) -> Result<Experiment> {
 /// The number in a participant id (`P017` -> 17); ids without digits are refused.
 pub fn participant_number(id: &str) -> Result<u32> {
     let digits: String = id.chars().filter(|c| c.is_ascii_digit()).collect();
-    let n: u32 = digits.parse().with_context(|| format!("participant id {id:?} has no number to assign a condition by"))?;
+    let n: u32 = digits
+        .parse()
+        .with_context(|| format!("participant id {id:?} has no number to assign a condition by"))?;
     if n == 0 {
         bail!("participant id {id:?}: numbers start at 1");
     }
@@ -92,14 +95,26 @@ fn shuffled(items: &[String], seed: u64) -> Vec<String> {
 
 /// The condition (index into `e.conditions`' names) for participant `n` in session `s` (both from 1),
 /// with the record logged in session.json.
-pub fn assign(e: &Experiment, n: u32, s: u32, file: &str, sha256: &str) -> (String, AssignmentRecord) {
+pub fn assign(
+    e: &Experiment,
+    n: u32,
+    s: u32,
+    file: &str,
+    sha256: &str,
+) -> (String, AssignmentRecord) {
     let k = e.conditions.len() as u32;
     let (order, index) = match e.design {
-        Design::LatinSquare => (shuffled(&e.conditions, e.seed), (n - 1 + s.saturating_sub(1)) % k),
+        Design::LatinSquare => (
+            shuffled(&e.conditions, e.seed),
+            (n - 1 + s.saturating_sub(1)) % k,
+        ),
         Design::Balanced => {
             let block = (n - 1) / k;
             let seed = e.seed ^ (block as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            (shuffled(&e.conditions, seed), ((n - 1) % k + s.saturating_sub(1)) % k)
+            (
+                shuffled(&e.conditions, seed),
+                ((n - 1) % k + s.saturating_sub(1)) % k,
+            )
         }
     };
     let record = AssignmentRecord {
@@ -142,11 +157,15 @@ mod tests {
                 assert_eq!(counts.len(), 4, "{design}: {counts:?}");
                 assert!(counts.values().all(|&v| v == 10), "{design}: {counts:?}");
             }
-            assert_eq!(assign(&e, 5, 1, "e.toml", "x").0, assign(&e, 5, 1, "e.toml", "x").0);
+            assert_eq!(
+                assign(&e, 5, 1, "e.toml", "x").0,
+                assign(&e, 5, 1, "e.toml", "x").0
+            );
         }
         // A Latin square: one participant sees every condition once over k sessions.
         let e = exp("latin-square");
-        let seen: std::collections::BTreeSet<String> = (1..=4).map(|s| assign(&e, 3, s, "e", "x").0).collect();
+        let seen: std::collections::BTreeSet<String> =
+            (1..=4).map(|s| assign(&e, 3, s, "e", "x").0).collect();
         assert_eq!(seen.len(), 4);
         assert_eq!(participant_number("P017").unwrap(), 17);
         assert!(participant_number("PX").is_err());

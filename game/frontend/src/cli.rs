@@ -98,7 +98,10 @@ pub struct ReplayArgs {
 
 fn sha256_file(path: &std::path::Path) -> Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 fn load_condition_or_builtin(name: &str) -> Result<Option<Loaded<Condition>>> {
@@ -117,48 +120,90 @@ pub fn session(a: SessionArgs) -> Result<()> {
     }
     let experiment = match &a.experiment {
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
-            Some((parse_experiment(&text, &p.display().to_string())?, sha256_file(p)?, p.display().to_string()))
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            Some((
+                parse_experiment(&text, &p.display().to_string())?,
+                sha256_file(p)?,
+                p.display().to_string(),
+            ))
         }
         None => None,
     };
-    let level_name = a.level.clone().or_else(|| experiment.as_ref().map(|e| e.0.level.clone()));
+    let level_name = a
+        .level
+        .clone()
+        .or_else(|| experiment.as_ref().map(|e| e.0.level.clone()));
     let level_name = level_name.context("give --level (or --experiment naming a level)")?;
     let level = load_level(&level_name)?;
     let (condition, assignment) = match &experiment {
         Some((e, sha, file)) => {
-            let session_no: u32 = a.session.parse().context("with --experiment the session id must be a number (1, 2, ...)")?;
-            let (name, record) = assign(e, participant_number(&a.participant)?, session_no.max(1), file, sha);
+            let session_no: u32 = a
+                .session
+                .parse()
+                .context("with --experiment the session id must be a number (1, 2, ...)")?;
+            let (name, record) = assign(
+                e,
+                participant_number(&a.participant)?,
+                session_no.max(1),
+                file,
+                sha,
+            );
             (load_condition_or_builtin(&name)?, Some(record))
         }
-        None => (load_condition_or_builtin(a.condition.as_deref().unwrap_or("original"))?, None),
+        None => (
+            load_condition_or_builtin(a.condition.as_deref().unwrap_or("original"))?,
+            None,
+        ),
     };
     let read_text = |p: &Option<PathBuf>| -> Result<Option<String>> {
-        p.as_ref().map(|p| std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))).transpose()
+        p.as_ref()
+            .map(|p| std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display())))
+            .transpose()
     };
     let exp = experiment.as_ref().map(|e| &e.0);
     let consent_text = read_text(&a.consent)?.or_else(|| exp.and_then(|e| e.consent_text.clone()));
     let instructions = read_text(&a.instructions)?
         .or_else(|| exp.and_then(|e| e.instructions.clone()))
         .unwrap_or_else(|| DEFAULT_INSTRUCTIONS.to_string());
-    let time_limit_s =
-        exp.and_then(|e| e.time_limit_s).filter(|_| a.time_limit_s == DEFAULT_TIME_LIMIT_S).unwrap_or(a.time_limit_s);
+    let time_limit_s = exp
+        .and_then(|e| e.time_limit_s)
+        .filter(|_| a.time_limit_s == DEFAULT_TIME_LIMIT_S)
+        .unwrap_or(a.time_limit_s);
     let (script, script_ref) = match &a.script {
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            let text =
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
             let records = parse_actions(&text, &p.display().to_string())?;
-            let fr = FileRef { name: "script".into(), source_path: p.display().to_string(), copy: None, sha256: sha256_file(p)? };
-            (Some(records.into_iter().map(|r| r.action).collect::<Vec<_>>()), Some(fr))
+            let fr = FileRef {
+                name: "script".into(),
+                source_path: p.display().to_string(),
+                copy: None,
+                sha256: sha256_file(p)?,
+            };
+            (
+                Some(records.into_iter().map(|r| r.action).collect::<Vec<_>>()),
+                Some(fr),
+            )
         }
         None => (None, None),
     };
-    let (root, participant) =
-        if a.pilot { (a.out.join("pilot"), format!("pilot-{}", a.participant)) } else { (a.out.clone(), a.participant.clone()) };
+    let (root, participant) = if a.pilot {
+        (a.out.join("pilot"), format!("pilot-{}", a.participant))
+    } else {
+        (a.out.clone(), a.participant.clone())
+    };
     let fullscreen = a.fullscreen && !a.pilot;
     let screenshot = match &a.screenshot {
         Some(s) => {
-            let (path, tick) = s.rsplit_once(':').context("--screenshot wants PATH:TICKS")?;
-            Some((PathBuf::from(path), tick.parse::<u32>().context("--screenshot wants PATH:TICKS")?))
+            let (path, tick) = s
+                .rsplit_once(':')
+                .context("--screenshot wants PATH:TICKS")?;
+            Some((
+                PathBuf::from(path),
+                tick.parse::<u32>()
+                    .context("--screenshot wants PATH:TICKS")?,
+            ))
         }
         None => None,
     };
@@ -177,15 +222,25 @@ pub fn session(a: SessionArgs) -> Result<()> {
         time_scale: a.time_scale,
         consent_text,
         instructions,
-        display: DisplayInfo { fullscreen, monitor_index: a.monitor, ..DisplayInfo::default() },
+        display: DisplayInfo {
+            fullscreen,
+            monitor_index: a.monitor,
+            ..DisplayInfo::default()
+        },
     };
     let mut lab = Lab::create(spec)?;
     lab.set_pause_on_focus_loss(script.is_none());
     let keys = match &script {
         Some(actions) => {
             let w = lab.level();
-            let rules = priors_core::Rules::human(w.header.tick_hz).with_ladder(lab.condition().mechanics.ladder);
-            Some(crate::script::key_sets(w, &rules, &lab.condition().controls.key_map(), actions)?)
+            let rules = priors_core::Rules::human(w.header.tick_hz)
+                .with_ladder(lab.condition().mechanics.ladder);
+            Some(crate::script::key_sets(
+                w,
+                &rules,
+                &lab.condition().controls.key_map(),
+                actions,
+            )?)
         }
         None => None,
     };
@@ -206,7 +261,12 @@ pub fn session(a: SessionArgs) -> Result<()> {
         },
     )?;
     let status = summary.status.unwrap_or(Status::Running);
-    println!("{}\t{}\t{} ticks", dir.display(), serde_json::to_value(status)?.as_str().unwrap_or("?"), summary.ticks);
+    println!(
+        "{}\t{}\t{} ticks",
+        dir.display(),
+        serde_json::to_value(status)?.as_str().unwrap_or("?"),
+        summary.ticks
+    );
     if let Some(f) = summary.failure {
         bail!("the session data could not be written; the session is incomplete: {f}");
     }

@@ -99,7 +99,11 @@ mod tests {
         a.press(Key::Space, false);
         a.release(Key::Space);
         assert_eq!(a.consume(), key_bit(Key::Space));
-        assert_eq!(a.consume(), 0, "a second tick in the same frame must not see the tap again");
+        assert_eq!(
+            a.consume(),
+            0,
+            "a second tick in the same frame must not see the tap again"
+        );
     }
 
     #[test]
@@ -122,7 +126,10 @@ mod tests {
         a.release(Key::ArrowRight);
         a.press(Key::ArrowLeft, false);
         a.release(Key::ArrowLeft);
-        assert_eq!(a.consume(), key_bit(Key::ArrowRight) | key_bit(Key::ArrowLeft));
+        assert_eq!(
+            a.consume(),
+            key_bit(Key::ArrowRight) | key_bit(Key::ArrowLeft)
+        );
         a.release(Key::ArrowUp);
         assert_eq!(a.consume(), 0);
         a.press(Key::ArrowUp, false);

@@ -17,8 +17,9 @@
 
 use crate::input::{KeyAccumulator, key_name};
 use crate::meta::{
-    AssignmentRecord, ColumnsFile, DisplayInfo, EventKind, EventRow, FileRef, FrameStats, SESSION_SCHEMA_VERSION, SessionMeta,
-    Status, events_columns, events_header, files, ticks_header,
+    AssignmentRecord, ColumnsFile, DisplayInfo, EventKind, EventRow, FileRef, FrameStats,
+    SESSION_SCHEMA_VERSION, SessionMeta, Status, events_columns, events_header, files,
+    ticks_header,
 };
 use crate::sink::{CsvLog, PendingDir, write_json_atomic};
 use anyhow::{Context, Result};
@@ -34,7 +35,8 @@ use std::time::{Instant, SystemTime};
 pub const FLUSH_EVERY_S: f64 = 0.25;
 
 /// The paper's only instruction to subjects.
-pub const DEFAULT_INSTRUCTIONS: &str = "Finish the game as quickly as possible using the arrow keys.";
+pub const DEFAULT_INSTRUCTIONS: &str =
+    "Finish the game as quickly as possible using the arrow keys.";
 
 /// The paper's time limit, s.
 pub const DEFAULT_TIME_LIMIT_S: u32 = 30 * 60;
@@ -58,8 +60,14 @@ pub enum Screen {
 
 impl Screen {
     /// All screens.
-    pub const ALL: [Screen; 6] =
-        [Screen::Consent, Screen::Instructions, Screen::Ready, Screen::Playing, Screen::ConfirmAbort, Screen::End];
+    pub const ALL: [Screen; 6] = [
+        Screen::Consent,
+        Screen::Instructions,
+        Screen::Ready,
+        Screen::Playing,
+        Screen::ConfirmAbort,
+        Screen::End,
+    ];
 
     /// snake_case name for files.
     pub fn name(self) -> &'static str {
@@ -167,13 +175,23 @@ impl Lab {
     /// `running` session.json. Refuses an existing (participant, session) unless `new_run`.
     pub fn create(spec: SessionSpec) -> Result<Lab> {
         let created = SystemTime::now();
-        std::fs::create_dir_all(&spec.root).with_context(|| format!("creating {}", spec.root.display()))?;
-        let pending = PendingDir::claim(&spec.root, &spec.participant, &spec.session, spec.new_run)?;
+        std::fs::create_dir_all(&spec.root)
+            .with_context(|| format!("creating {}", spec.root.display()))?;
+        let pending =
+            PendingDir::claim(&spec.root, &spec.participant, &spec.session, spec.new_run)?;
         let level = spec.level.value.clone();
-        let condition = spec.condition.as_ref().map(|c| c.value.clone()).unwrap_or_else(Condition::original);
+        let condition = spec
+            .condition
+            .as_ref()
+            .map(|c| c.value.clone())
+            .unwrap_or_else(Condition::original);
         let tick_hz = level.header.tick_hz;
         let tick_limit = spec.time_limit_s.saturating_mul(tick_hz);
-        let rules = Rules { tick_limit: Some(tick_limit), ..Rules::human(tick_hz) }.with_ladder(condition.mechanics.ladder);
+        let rules = Rules {
+            tick_limit: Some(tick_limit),
+            ..Rules::human(tick_hz)
+        }
+        .with_ladder(condition.mechanics.ladder);
         let keymap = condition.controls.key_map();
 
         std::fs::copy(&spec.level.path, pending.tmp.join(files::LEVEL))
@@ -189,7 +207,12 @@ impl Lab {
                     sha256: c.sha256.clone(),
                 }
             }
-            None => FileRef { name: "original".into(), source_path: "builtin".into(), copy: None, sha256: "NA".into() },
+            None => FileRef {
+                name: "original".into(),
+                source_path: "builtin".into(),
+                copy: None,
+                sha256: "NA".into(),
+            },
         };
         let meta = SessionMeta {
             schema_version: SESSION_SCHEMA_VERSION,
@@ -212,7 +235,11 @@ impl Lab {
             condition: condition_ref,
             assignment: spec.assignment.clone(),
             seed: 0,
-            key_map: Key::ALL.iter().zip(keymap.0).map(|(k, a)| (key_name(*k).to_string(), a.to_string())).collect(),
+            key_map: Key::ALL
+                .iter()
+                .zip(keymap.0)
+                .map(|(k, a)| (key_name(*k).to_string(), a.to_string()))
+                .collect(),
             ladder_mode: format!("{:?}", condition.mechanics.ladder).to_lowercase(),
             tick_hz,
             tick_limit,
@@ -239,9 +266,15 @@ impl Lab {
         };
         write_json_atomic(
             &pending.tmp.join(files::TICKS_COLUMNS),
-            &ColumnsFile { schema_version: TICKS_SCHEMA_VERSION, ..columns(files::TICKS, ticks_columns()) },
+            &ColumnsFile {
+                schema_version: TICKS_SCHEMA_VERSION,
+                ..columns(files::TICKS, ticks_columns())
+            },
         )?;
-        write_json_atomic(&pending.tmp.join(files::EVENTS_COLUMNS), &columns(files::EVENTS, events_columns()))?;
+        write_json_atomic(
+            &pending.tmp.join(files::EVENTS_COLUMNS),
+            &columns(files::EVENTS, events_columns()),
+        )?;
         CsvLog::create(&pending.tmp.join(files::TICKS), &ticks_header())?;
         CsvLog::create(&pending.tmp.join(files::EVENTS), &events_header())?;
         write_json_atomic(&pending.tmp.join(files::SESSION), &meta)?;
@@ -249,7 +282,11 @@ impl Lab {
         let ticks = CsvLog::append_to(&dir.join(files::TICKS))?;
         let events = CsvLog::append_to(&dir.join(files::EVENTS))?;
         let world = World::new(&level);
-        let first = if spec.consent_text.is_some() { Screen::Consent } else { Screen::Instructions };
+        let first = if spec.consent_text.is_some() {
+            Screen::Consent
+        } else {
+            Screen::Instructions
+        };
         let mut lab = Lab {
             level,
             condition,
@@ -324,7 +361,10 @@ impl Lab {
             );
         }
         match self.screen {
-            Screen::Consent => format!("{}\n\nPress Y to agree, N to decline.", self.consent_text.as_deref().unwrap_or("")),
+            Screen::Consent => format!(
+                "{}\n\nPress Y to agree, N to decline.",
+                self.consent_text.as_deref().unwrap_or("")
+            ),
             Screen::Instructions => format!("{}\n\nPress Space to continue.", self.instructions),
             Screen::Ready => "Ready?\n\nPress Space to start.".into(),
             Screen::Playing if self.paused_by_focus() => {
@@ -333,7 +373,9 @@ impl Lab {
             Screen::Playing => String::new(),
             Screen::ConfirmAbort => "Abort this session?\n\nY: abort    N: continue".into(),
             Screen::End => match self.meta.status {
-                Status::Complete => "Well done - you finished the game.\n\nPlease call the experimenter.".into(),
+                Status::Complete => {
+                    "Well done - you finished the game.\n\nPlease call the experimenter.".into()
+                }
                 Status::Timeout => "The time is up.\n\nPlease call the experimenter.".into(),
                 Status::Declined => "Thank you. Please call the experimenter.".into(),
                 _ => "The session has ended.\n\nPlease call the experimenter.".into(),
@@ -390,7 +432,13 @@ impl Lab {
         self.created_clock.elapsed().as_secs_f64()
     }
 
-    fn log(&mut self, kind: EventKind, key: Option<&str>, repeat: Option<bool>, detail: Option<&str>) -> Result<()> {
+    fn log(
+        &mut self,
+        kind: EventKind,
+        key: Option<&str>,
+        repeat: Option<bool>,
+        detail: Option<&str>,
+    ) -> Result<()> {
         let row = EventRow {
             seq: self.events.rows(),
             frame: self.frame,
@@ -423,13 +471,30 @@ impl Lab {
         if self.failed.is_some() {
             return Ok(());
         }
-        self.log(if down { EventKind::KeyDown } else { EventKind::KeyUp }, Some(name), down.then_some(repeat), None)?;
+        self.log(
+            if down {
+                EventKind::KeyDown
+            } else {
+                EventKind::KeyUp
+            },
+            Some(name),
+            down.then_some(repeat),
+            None,
+        )?;
         let bit = |names: [&str; 2]| names.iter().position(|n| *n == name).map(|i| 1u8 << i);
         if let Some(b) = bit(["control_left", "control_right"]) {
-            if down { self.ctrl |= b } else { self.ctrl &= !b }
+            if down {
+                self.ctrl |= b
+            } else {
+                self.ctrl &= !b
+            }
         }
         if let Some(b) = bit(["shift_left", "shift_right"]) {
-            if down { self.shift |= b } else { self.shift &= !b }
+            if down {
+                self.shift |= b
+            } else {
+                self.shift &= !b
+            }
         }
         let mapped = Key::ALL.into_iter().find(|k| key_name(*k) == name);
         if self.screen == Screen::Playing {
@@ -478,8 +543,11 @@ impl Lab {
                 self.log(EventKind::AbortCancelled, None, None, None)?;
                 // The game resumes only after the current frame, with no keys held.
                 self.play_start_frame = self.frame;
-                let back =
-                    if self.world.tick > 0 || self.meta.start_utc.is_some() { Screen::Playing } else { Screen::Instructions };
+                let back = if self.world.tick > 0 || self.meta.start_utc.is_some() {
+                    Screen::Playing
+                } else {
+                    Screen::Instructions
+                };
                 self.set_screen(back)
             }
             (Screen::End, "escape") => {
@@ -497,14 +565,32 @@ impl Lab {
             return Ok(());
         }
         self.focused = focused;
-        self.log(if focused { EventKind::FocusGained } else { EventKind::FocusLost }, None, None, None)?;
+        self.log(
+            if focused {
+                EventKind::FocusGained
+            } else {
+                EventKind::FocusLost
+            },
+            None,
+            None,
+            None,
+        )?;
         if !focused && self.pause_on_focus_loss {
             self.acc.clear();
             self.ctrl = 0;
             self.shift = 0;
         }
         if self.screen == Screen::Playing && self.pause_on_focus_loss {
-            self.log(if focused { EventKind::Resumed } else { EventKind::Paused }, None, None, Some("focus"))?;
+            self.log(
+                if focused {
+                    EventKind::Resumed
+                } else {
+                    EventKind::Paused
+                },
+                None,
+                None,
+                Some("focus"),
+            )?;
             if focused {
                 self.play_start_frame = self.frame;
             }
@@ -530,9 +616,10 @@ impl Lab {
         for e in ev.iter() {
             let (kind, detail) = match e {
                 Event::KeyPicked => (EventKind::KeyPicked, None),
-                Event::DoorTouched { has_key } => {
-                    (EventKind::DoorTouched, Some(if has_key { "with_key" } else { "without_key" }.to_string()))
-                }
+                Event::DoorTouched { has_key } => (
+                    EventKind::DoorTouched,
+                    Some(if has_key { "with_key" } else { "without_key" }.to_string()),
+                ),
                 Event::EnemyStomped { enemy } => (EventKind::EnemyStomped, Some(enemy.to_string())),
                 Event::Died { cause } => (EventKind::Died, Some(cause.name().to_string())),
                 Event::Respawned => (EventKind::Respawned, None),
@@ -586,13 +673,23 @@ impl Lab {
     pub fn frame_stats(&self) -> FrameStats {
         let mut ms = self.frame_ms.clone();
         ms.sort_by(f32::total_cmp);
-        let q = |p: f64| if ms.is_empty() { 0.0 } else { ms[((ms.len() - 1) as f64 * p).round() as usize] as f64 };
+        let q = |p: f64| {
+            if ms.is_empty() {
+                0.0
+            } else {
+                ms[((ms.len() - 1) as f64 * p).round() as usize] as f64
+            }
+        };
         let hz = self.level.header.tick_hz as f64 * self.meta.time_scale;
         let ticks_run = self.world.tick as u64;
         let ticks_expected = (self.play_wall_s * hz).floor() as u64;
         FrameStats {
             n_frames: ms.len() as u64,
-            mean_ms: if ms.is_empty() { 0.0 } else { ms.iter().map(|x| *x as f64).sum::<f64>() / ms.len() as f64 },
+            mean_ms: if ms.is_empty() {
+                0.0
+            } else {
+                ms.iter().map(|x| *x as f64).sum::<f64>() / ms.len() as f64
+            },
             p50_ms: q(0.5),
             p95_ms: q(0.95),
             p99_ms: q(0.99),

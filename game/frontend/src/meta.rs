@@ -278,7 +278,10 @@ impl EventKind {
 
     /// The snake_case name written to the file.
     pub fn name(self) -> String {
-        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
     }
 }
 
@@ -310,12 +313,21 @@ pub struct EventRow {
 }
 
 fn col(name: &str, ty: &str, units: &str, description: &str, levels: Vec<String>) -> Column {
-    Column { name: name.into(), description: description.into(), units: units.into(), r#type: ty.into(), levels }
+    Column {
+        name: name.into(),
+        description: description.into(),
+        units: units.into(),
+        r#type: ty.into(),
+        levels,
+    }
 }
 
 /// The column dictionary of events.csv.
 pub fn events_columns() -> Vec<Column> {
-    let screens = crate::lab::Screen::ALL.iter().map(|s| s.name().to_string()).collect();
+    let screens = crate::lab::Screen::ALL
+        .iter()
+        .map(|s| s.name().to_string())
+        .collect();
     vec![
         col("seq", "integer", "NA", "Row index from 0.", vec![]),
         col(
@@ -339,7 +351,13 @@ pub fn events_columns() -> Vec<Column> {
             "Simulation ticks done before this event: for key rows, the first tick (ticks.csv) that sees the key; a game event (died, key_picked, ...) belongs to tick - 1.",
             vec![],
         ),
-        col("kind", "string", "NA", "What happened.", EventKind::ALL.iter().map(|k| k.name()).collect()),
+        col(
+            "kind",
+            "string",
+            "NA",
+            "What happened.",
+            EventKind::ALL.iter().map(|k| k.name()).collect(),
+        ),
         col(
             "key",
             "string",
@@ -354,8 +372,20 @@ pub fn events_columns() -> Vec<Column> {
             "For key_down: whether the OS generated it by auto-repeat (ignored by the game); NA otherwise.",
             vec![],
         ),
-        col("focused", "boolean", "NA", "Whether the window had keyboard focus.", vec![]),
-        col("screen", "string", "NA", "Protocol screen shown at the time.", screens),
+        col(
+            "focused",
+            "boolean",
+            "NA",
+            "Whether the window had keyboard focus.",
+            vec![],
+        ),
+        col(
+            "screen",
+            "string",
+            "NA",
+            "Protocol screen shown at the time.",
+            screens,
+        ),
         col("deaths", "integer", "count", "Deaths so far.", vec![]),
         col(
             "detail",
@@ -374,7 +404,10 @@ pub fn events_header() -> Vec<String> {
 
 /// Header of ticks.csv, in column order.
 pub fn ticks_header() -> Vec<String> {
-    priors_core::trace::ticks_columns().into_iter().map(|c| c.name).collect()
+    priors_core::trace::ticks_columns()
+        .into_iter()
+        .map(|c| c.name)
+        .collect()
 }
 
 /// A column dictionary file: the CSV it describes and its columns.

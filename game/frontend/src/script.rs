@@ -14,7 +14,13 @@ use priors_core::{Action, Level, Rules, World, step};
 /// A key set (bit i = `Key::ALL[i]`) whose mapped action has `action`'s effect in `world`: one
 /// mapping to exactly `action`, else to the same canonical action, else one reaching the same
 /// next state. `None` when no combination of the condition's keys can.
-pub fn key_set_for(level: &Level, rules: &Rules, keymap: &KeyMap, world: &World, action: Action) -> Option<u8> {
+pub fn key_set_for(
+    level: &Level,
+    rules: &Rules,
+    keymap: &KeyMap,
+    world: &World,
+    action: Action,
+) -> Option<u8> {
     (0u8..32)
         .find(|k| keymap.action(*k) == action)
         .or_else(|| (0u8..32).find(|k| keymap.action(*k).canonical() == action.canonical()))
@@ -30,7 +36,12 @@ pub fn key_set_for(level: &Level, rules: &Rules, keymap: &KeyMap, world: &World,
 }
 
 /// The key set (bit i = `Key::ALL[i]`) to hold on each tick to reproduce `actions` from the start.
-pub fn key_sets(level: &Level, rules: &Rules, keymap: &KeyMap, actions: &[Action]) -> Result<Vec<u8>> {
+pub fn key_sets(
+    level: &Level,
+    rules: &Rules,
+    keymap: &KeyMap,
+    actions: &[Action],
+) -> Result<Vec<u8>> {
     let mut w = World::new(level);
     let mut out = Vec::with_capacity(actions.len());
     for (tick, &a) in actions.iter().enumerate() {

@@ -29,9 +29,17 @@ pub struct CsvLog {
 impl CsvLog {
     /// Creates `path` (which must not exist) with its header row, written immediately.
     pub fn create(path: &Path, header: &[String]) -> Result<CsvLog> {
-        let file =
-            OpenOptions::new().write(true).create_new(true).open(path).with_context(|| format!("creating {}", path.display()))?;
-        let mut log = CsvLog { path: path.to_path_buf(), file, pending: Vec::new(), rows: 0 };
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .with_context(|| format!("creating {}", path.display()))?;
+        let mut log = CsvLog {
+            path: path.to_path_buf(),
+            file,
+            pending: Vec::new(),
+            rows: 0,
+        };
         log.pending.extend_from_slice(header.join(",").as_bytes());
         log.pending.push(b'\n');
         log.flush()?;
@@ -40,15 +48,28 @@ impl CsvLog {
 
     /// Opens an existing log for appending (after the folder was renamed into place).
     pub fn append_to(path: &Path) -> Result<CsvLog> {
-        let file = OpenOptions::new().append(true).open(path).with_context(|| format!("opening {}", path.display()))?;
-        Ok(CsvLog { path: path.to_path_buf(), file, pending: Vec::new(), rows: 0 })
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        Ok(CsvLog {
+            path: path.to_path_buf(),
+            file,
+            pending: Vec::new(),
+            rows: 0,
+        })
     }
 
     /// Queues one row (written at the next [`CsvLog::flush`]).
     pub fn push<T: Serialize>(&mut self, row: &T) -> Result<()> {
-        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::with_capacity(128));
-        w.serialize(row).with_context(|| format!("formatting a row of {}", self.path.display()))?;
-        let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("formatting a row of {}: {e}", self.path.display()))?;
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::with_capacity(128));
+        w.serialize(row)
+            .with_context(|| format!("formatting a row of {}", self.path.display()))?;
+        let bytes = w
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("formatting a row of {}: {e}", self.path.display()))?;
         self.pending.extend_from_slice(&bytes);
         self.rows += 1;
         Ok(())
@@ -69,8 +90,12 @@ impl CsvLog {
         if self.pending.is_empty() {
             return Ok(());
         }
-        self.file.write_all(&self.pending).with_context(|| format!("writing {}", self.path.display()))?;
-        self.file.flush().with_context(|| format!("writing {}", self.path.display()))?;
+        self.file
+            .write_all(&self.pending)
+            .with_context(|| format!("writing {}", self.path.display()))?;
+        self.file
+            .flush()
+            .with_context(|| format!("writing {}", self.path.display()))?;
         self.pending.clear();
         Ok(())
     }
@@ -78,7 +103,9 @@ impl CsvLog {
     /// Flushes and asks the OS to put the file on disk (end of session).
     pub fn sync(&mut self) -> Result<()> {
         self.flush()?;
-        self.file.sync_all().with_context(|| format!("syncing {}", self.path.display()))
+        self.file
+            .sync_all()
+            .with_context(|| format!("syncing {}", self.path.display()))
     }
 }
 
@@ -94,10 +121,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     let mut f = File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    f.write_all(bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    f.sync_all().with_context(|| format!("syncing {}", tmp.display()))?;
+    f.write_all(bytes)
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    f.sync_all()
+        .with_context(|| format!("syncing {}", tmp.display()))?;
     drop(f);
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
 }
 
 /// Ids are letters, digits and `-` only (the folder name joins them with `_`).
@@ -155,11 +185,17 @@ pub struct PendingDir {
 impl PendingDir {
     /// Claims the next run of (participant, session) under `root`. Refuses when any run exists
     /// unless `new_run`; never reuses a run number.
-    pub fn claim(root: &Path, participant: &str, session: &str, new_run: bool) -> Result<PendingDir> {
+    pub fn claim(
+        root: &Path,
+        participant: &str,
+        session: &str,
+        new_run: bool,
+    ) -> Result<PendingDir> {
         check_id("participant", participant)?;
         check_id("session", session)?;
         let claims = root.join(".claims");
-        std::fs::create_dir_all(&claims).with_context(|| format!("creating {}", claims.display()))?;
+        std::fs::create_dir_all(&claims)
+            .with_context(|| format!("creating {}", claims.display()))?;
         let runs = existing_runs(root, participant, session)?;
         if !runs.is_empty() && !new_run {
             bail!(
@@ -185,7 +221,12 @@ impl PendingDir {
         let tmp = root.join(format!(".tmp-{uuid}"));
         std::fs::create_dir(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
         let dir = root.join(format!("{participant}_{session}_{run}_{uuid}"));
-        Ok(PendingDir { tmp, dir, run, uuid })
+        Ok(PendingDir {
+            tmp,
+            dir,
+            run,
+            uuid,
+        })
     }
 
     /// Moves the prepared folder into place (atomic rename); fails if the target exists.
@@ -193,8 +234,9 @@ impl PendingDir {
         if self.dir.exists() {
             bail!("{} exists already", self.dir.display());
         }
-        std::fs::rename(&self.tmp, &self.dir)
-            .with_context(|| format!("renaming {} to {}", self.tmp.display(), self.dir.display()))?;
+        std::fs::rename(&self.tmp, &self.dir).with_context(|| {
+            format!("renaming {} to {}", self.tmp.display(), self.dir.display())
+        })?;
         Ok(self.dir)
     }
 }
@@ -227,15 +269,35 @@ mod tests {
         let p = PendingDir::claim(root.path(), "P001", "1", false).unwrap();
         assert_eq!(p.run, 1);
         let dir = p.publish().unwrap();
-        assert!(dir.file_name().unwrap().to_string_lossy().starts_with("P001_1_1_"));
-        let e = PendingDir::claim(root.path(), "P001", "1", false).unwrap_err().to_string();
-        assert!(e.contains("already exists") && e.contains("--new-run"), "{e}");
+        assert!(
+            dir.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("P001_1_1_")
+        );
+        let e = PendingDir::claim(root.path(), "P001", "1", false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("already exists") && e.contains("--new-run"),
+            "{e}"
+        );
         // A claim without a published folder (a crash during preparation) also blocks.
         let q = PendingDir::claim(root.path(), "P002", "1", false).unwrap();
         drop(q);
         assert!(PendingDir::claim(root.path(), "P002", "1", false).is_err());
-        assert_eq!(PendingDir::claim(root.path(), "P001", "1", true).unwrap().run, 2);
-        assert_eq!(PendingDir::claim(root.path(), "P001", "2", false).unwrap().run, 1);
+        assert_eq!(
+            PendingDir::claim(root.path(), "P001", "1", true)
+                .unwrap()
+                .run,
+            2
+        );
+        assert_eq!(
+            PendingDir::claim(root.path(), "P001", "2", false)
+                .unwrap()
+                .run,
+            1
+        );
         assert!(check_id("participant", "Jane Doe").is_err());
         assert!(check_id("participant", "a_b").is_err());
         assert!(check_id("participant", "pilot-P1").is_ok());
@@ -251,6 +313,10 @@ mod tests {
         log.flush().unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "a,b\n1,x\n");
         write_json_atomic(&root.path().join("s.json"), &serde_json::json!({"k": 1})).unwrap();
-        assert!(std::fs::read_to_string(root.path().join("s.json")).unwrap().contains("\"k\": 1"));
+        assert!(
+            std::fs::read_to_string(root.path().join("s.json"))
+                .unwrap()
+                .contains("\"k\": 1")
+        );
     }
 }

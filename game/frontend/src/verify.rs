@@ -12,7 +12,9 @@ use crate::meta::{SessionMeta, Status, files};
 use anyhow::{Context, Result, bail};
 use priors_core::replay::format_hash;
 use priors_core::trace::TickRow;
-use priors_core::{Action, Condition, Level, Outcome, Rules, World, parse_condition, parse_level, step};
+use priors_core::{
+    Action, Condition, Level, Outcome, Rules, World, parse_condition, parse_level, step,
+};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -74,7 +76,10 @@ impl fmt::Display for VerifyReport {
         };
         let status = match self.status {
             Status::Running => "running (never ended: crashed-incomplete)".to_string(),
-            s => serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            s => serde_json::to_value(s)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
         };
         writeln!(f, "{verdict}: {}", self.dir.display())?;
         writeln!(f, "  status in session.json: {status}")?;
@@ -84,7 +89,10 @@ impl fmt::Display for VerifyReport {
             self.rows, self.hashes_checked, self.deaths, self.outcome
         )?;
         if self.dropped_partial_line {
-            writeln!(f, "  a partial last line of ticks.csv (cut by a crash) was ignored")?;
+            writeln!(
+                f,
+                "  a partial last line of ticks.csv (cut by a crash) was ignored"
+            )?;
         }
         if let Some(m) = &self.mismatch {
             writeln!(
@@ -98,12 +106,16 @@ impl fmt::Display for VerifyReport {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Reads a CSV written by [`crate::sink::CsvLog`], dropping a partial last line.
 pub fn read_csv_text(path: &Path) -> Result<(String, bool)> {
-    let mut text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let partial = !text.is_empty() && !text.ends_with('\n');
     if partial {
         let keep = text.rfind('\n').map_or(0, |i| i + 1);
@@ -115,30 +127,49 @@ pub fn read_csv_text(path: &Path) -> Result<(String, bool)> {
 /// Reads session.json.
 pub fn read_meta(dir: &Path) -> Result<SessionMeta> {
     let path = dir.join(files::SESSION);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
 /// The level, condition and rules a session folder was played with (from its file copies).
 pub fn load_setup(dir: &Path, meta: &SessionMeta) -> Result<(Level, Condition, Rules)> {
     let level_path = dir.join(files::LEVEL);
-    let bytes = std::fs::read(&level_path).with_context(|| format!("reading {}", level_path.display()))?;
+    let bytes =
+        std::fs::read(&level_path).with_context(|| format!("reading {}", level_path.display()))?;
     if sha256_hex(&bytes) != meta.level.sha256 {
-        bail!("{}: SHA-256 differs from session.json's level.sha256", level_path.display());
+        bail!(
+            "{}: SHA-256 differs from session.json's level.sha256",
+            level_path.display()
+        );
     }
-    let level = parse_level(&String::from_utf8_lossy(&bytes), &level_path.display().to_string())?;
+    let level = parse_level(
+        &String::from_utf8_lossy(&bytes),
+        &level_path.display().to_string(),
+    )?;
     let condition = match &meta.condition.copy {
         Some(copy) => {
             let path = dir.join(copy);
-            let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
             if sha256_hex(&bytes) != meta.condition.sha256 {
-                bail!("{}: SHA-256 differs from session.json's condition.sha256", path.display());
+                bail!(
+                    "{}: SHA-256 differs from session.json's condition.sha256",
+                    path.display()
+                );
             }
-            parse_condition(&String::from_utf8_lossy(&bytes), &path.display().to_string())?
+            parse_condition(
+                &String::from_utf8_lossy(&bytes),
+                &path.display().to_string(),
+            )?
         }
         None => Condition::original(),
     };
-    let rules = Rules { tick_limit: Some(meta.tick_limit), ..Rules::human(meta.tick_hz) }.with_ladder(condition.mechanics.ladder);
+    let rules = Rules {
+        tick_limit: Some(meta.tick_limit),
+        ..Rules::human(meta.tick_hz)
+    }
+    .with_ladder(condition.mechanics.ladder);
     Ok((level, condition, rules))
 }
 
@@ -147,7 +178,10 @@ pub fn read_ticks(dir: &Path) -> Result<(Vec<TickRow>, bool)> {
     let path = dir.join(files::TICKS);
     let (text, partial) = read_csv_text(&path)?;
     let mut rows = Vec::new();
-    for (i, r) in csv::Reader::from_reader(text.as_bytes()).deserialize::<TickRow>().enumerate() {
+    for (i, r) in csv::Reader::from_reader(text.as_bytes())
+        .deserialize::<TickRow>()
+        .enumerate()
+    {
         rows.push(r.with_context(|| format!("{}: data row {}", path.display(), i + 1))?);
     }
     Ok((rows, partial))
@@ -160,7 +194,10 @@ pub fn verify_dir(dir: &Path) -> Result<VerifyReport> {
     let (rows, partial) = read_ticks(dir)?;
     // events.csv must parse too (its content is not replayed).
     let (events_text, events_partial) = read_csv_text(&dir.join(files::EVENTS))?;
-    for (i, r) in csv::Reader::from_reader(events_text.as_bytes()).records().enumerate() {
+    for (i, r) in csv::Reader::from_reader(events_text.as_bytes())
+        .records()
+        .enumerate()
+    {
         r.with_context(|| format!("{}: data row {}", dir.join(files::EVENTS).display(), i + 1))?;
     }
     let mut w = World::new(&level);
@@ -169,7 +206,12 @@ pub fn verify_dir(dir: &Path) -> Result<VerifyReport> {
     let mut replayed = 0u32;
     for (i, row) in rows.iter().enumerate() {
         let bad = |column: &str, recorded: String, replayed: String| {
-            Some(Mismatch { tick: i as u32, column: column.into(), recorded, replayed })
+            Some(Mismatch {
+                tick: i as u32,
+                column: column.into(),
+                recorded,
+                replayed,
+            })
         };
         if row.tick != i as u32 {
             mismatch = bad("tick", row.tick.to_string(), i.to_string());
@@ -183,7 +225,11 @@ pub fn verify_dir(dir: &Path) -> Result<VerifyReport> {
             }
         };
         if w.is_done() {
-            mismatch = bad("tick", row.tick.to_string(), format!("no tick: the episode ended ({:?})", w.outcome));
+            mismatch = bad(
+                "tick",
+                row.tick.to_string(),
+                format!("no tick: the episode ended ({:?})", w.outcome),
+            );
             break;
         }
         let ev = step(&level, &rules, &mut w, action);
@@ -194,11 +240,23 @@ pub fn verify_dir(dir: &Path) -> Result<VerifyReport> {
         let checks: [(&str, String, String); 7] = [
             ("x_px", row.x_px.to_string(), want.x_px.to_string()),
             ("y_px", row.y_px.to_string(), want.y_px.to_string()),
-            ("on_ladder", row.on_ladder.to_string(), want.on_ladder.to_string()),
+            (
+                "on_ladder",
+                row.on_ladder.to_string(),
+                want.on_ladder.to_string(),
+            ),
             ("has_key", row.has_key.to_string(), want.has_key.to_string()),
             ("deaths", row.deaths.to_string(), want.deaths.to_string()),
             ("event", row.event.clone(), want.event.clone()),
-            ("state_hash", row.state_hash.clone(), if with_hash { format_hash(w.state_hash()) } else { "NA".into() }),
+            (
+                "state_hash",
+                row.state_hash.clone(),
+                if with_hash {
+                    format_hash(w.state_hash())
+                } else {
+                    "NA".into()
+                },
+            ),
         ];
         if let Some((c, r, p)) = checks.into_iter().find(|(_, r, p)| r != p) {
             mismatch = bad(c, r, p);
@@ -216,11 +274,16 @@ pub fn verify_dir(dir: &Path) -> Result<VerifyReport> {
             Status::Complete => w.outcome == Outcome::Won,
             Status::Timeout => w.outcome == Outcome::TimedOut,
             Status::Aborted | Status::Declined => w.outcome == Outcome::Running,
-            Status::Running | Status::WriteFailed => w.outcome == Outcome::Running || partial || meta.status == Status::Running,
+            Status::Running | Status::WriteFailed => {
+                w.outcome == Outcome::Running || partial || meta.status == Status::Running
+            }
         };
-        let count_ok = !meta.status.is_final() || meta.status == Status::WriteFailed || meta.n_ticks == n;
+        let count_ok =
+            !meta.status.is_final() || meta.status == Status::WriteFailed || meta.n_ticks == n;
         let hash_ok = match (&meta.final_state_hash, meta.status) {
-            (Some(h), s) if s.is_final() && s != Status::WriteFailed => *h == format_hash(w.state_hash()),
+            (Some(h), s) if s.is_final() && s != Status::WriteFailed => {
+                *h == format_hash(w.state_hash())
+            }
             _ => true,
         };
         if !ok {
@@ -231,8 +294,12 @@ pub fn verify_dir(dir: &Path) -> Result<VerifyReport> {
                 replayed: format!("{:?}", w.outcome),
             });
         } else if !count_ok {
-            mismatch =
-                Some(Mismatch { tick: n, column: "n_ticks".into(), recorded: meta.n_ticks.to_string(), replayed: n.to_string() });
+            mismatch = Some(Mismatch {
+                tick: n,
+                column: "n_ticks".into(),
+                recorded: meta.n_ticks.to_string(),
+                replayed: n.to_string(),
+            });
         } else if !hash_ok {
             mismatch = Some(Mismatch {
                 tick: n,
@@ -242,7 +309,10 @@ pub fn verify_dir(dir: &Path) -> Result<VerifyReport> {
             });
         }
     }
-    let complete = matches!(meta.status, Status::Complete | Status::Timeout | Status::Aborted | Status::Declined);
+    let complete = matches!(
+        meta.status,
+        Status::Complete | Status::Timeout | Status::Aborted | Status::Declined
+    );
     let verdict = match (&mismatch, complete && !partial && !events_partial) {
         (Some(_), _) => Verdict::Diverged,
         (None, true) => Verdict::Verified,

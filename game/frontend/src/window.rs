@@ -3,7 +3,8 @@
 //! [`DisplayPlugin`]; all logic lives in those and in [`crate::lab`].
 
 use crate::app::{
-    CloseAfterEnd, DisplayPlugin, LabPlugin, LabRes, PublishView, ScriptDriver, Summary, SummaryRes, ViewState, initial_view,
+    CloseAfterEnd, DisplayPlugin, LabPlugin, LabRes, PublishView, ScriptDriver, Summary,
+    SummaryRes, ViewState, initial_view,
 };
 use crate::lab::Lab;
 use crate::verify::{load_setup, read_meta, read_ticks};
@@ -11,7 +12,9 @@ use anyhow::Result;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use bevy::time::TimeUpdateStrategy;
-use bevy::window::{ExitCondition, MonitorSelection, PresentMode, WindowMode, WindowPlugin, WindowResolution};
+use bevy::window::{
+    ExitCondition, MonitorSelection, PresentMode, WindowMode, WindowPlugin, WindowResolution,
+};
 use priors_core::{Action, Level, Rules, World, step};
 use std::path::{Path, PathBuf};
 
@@ -38,12 +41,18 @@ pub struct WindowOptions {
 
 fn window_plugin(opts: &WindowOptions, frame_px: (u32, u32)) -> WindowPlugin {
     let mode = if opts.fullscreen {
-        WindowMode::BorderlessFullscreen(opts.monitor.map_or(MonitorSelection::Primary, MonitorSelection::Index))
+        WindowMode::BorderlessFullscreen(
+            opts.monitor
+                .map_or(MonitorSelection::Primary, MonitorSelection::Index),
+        )
     } else {
         WindowMode::Windowed
     };
     // Windowed: the frame at 3x, a size that fits 1080p screens for the 230 px princess frame.
-    let (w, h) = (frame_px.0.max(frame_px.1) * 3, frame_px.0.max(frame_px.1) * 3);
+    let (w, h) = (
+        frame_px.0.max(frame_px.1) * 3,
+        frame_px.0.max(frame_px.1) * 3,
+    );
     WindowPlugin {
         primary_window: Some(Window {
             title: opts.title.clone(),
@@ -69,7 +78,9 @@ struct ScreenshotAt(PathBuf, u32, bool);
 fn take_screenshot(mut shot: ResMut<ScreenshotAt>, lab: Res<LabRes>, mut commands: Commands) {
     if !shot.2 && lab.0.ticks_done() >= shot.1 {
         shot.2 = true;
-        commands.spawn(Screenshot::primary_window()).observe(save_to_disk(shot.0.clone()));
+        commands
+            .spawn(Screenshot::primary_window())
+            .observe(save_to_disk(shot.0.clone()));
     }
 }
 
@@ -87,7 +98,8 @@ pub fn run_session(lab: Lab, opts: WindowOptions) -> Result<Summary> {
         .add_plugins((LabPlugin { tick_hz }, DisplayPlugin { pilot: opts.pilot }));
     if let Some(keys) = opts.script.clone() {
         // One tick per frame: the script's keys change exactly between ticks.
-        app.insert_resource(ScriptDriver::new(keys)).insert_resource(TimeUpdateStrategy::FixedTimesteps(1));
+        app.insert_resource(ScriptDriver::new(keys))
+            .insert_resource(TimeUpdateStrategy::FixedTimesteps(1));
     } else if opts.time_scale != 1.0 {
         app.add_systems(Startup, set_time_scale(opts.time_scale));
     }
@@ -95,7 +107,8 @@ pub fn run_session(lab: Lab, opts: WindowOptions) -> Result<Summary> {
         app.insert_resource(CloseAfterEnd(s));
     }
     if let Some((path, tick)) = opts.screenshot.clone() {
-        app.insert_resource(ScreenshotAt(path, tick, false)).add_systems(Update, take_screenshot);
+        app.insert_resource(ScreenshotAt(path, tick, false))
+            .add_systems(Update, take_screenshot);
     }
     let _exit = app.run();
     let s = summary.0.lock().map(|s| s.clone()).unwrap_or_default();
@@ -123,7 +136,11 @@ fn replay_tick(mut r: ResMut<Replay>) {
     }
 }
 
-fn replay_keys(keys: Res<ButtonInput<KeyCode>>, mut r: ResMut<Replay>, mut exit: MessageWriter<AppExit>) {
+fn replay_keys(
+    keys: Res<ButtonInput<KeyCode>>,
+    mut r: ResMut<Replay>,
+    mut exit: MessageWriter<AppExit>,
+) {
     if keys.just_pressed(KeyCode::Space) {
         r.paused = !r.paused;
     }
@@ -149,7 +166,10 @@ fn replay_view(r: Res<Replay>, mut view: ResMut<ViewState>) {
     }
 }
 
-fn close_on_request(mut closes: MessageReader<bevy::window::WindowCloseRequested>, mut exit: MessageWriter<AppExit>) {
+fn close_on_request(
+    mut closes: MessageReader<bevy::window::WindowCloseRequested>,
+    mut exit: MessageWriter<AppExit>,
+) {
     if closes.read().count() > 0 {
         exit.write(AppExit::Success);
     }
@@ -160,7 +180,10 @@ pub fn run_replay(dir: &Path, speed: f64) -> Result<()> {
     let meta = read_meta(dir)?;
     let (level, condition, rules) = load_setup(dir, &meta)?;
     let (rows, _partial) = read_ticks(dir)?;
-    let actions = rows.iter().map(|r| r.action.parse::<Action>()).collect::<Result<Vec<_>, _>>()?;
+    let actions = rows
+        .iter()
+        .map(|r| r.action.parse::<Action>())
+        .collect::<Result<Vec<_>, _>>()?;
     let renderer = priors_render::Renderer::new(&level, &condition)?;
     let opts = WindowOptions {
         title: format!("Priors replay: {}", dir.display()),
@@ -172,7 +195,10 @@ pub fn run_replay(dir: &Path, speed: f64) -> Result<()> {
         close_after_end_s: None,
         screenshot: None,
     };
-    let status = serde_json::to_value(meta.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let status = serde_json::to_value(meta.status)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
     let mut app = App::new();
     app.add_plugins(DefaultPlugins.set(window_plugin(&opts, renderer.frame_size())))
         .insert_resource(initial_view(&level, &condition))
@@ -188,7 +214,14 @@ pub fn run_replay(dir: &Path, speed: f64) -> Result<()> {
         .add_plugins(DisplayPlugin { pilot: meta.pilot })
         .add_systems(Startup, set_time_scale(speed))
         .add_systems(FixedUpdate, replay_tick)
-        .add_systems(Update, (replay_keys, replay_view.in_set(PublishView), close_on_request));
+        .add_systems(
+            Update,
+            (
+                replay_keys,
+                replay_view.in_set(PublishView),
+                close_on_request,
+            ),
+        );
     let _exit = app.run();
     Ok(())
 }

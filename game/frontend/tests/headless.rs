@@ -46,7 +46,8 @@ fn app(lab: Lab, strategy: TimeUpdateStrategy) -> App {
 }
 
 fn key(app: &mut App, code: KeyCode, pressed: bool) {
-    app.world_mut().write_message(keyboard_message(code, pressed, Entity::PLACEHOLDER));
+    app.world_mut()
+        .write_message(keyboard_message(code, pressed, Entity::PLACEHOLDER));
 }
 
 fn tap(app: &mut App, code: KeyCode) {
@@ -73,15 +74,27 @@ fn flush(app: &mut App) {
 }
 
 fn actions(dir: &Path) -> Vec<String> {
-    read_ticks(dir).unwrap().0.into_iter().map(|r| r.action).collect()
+    read_ticks(dir)
+        .unwrap()
+        .0
+        .into_iter()
+        .map(|r| r.action)
+        .collect()
 }
 
 #[test]
 fn scripted_key_timeline_gives_the_golden_ticks_csv() {
     let root = common::TempDir::new();
-    let mut app = app(Lab::create(spec(root.path(), "P001", false)).unwrap(), TimeUpdateStrategy::FixedTimesteps(1));
+    let mut app = app(
+        Lab::create(spec(root.path(), "P001", false)).unwrap(),
+        TimeUpdateStrategy::FixedTimesteps(1),
+    );
     start(&mut app);
-    assert_eq!(lab(&app).ticks_done(), 0, "the start press must not be a tick");
+    assert_eq!(
+        lab(&app).ticks_done(),
+        0,
+        "the start press must not be a tick"
+    );
     // (frame from now, key, down): held runs, a tap inside one frame, overlapping keys, a jump.
     let timeline: &[(u32, KeyCode, bool)] = &[
         (0, KeyCode::ArrowLeft, true),
@@ -115,7 +128,8 @@ fn scripted_key_timeline_gives_the_golden_ticks_csv() {
         std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
         std::fs::write(&golden, &got).unwrap();
     }
-    let want = std::fs::read_to_string(&golden).expect("golden file missing: run with PRIORS_BLESS=1");
+    let want =
+        std::fs::read_to_string(&golden).expect("golden file missing: run with PRIORS_BLESS=1");
     assert_eq!(got, want, "ticks.csv differs from {}", golden.display());
     // The timeline as actions, independent of the golden file.
     let a = actions(&dir);
@@ -127,7 +141,11 @@ fn scripted_key_timeline_gives_the_golden_ticks_csv() {
     assert_eq!(a[11], "right+jump");
     // Events: raw key rows with frame indices; a duplicated down is logged but changes nothing.
     let events = std::fs::read_to_string(dir.join(files::EVENTS)).unwrap();
-    assert_eq!(events.matches(",key_down,arrow_down,").count(), 2, "{events}");
+    assert_eq!(
+        events.matches(",key_down,arrow_down,").count(),
+        2,
+        "{events}"
+    );
     // The recording verifies (still running: a verified prefix).
     let r = verify_dir(&dir).unwrap();
     assert_eq!(r.verdict, Verdict::VerifiedIncomplete, "{r}");
@@ -136,14 +154,20 @@ fn scripted_key_timeline_gives_the_golden_ticks_csv() {
 
 /// Counts ticks whose action holds `button`.
 fn count(dir: &Path, button: &str) -> usize {
-    actions(dir).iter().filter(|a| a.split('+').any(|b| b == button)).count()
+    actions(dir)
+        .iter()
+        .filter(|a| a.split('+').any(|b| b == button))
+        .count()
 }
 
 #[test]
 fn taps_are_never_lost_or_doubled_across_frame_and_tick_boundaries() {
     // Two ticks per frame: a tap inside a frame counts for exactly one of them.
     let root = common::TempDir::new();
-    let mut a = app(Lab::create(spec(root.path(), "P002", false)).unwrap(), TimeUpdateStrategy::FixedTimesteps(2));
+    let mut a = app(
+        Lab::create(spec(root.path(), "P002", false)).unwrap(),
+        TimeUpdateStrategy::FixedTimesteps(2),
+    );
     start(&mut a);
     for i in 0..10 {
         if i % 2 == 0 {
@@ -157,7 +181,10 @@ fn taps_are_never_lost_or_doubled_across_frame_and_tick_boundaries() {
 
     // Half a tick per frame: a tap in a frame without a tick is kept for the next tick, once.
     let tick = Duration::from_secs_f64(1.0 / 30.0);
-    let mut b = app(Lab::create(spec(root.path(), "P003", false)).unwrap(), TimeUpdateStrategy::ManualDuration(tick / 2));
+    let mut b = app(
+        Lab::create(spec(root.path(), "P003", false)).unwrap(),
+        TimeUpdateStrategy::ManualDuration(tick / 2),
+    );
     start(&mut b);
     let before = lab(&b).ticks_done();
     for i in 0..40 {
@@ -168,11 +195,22 @@ fn taps_are_never_lost_or_doubled_across_frame_and_tick_boundaries() {
     }
     flush(&mut b);
     let ticks = lab(&b).ticks_done() - before;
-    assert!((19..=21).contains(&ticks), "{ticks} ticks in 40 half-tick frames");
-    assert_eq!(count(lab(&b).dir(), "left"), 10, "{:?}", actions(lab(&b).dir()));
+    assert!(
+        (19..=21).contains(&ticks),
+        "{ticks} ticks in 40 half-tick frames"
+    );
+    assert_eq!(
+        count(lab(&b).dir(), "left"),
+        10,
+        "{:?}",
+        actions(lab(&b).dir())
+    );
 
     // A key held across many frames and ticks counts once per tick; OS repeats add nothing.
-    let mut c = app(Lab::create(spec(root.path(), "P004", false)).unwrap(), TimeUpdateStrategy::FixedTimesteps(3));
+    let mut c = app(
+        Lab::create(spec(root.path(), "P004", false)).unwrap(),
+        TimeUpdateStrategy::FixedTimesteps(3),
+    );
     start(&mut c);
     key(&mut c, KeyCode::ArrowLeft, true);
     for _ in 0..4 {
@@ -192,27 +230,44 @@ fn taps_are_never_lost_or_doubled_across_frame_and_tick_boundaries() {
 fn an_existing_participant_session_is_refused_unless_new_run() {
     let root = common::TempDir::new();
     let first = Lab::create(spec(root.path(), "P005", false)).unwrap();
-    let e = Lab::create(spec(root.path(), "P005", false)).unwrap_err().to_string();
-    assert!(e.contains("already exists") && e.contains("--new-run"), "{e}");
+    let e = Lab::create(spec(root.path(), "P005", false))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("already exists") && e.contains("--new-run"),
+        "{e}"
+    );
     let second = Lab::create(spec(root.path(), "P005", true)).unwrap();
     assert_eq!(first.meta().run, 1);
     assert_eq!(second.meta().run, 2);
     assert_ne!(first.dir(), second.dir());
     // Both folders are complete at creation: headers, dictionaries, copies, session.json.
     for d in [first.dir(), second.dir()] {
-        for f in [files::SESSION, files::TICKS, files::EVENTS, files::TICKS_COLUMNS, files::EVENTS_COLUMNS, files::LEVEL] {
+        for f in [
+            files::SESSION,
+            files::TICKS,
+            files::EVENTS,
+            files::TICKS_COLUMNS,
+            files::EVENTS_COLUMNS,
+            files::LEVEL,
+        ] {
             assert!(d.join(f).is_file(), "{} lacks {f}", d.display());
         }
     }
-    let names: Vec<String> =
-        std::fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    let names: Vec<String> = std::fs::read_dir(root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
     assert!(!names.iter().any(|n| n.starts_with(".tmp-")), "{names:?}");
 }
 
 #[test]
 fn abort_needs_confirmation_and_is_recorded() {
     let root = common::TempDir::new();
-    let mut a = app(Lab::create(spec(root.path(), "P006", false)).unwrap(), TimeUpdateStrategy::FixedTimesteps(1));
+    let mut a = app(
+        Lab::create(spec(root.path(), "P006", false)).unwrap(),
+        TimeUpdateStrategy::FixedTimesteps(1),
+    );
     start(&mut a);
     for _ in 0..5 {
         a.update();
@@ -229,7 +284,11 @@ fn abort_needs_confirmation_and_is_recorded() {
     assert_eq!(lab(&a).screen(), Screen::ConfirmAbort);
     let t = lab(&a).ticks_done();
     a.update();
-    assert_eq!(lab(&a).ticks_done(), t, "no ticks while the confirmation is shown");
+    assert_eq!(
+        lab(&a).ticks_done(),
+        t,
+        "no ticks while the confirmation is shown"
+    );
     tap(&mut a, KeyCode::KeyN);
     a.update();
     a.update();
@@ -245,7 +304,10 @@ fn abort_needs_confirmation_and_is_recorded() {
     assert!(json.contains("\"status\": \"aborted\""), "{json}");
     let events = std::fs::read_to_string(dir.join(files::EVENTS)).unwrap();
     for kind in ["abort_requested", "abort_cancelled", "aborted"] {
-        assert!(events.contains(&format!(",{kind},")), "{kind} missing:\n{events}");
+        assert!(
+            events.contains(&format!(",{kind},")),
+            "{kind} missing:\n{events}"
+        );
     }
     assert_eq!(verify_dir(&dir).unwrap().verdict, Verdict::Verified);
 }
@@ -254,11 +316,16 @@ fn abort_needs_confirmation_and_is_recorded() {
 fn the_solver_route_played_through_keys_completes_and_verifies() {
     let root = common::TempDir::new();
     let level = priors_catalog::load_level("princess").unwrap().value;
-    let route = priors_core::solve::solve(&level, &priors_core::Rules::agent(), 20_000_000).unwrap().actions;
+    let route = priors_core::solve::solve(&level, &priors_core::Rules::agent(), 20_000_000)
+        .unwrap()
+        .actions;
     let rules = priors_core::Rules::human(level.header.tick_hz);
     let keymap = priors_core::condition::KeyMap::default_map();
     let keys = priors_frontend::script::key_sets(&level, &rules, &keymap, &route).unwrap();
-    let mut a = app(Lab::create(spec(root.path(), "P007", false)).unwrap(), TimeUpdateStrategy::FixedTimesteps(1));
+    let mut a = app(
+        Lab::create(spec(root.path(), "P007", false)).unwrap(),
+        TimeUpdateStrategy::FixedTimesteps(1),
+    );
     a.insert_resource(priors_frontend::app::ScriptDriver::new(keys));
     for _ in 0..route.len() + 20 {
         a.update();
@@ -272,7 +339,9 @@ fn the_solver_route_played_through_keys_completes_and_verifies() {
     let path = dir.join(files::TICKS);
     let text = std::fs::read_to_string(&path).unwrap();
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    lines[6] = lines[6].replacen(",noop,", ",right,", 1).replacen(",left,", ",right,", 1);
+    lines[6] = lines[6]
+        .replacen(",noop,", ",right,", 1)
+        .replacen(",left,", ",right,", 1);
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     let r = verify_dir(&dir).unwrap();
     assert_eq!(r.verdict, Verdict::Diverged, "{r}");
@@ -282,13 +351,19 @@ fn the_solver_route_played_through_keys_completes_and_verifies() {
 #[test]
 fn losing_focus_pauses_play_and_drops_held_keys() {
     let root = common::TempDir::new();
-    let mut a = app(Lab::create(spec(root.path(), "P008", false)).unwrap(), TimeUpdateStrategy::FixedTimesteps(1));
+    let mut a = app(
+        Lab::create(spec(root.path(), "P008", false)).unwrap(),
+        TimeUpdateStrategy::FixedTimesteps(1),
+    );
     start(&mut a);
     key(&mut a, KeyCode::ArrowLeft, true);
     a.update();
     a.update();
     let focus = |a: &mut App, focused: bool| {
-        a.world_mut().write_message(bevy::window::WindowFocused { window: Entity::PLACEHOLDER, focused });
+        a.world_mut().write_message(bevy::window::WindowFocused {
+            window: Entity::PLACEHOLDER,
+            focused,
+        });
     };
     focus(&mut a, false);
     for _ in 0..5 {
@@ -305,14 +380,20 @@ fn losing_focus_pauses_play_and_drops_held_keys() {
     assert_eq!(actions(&dir), ["left", "left", "noop", "noop"]);
     let events = std::fs::read_to_string(dir.join(files::EVENTS)).unwrap();
     for kind in ["focus_lost", "paused", "focus_gained", "resumed"] {
-        assert!(events.contains(&format!(",{kind},")), "{kind} missing:\n{events}");
+        assert!(
+            events.contains(&format!(",{kind},")),
+            "{kind} missing:\n{events}"
+        );
     }
 }
 
 #[test]
 fn a_partial_last_line_is_dropped_and_reported_incomplete() {
     let root = common::TempDir::new();
-    let mut a = app(Lab::create(spec(root.path(), "P009", false)).unwrap(), TimeUpdateStrategy::FixedTimesteps(1));
+    let mut a = app(
+        Lab::create(spec(root.path(), "P009", false)).unwrap(),
+        TimeUpdateStrategy::FixedTimesteps(1),
+    );
     start(&mut a);
     key(&mut a, KeyCode::ArrowRight, true);
     for _ in 0..12 {
@@ -322,7 +403,10 @@ fn a_partial_last_line_is_dropped_and_reported_incomplete() {
     let dir = lab(&a).dir().to_path_buf();
     // What a kill inside a write can leave: the start of a row without its newline.
     use std::io::Write;
-    let mut f = std::fs::OpenOptions::new().append(true).open(dir.join(files::TICKS)).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join(files::TICKS))
+        .unwrap();
     f.write_all(b"12,0.43333333333333335,rig").unwrap();
     let r = verify_dir(&dir).unwrap();
     assert_eq!(r.verdict, Verdict::VerifiedIncomplete, "{r}");
@@ -334,7 +418,10 @@ fn a_partial_last_line_is_dropped_and_reported_incomplete() {
 #[test]
 fn a_failed_write_stops_play_and_marks_the_session() {
     let root = common::TempDir::new();
-    let mut a = app(Lab::create(spec(root.path(), "P010", false)).unwrap(), TimeUpdateStrategy::FixedTimesteps(1));
+    let mut a = app(
+        Lab::create(spec(root.path(), "P010", false)).unwrap(),
+        TimeUpdateStrategy::FixedTimesteps(1),
+    );
     start(&mut a);
     a.update();
     let err = anyhow::anyhow!("writing ticks.csv: No space left on device");
@@ -347,7 +434,10 @@ fn a_failed_write_stops_play_and_marks_the_session() {
     assert!(lab(&a).screen_text().contains("DATA WRITE FAILED"));
     let dir = lab(&a).dir().to_path_buf();
     let json = std::fs::read_to_string(dir.join(files::SESSION)).unwrap();
-    assert!(json.contains("\"status\": \"write-failed\"") && json.contains("No space left"), "{json}");
+    assert!(
+        json.contains("\"status\": \"write-failed\"") && json.contains("No space left"),
+        "{json}"
+    );
     let r = verify_dir(&dir).unwrap();
     assert_eq!(r.verdict, Verdict::VerifiedIncomplete, "{r}");
 }
@@ -357,15 +447,34 @@ fn the_session_command_refuses_existing_ids_before_opening_a_window() {
     let root = common::TempDir::new();
     let first = Lab::create(spec(root.path(), "P011", false)).unwrap();
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_priors-lab"))
-        .args(["session", "--participant", "P011", "--session", "1", "--level", "princess", "--out"])
+        .args([
+            "session",
+            "--participant",
+            "P011",
+            "--session",
+            "1",
+            "--level",
+            "princess",
+            "--out",
+        ])
         .arg(root.path())
         .env_remove("DISPLAY")
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("already exists") && err.contains("--new-run"), "{err}");
+    assert!(
+        !o.status.success() && err.contains("already exists") && err.contains("--new-run"),
+        "{err}"
+    );
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_priors-lab"))
-        .args(["session", "--participant", "Jane Doe", "--level", "princess", "--out"])
+        .args([
+            "session",
+            "--participant",
+            "Jane Doe",
+            "--level",
+            "princess",
+            "--out",
+        ])
         .arg(root.path())
         .output()
         .unwrap();

@@ -37,8 +37,13 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
 }
 
 fn require(tool: &str) {
-    let found = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file())).unwrap_or(false);
-    assert!(found, "`{tool}` is not installed: install xvfb, xdotool and mesa-vulkan-drivers (see docs/lab-sessions.md)");
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "`{tool}` is not installed: install xvfb, xdotool and mesa-vulkan-drivers (see docs/lab-sessions.md)"
+    );
 }
 
 /// An Xvfb server on a free display, killed on drop.
@@ -52,20 +57,34 @@ impl Xvfb {
         require("Xvfb");
         require("xdotool");
         let mut child = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x1024x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("starting Xvfb");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("reading Xvfb's display number");
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("reading Xvfb's display number");
         let display = format!(":{}", line.trim());
         assert!(line.trim().parse::<u32>().is_ok(), "Xvfb printed {line:?}");
         Xvfb { child, display }
     }
 
     fn xdotool(&self, args: &[&str]) -> std::process::Output {
-        Command::new("xdotool").args(args).env("DISPLAY", &self.display).output().expect("running xdotool")
+        Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .output()
+            .expect("running xdotool")
     }
 }
 
@@ -79,7 +98,14 @@ impl Drop for Xvfb {
 /// `priors-lab session` on the Xvfb display.
 fn session(x: &Xvfb, out: &Path, participant: &str, extra: &[&str]) -> Child {
     Command::new(BIN)
-        .args(["session", "--participant", participant, "--level", "princess", "--out"])
+        .args([
+            "session",
+            "--participant",
+            participant,
+            "--level",
+            "princess",
+            "--out",
+        ])
         .arg(out)
         .args(extra)
         .env("DISPLAY", &x.display)
@@ -114,7 +140,11 @@ fn output(mut child: Child) -> String {
 }
 
 fn session_dir(out: &Path) -> Option<PathBuf> {
-    std::fs::read_dir(out).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).find(|p| p.join(files::SESSION).is_file())
+    std::fs::read_dir(out)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.join(files::SESSION).is_file())
 }
 
 fn meta(dir: &Path) -> SessionMeta {
@@ -126,7 +156,10 @@ fn focus_window(x: &Xvfb, child: &mut Child) -> String {
     let t = Instant::now();
     loop {
         let o = x.xdotool(&["search", "--name", "^Priors"]);
-        let id = String::from_utf8_lossy(&o.stdout).lines().next().map(str::to_string);
+        let id = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .next()
+            .map(str::to_string);
         if let Some(id) = id {
             x.xdotool(&["windowfocus", &id]);
             std::thread::sleep(Duration::from_millis(300));
@@ -135,7 +168,10 @@ fn focus_window(x: &Xvfb, child: &mut Child) -> String {
         if let Ok(Some(s)) = child.try_wait() {
             panic!("priors-lab exited ({s}) before its window appeared");
         }
-        assert!(t.elapsed() < Duration::from_secs(120), "no window after 120 s");
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "no window after 120 s"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -152,9 +188,16 @@ fn xkey(key: Key) -> &'static str {
 
 fn princess_route() -> (Vec<Action>, Vec<u8>) {
     let level = priors_catalog::load_level("princess").unwrap().value;
-    let route = priors_core::solve::solve(&level, &Rules::agent(), 20_000_000).unwrap().actions;
-    let keys =
-        priors_frontend::script::key_sets(&level, &Rules::human(level.header.tick_hz), &KeyMap::default_map(), &route).unwrap();
+    let route = priors_core::solve::solve(&level, &Rules::agent(), 20_000_000)
+        .unwrap()
+        .actions;
+    let keys = priors_frontend::script::key_sets(
+        &level,
+        &Rules::human(level.header.tick_hz),
+        &KeyMap::default_map(),
+        &route,
+    )
+    .unwrap();
     (route, keys)
 }
 
@@ -168,7 +211,19 @@ fn xdotool_key_events_play_princess_to_the_goal_and_verify() {
     // tens of ms) cannot move a key change across a tick boundary: one tick = 1/30 s / 0.125.
     let scale = 0.125;
     let tick = Duration::from_secs_f64(1.0 / 30.0 / scale);
-    let mut child = session(&x, out.path(), "P100", &["--time-scale", "0.125", "--close-after-end-s", "1", "--hash-every", "5"]);
+    let mut child = session(
+        &x,
+        out.path(),
+        "P100",
+        &[
+            "--time-scale",
+            "0.125",
+            "--close-after-end-s",
+            "1",
+            "--hash-every",
+            "5",
+        ],
+    );
     focus_window(&x, &mut child);
     x.xdotool(&["key", "space"]);
     std::thread::sleep(Duration::from_millis(500));
@@ -205,8 +260,16 @@ fn xdotool_key_events_play_princess_to_the_goal_and_verify() {
     }
     let log = output(child);
     let m = meta(&dir);
-    let played: Vec<String> = read_ticks(&dir).unwrap().0.into_iter().map(|r| r.action).collect();
-    let expected: Vec<String> = keys.iter().map(|k| KeyMap::default_map().action(*k).to_string()).collect();
+    let played: Vec<String> = read_ticks(&dir)
+        .unwrap()
+        .0
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    let expected: Vec<String> = keys
+        .iter()
+        .map(|k| KeyMap::default_map().action(*k).to_string())
+        .collect();
     let first_off = played.iter().zip(&expected).position(|(p, e)| p != e);
     assert_eq!(
         m.status,
@@ -217,13 +280,24 @@ fn xdotool_key_events_play_princess_to_the_goal_and_verify() {
     assert_eq!(m.time_scale, scale);
     let r = verify_dir(&dir).unwrap();
     assert_eq!(r.verdict, Verdict::Verified, "{r}");
-    let o = Command::new(BIN).args(["verify", "--require-complete"]).arg(&dir).output().unwrap();
+    let o = Command::new(BIN)
+        .args(["verify", "--require-complete"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("VERIFIED:"));
     // The window reported its display.
-    assert!(m.display.window_px[0] > 0 && m.display.frame_scale >= 1, "{:?}", m.display);
+    assert!(
+        m.display.window_px[0] > 0 && m.display.frame_scale >= 1,
+        "{:?}",
+        m.display
+    );
     let events = std::fs::read_to_string(dir.join(files::EVENTS)).unwrap();
-    assert!(events.contains(",key_down,arrow_left,") && events.contains(",goal_reached,"), "{events}");
+    assert!(
+        events.contains(",key_down,arrow_left,") && events.contains(",goal_reached,"),
+        "{events}"
+    );
 }
 
 #[test]
@@ -235,7 +309,9 @@ fn kill_9_mid_session_leaves_a_verifiable_incomplete_prefix() {
     let walk: Vec<ActionRecord> = (0..20_000u32)
         .map(|t| ActionRecord {
             tick: t,
-            action: if (t / 20) % 2 == 0 { "right" } else { "left" }.parse().unwrap(),
+            action: if (t / 20) % 2 == 0 { "right" } else { "left" }
+                .parse()
+                .unwrap(),
             state_hash: None,
         })
         .collect();
@@ -253,16 +329,26 @@ fn kill_9_mid_session_leaves_a_verifiable_incomplete_prefix() {
         if let Ok(Some(s)) = child.try_wait() {
             panic!("priors-lab exited early ({s}):\n{}", output(child));
         }
-        assert!(t.elapsed() < Duration::from_secs(120), "no ticks after 120 s");
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "no ticks after 120 s"
+        );
         std::thread::sleep(Duration::from_millis(100));
     };
     std::thread::sleep(Duration::from_millis(700));
     // SIGKILL: no handler, no flush, no status update.
-    let st = Command::new("kill").args(["-9", &child.id().to_string()]).status().unwrap();
+    let st = Command::new("kill")
+        .args(["-9", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(st.success());
     let _ = child.wait();
     let m = meta(&dir);
-    assert_eq!(m.status, Status::Running, "session.json must still say running");
+    assert_eq!(
+        m.status,
+        Status::Running,
+        "session.json must still say running"
+    );
     assert!(m.simulated);
     let (rows, _) = read_ticks(&dir).unwrap();
     let mut rdr = csv::Reader::from_path(dir.join(files::EVENTS)).unwrap();
@@ -273,7 +359,11 @@ fn kill_9_mid_session_leaves_a_verifiable_incomplete_prefix() {
     assert!(r.to_string().contains("crashed-incomplete"), "{r}");
     let o = Command::new(BIN).arg("verify").arg(&dir).output().unwrap();
     assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("INCOMPLETE"));
-    let o = Command::new(BIN).args(["verify", "--require-complete"]).arg(&dir).output().unwrap();
+    let o = Command::new(BIN)
+        .args(["verify", "--require-complete"])
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert!(!o.status.success());
 }
 
@@ -282,7 +372,12 @@ fn frame_timing_at_real_speed_has_no_dropped_ticks() {
     let _serial = serial();
     let x = Xvfb::start();
     let out = common::TempDir::new();
-    let mut child = session(&x, out.path(), "P102", &["--time-limit-s", "10", "--close-after-end-s", "0.5"]);
+    let mut child = session(
+        &x,
+        out.path(),
+        "P102",
+        &["--time-limit-s", "10", "--close-after-end-s", "0.5"],
+    );
     focus_window(&x, &mut child);
     x.xdotool(&["key", "space"]);
     std::thread::sleep(Duration::from_millis(300));
@@ -321,7 +416,13 @@ fn window_screenshots_differ_from_original_exactly_for_visual_conditions() {
     let _serial = serial();
     let x = Xvfb::start();
     let out = common::TempDir::new();
-    let noop: Vec<ActionRecord> = (0..5u32).map(|t| ActionRecord { tick: t, action: Action::NOOP, state_hash: None }).collect();
+    let noop: Vec<ActionRecord> = (0..5u32)
+        .map(|t| ActionRecord {
+            tick: t,
+            action: Action::NOOP,
+            state_hash: None,
+        })
+        .collect();
     let script = out.path().join("noop.csv");
     std::fs::write(&script, write_actions(&noop)).unwrap();
     let mut shots = Vec::new();
@@ -354,10 +455,16 @@ fn window_screenshots_differ_from_original_exactly_for_visual_conditions() {
         }
         let log = output(child);
         assert!(status.is_some_and(|s| s.success()), "{name}: {log}");
-        let bytes = std::fs::read(&shot).unwrap_or_else(|e| panic!("{name}: no screenshot {}: {e}\n{log}", shot.display()));
-        assert!(bytes.len() > 1000, "{name}: screenshot of {} bytes", bytes.len());
+        let bytes = std::fs::read(&shot)
+            .unwrap_or_else(|e| panic!("{name}: no screenshot {}: {e}\n{log}", shot.display()));
+        assert!(
+            bytes.len() > 1000,
+            "{name}: screenshot of {} bytes",
+            bytes.len()
+        );
         let c = priors_catalog::load_condition(name).unwrap().value;
-        let visual = c.theme != priors_core::condition::Theme::default() || c.view != priors_core::condition::View::default();
+        let visual = c.theme != priors_core::condition::Theme::default()
+            || c.view != priors_core::condition::View::default();
         shots.push((name.to_string(), visual, bytes));
     }
     let original = shots.iter().find(|s| s.0 == "original").unwrap().2.clone();
@@ -369,7 +476,11 @@ fn window_screenshots_differ_from_original_exactly_for_visual_conditions() {
             *visual,
             *bytes != original,
             "{name}: visual condition {visual}, but its screenshot {} original's",
-            if *bytes != original { "differs from" } else { "equals" }
+            if *bytes != original {
+                "differs from"
+            } else {
+                "equals"
+            }
         );
     }
 }
@@ -380,18 +491,46 @@ fn scripted_pilot_route_completes_and_the_replay_window_quits_on_escape() {
     let x = Xvfb::start();
     let out = common::TempDir::new();
     let (route, _) = princess_route();
-    let records: Vec<ActionRecord> =
-        route.iter().enumerate().map(|(t, a)| ActionRecord { tick: t as u32, action: *a, state_hash: None }).collect();
+    let records: Vec<ActionRecord> = route
+        .iter()
+        .enumerate()
+        .map(|(t, a)| ActionRecord {
+            tick: t as u32,
+            action: *a,
+            state_hash: None,
+        })
+        .collect();
     let script = out.path().join("route.csv");
     std::fs::write(&script, write_actions(&records)).unwrap();
     let data = out.path().join("data");
-    let mut child = session(&x, &data, "P300", &["--pilot", "--script", script.to_str().unwrap(), "--close-after-end-s", "0.3"]);
+    let mut child = session(
+        &x,
+        &data,
+        "P300",
+        &[
+            "--pilot",
+            "--script",
+            script.to_str().unwrap(),
+            "--close-after-end-s",
+            "0.3",
+        ],
+    );
     let status = wait(&mut child, Duration::from_secs(120));
     let log = output(child);
     assert!(status.is_some_and(|s| s.success()), "{log}");
-    assert!(session_dir(&data).is_none(), "pilot data must not be in the main data folder");
+    assert!(
+        session_dir(&data).is_none(),
+        "pilot data must not be in the main data folder"
+    );
     let dir = session_dir(&data.join("pilot")).unwrap();
-    assert!(dir.file_name().unwrap().to_string_lossy().starts_with("pilot-P300_1_1_"), "{}", dir.display());
+    assert!(
+        dir.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("pilot-P300_1_1_"),
+        "{}",
+        dir.display()
+    );
     let m = meta(&dir);
     assert_eq!(m.status, Status::Complete, "{log}");
     assert!(m.pilot && m.participant == "pilot-P300");
@@ -417,7 +556,10 @@ fn scripted_pilot_route_completes_and_the_replay_window_quits_on_escape() {
         let _ = replay.kill();
     }
     let log = output(replay);
-    assert!(status.is_some_and(|s| s.success()), "replay did not quit on Escape:\n{log}");
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "replay did not quit on Escape:\n{log}"
+    );
     // Replay writes nothing.
     assert_eq!(meta(&dir), m);
 }

@@ -21,7 +21,12 @@ fn setup(condition: &str) -> (Level, Condition, World) {
     let condition = parse_condition(condition, "condition.toml").expect("shipped condition parses");
     let mut world = World::new(&level);
     for _ in 0..5 {
-        step(&level, &Rules::agent(), &mut world, Action::from_bits(1).expect("left"));
+        step(
+            &level,
+            &Rules::agent(),
+            &mut world,
+            Action::from_bits(1).expect("left"),
+        );
     }
     (level, condition, world)
 }
@@ -71,5 +76,6 @@ fn render_230x230_original(bencher: Bencher) {
 #[divan::bench]
 fn build_renderer_masked_similarity(bencher: Bencher) {
     let (level, condition, _) = setup(SIMILARITY);
-    bencher.bench_local(|| Renderer::new(black_box(&level), black_box(&condition)).expect("renderer"));
+    bencher
+        .bench_local(|| Renderer::new(black_box(&level), black_box(&condition)).expect("renderer"));
 }

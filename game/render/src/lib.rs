@@ -42,12 +42,21 @@ pub struct Image {
 impl Image {
     /// A black image.
     pub fn new(width: u32, height: u32) -> Image {
-        Image { width, height, rgb: vec![0; width as usize * height as usize * 3] }
+        Image {
+            width,
+            height,
+            rgb: vec![0; width as usize * height as usize * 3],
+        }
     }
 
     /// The colour at (x, y). Panics outside the image.
     pub fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
-        assert!(x < self.width && y < self.height, "pixel ({x}, {y}) outside a {}x{} image", self.width, self.height);
+        assert!(
+            x < self.width && y < self.height,
+            "pixel ({x}, {y}) outside a {}x{} image",
+            self.width,
+            self.height
+        );
         let i = (y as usize * self.width as usize + x as usize) * 3;
         [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
     }
@@ -109,8 +118,12 @@ pub fn encode_png(img: &Image) -> Vec<u8> {
     enc.set_depth(png::BitDepth::Eight);
     // Writing into a Vec cannot fail with IO errors, and the header and data sizes are consistent
     // by construction of `Image`, so an error here is a bug in this function.
-    let mut writer = enc.write_header().expect("PNG header for a well-formed image");
-    writer.write_image_data(&img.rgb).expect("PNG data for a well-formed image");
+    let mut writer = enc
+        .write_header()
+        .expect("PNG header for a well-formed image");
+    writer
+        .write_image_data(&img.rgb)
+        .expect("PNG data for a well-formed image");
     writer.finish().expect("PNG end for a well-formed image");
     bytes
 }

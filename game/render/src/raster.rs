@@ -61,13 +61,20 @@ impl Grid {
     /// `view_w x view_h` view: output (x, y) shows frame pixel `(x * fw / out_w, y * fh / out_h)`.
     pub fn new(rot: Rotation, view_w: u32, view_h: u32, out_w: u32, out_h: u32) -> Grid {
         let (fw, fh) = frame_size(rot, view_w, view_h);
-        let frame_x: Vec<u32> = (0..out_w as u64).map(|x| (x * fw as u64 / out_w as u64) as u32).collect();
-        let frame_y: Vec<u32> = (0..out_h as u64).map(|y| (y * fh as u64 / out_h as u64) as u32).collect();
+        let frame_x: Vec<u32> = (0..out_w as u64)
+            .map(|x| (x * fw as u64 / out_w as u64) as u32)
+            .collect();
+        let frame_y: Vec<u32> = (0..out_h as u64)
+            .map(|y| (y * fh as u64 / out_h as u64) as u32)
+            .collect();
         let (vw, vh) = (view_w as i32, view_h as i32);
         // Clockwise quarter turn: view (vx, vy) lands at frame (vh - 1 - vy, vx), so frame column
         // fx shows view row vh - 1 - fx and frame row fy shows view column fy.
         let axis = |f: &[u32], flip: Option<i32>| Axis {
-            map: f.iter().map(|&v| flip.map_or(v as i32, |n| n - 1 - v as i32)).collect(),
+            map: f
+                .iter()
+                .map(|&v| flip.map_or(v as i32, |n| n - 1 - v as i32))
+                .collect(),
             increasing: flip.is_none(),
         };
         let (cols, rows, swapped) = match rot {
@@ -76,7 +83,13 @@ impl Grid {
             Rotation::R90 => (axis(&frame_x, Some(vh)), axis(&frame_y, None), true),
             Rotation::R270 => (axis(&frame_x, None), axis(&frame_y, Some(vw)), true),
         };
-        Grid { cols, rows, swapped, frame_x, frame_y }
+        Grid {
+            cols,
+            rows,
+            swapped,
+            frame_x,
+            frame_y,
+        }
     }
 
     /// Calls `f(output_index, bitmap_index)` for every output pixel that shows a pixel of a
@@ -85,7 +98,11 @@ impl Grid {
     #[inline]
     pub fn cover(&self, x0: i32, y0: i32, w: i32, h: i32, mut f: impl FnMut(usize, usize)) {
         let out_w = self.cols.map.len();
-        let (col_span, row_span) = if self.swapped { ((y0, y0 + h), (x0, x0 + w)) } else { ((x0, x0 + w), (y0, y0 + h)) };
+        let (col_span, row_span) = if self.swapped {
+            ((y0, y0 + h), (x0, x0 + w))
+        } else {
+            ((x0, x0 + w), (y0, y0 + h))
+        };
         let cr = self.cols.range(col_span.0, col_span.1);
         let rr = self.rows.range(row_span.0, row_span.1);
         // Bitmap index = (vy - y0) * w + (vx - x0), split into a row part and a column part.
@@ -135,7 +152,10 @@ mod tests {
         let r270 = shown(Rotation::R270, 3, 2);
         assert_eq!(r270[0], (2, 0));
         for v in [r0, r90, r180, r270] {
-            assert!(v.iter().all(|&p| p != (-1, -1)), "every frame pixel shows some view pixel");
+            assert!(
+                v.iter().all(|&p| p != (-1, -1)),
+                "every frame pixel shows some view pixel"
+            );
         }
     }
 

@@ -44,7 +44,10 @@ impl Renderer {
     pub fn new(level: &Level, condition: &Condition) -> Result<Renderer, RenderError> {
         let (vw, vh) = level.view_px();
         if vw == 0 || vh == 0 {
-            return Err(RenderError::EmptyView { width: vw, height: vh });
+            return Err(RenderError::EmptyView {
+                width: vw,
+                height: vh,
+            });
         }
         let res = Resolved::new(&condition.theme)?;
         let layer = static_layer(level, &res, condition.theme.placebo.as_ref());
@@ -52,13 +55,17 @@ impl Renderer {
         let (frame_w, frame_h) = frame_size(rot, vw, vh);
         let frame = Grid::new(rot, vw, vh, frame_w, frame_h);
         let mut background = vec![0; frame_w as usize * frame_h as usize * 3];
-        frame.cover(0, 0, layer.w, layer.h, |o, i| background[o * 3..o * 3 + 3].copy_from_slice(&layer.px[i]));
+        frame.cover(0, 0, layer.w, layer.h, |o, i| {
+            background[o * 3..o * 3 + 3].copy_from_slice(&layer.px[i])
+        });
 
         let t = level.header.tile_px as i32;
         let world = World::new(level);
         let right = res.object(Kind::Player, world.player_rect(level), 0, t);
         let left = right.mirrored();
-        let enemies = (0..level.enemies.len()).map(|i| res.object(Kind::Enemy, level.enemy_rects[i], i as u64, t)).collect();
+        let enemies = (0..level.enemies.len())
+            .map(|i| res.object(Kind::Enemy, level.enemy_rects[i], i as u64, t))
+            .collect();
         let key = level.key_rect.map(|r| res.object(Kind::Key, r, 0, t));
         Ok(Renderer {
             level: level.clone(),
@@ -118,7 +125,11 @@ impl Renderer {
     /// Draws the full RGB frame of `world` into `out` (which must be [`Renderer::new_frame`]-sized;
     /// panics otherwise). Allocates nothing.
     pub fn render(&self, world: &World, out: &mut Image) {
-        assert_eq!((out.width, out.height), (self.frame_w, self.frame_h), "render target has the wrong size");
+        assert_eq!(
+            (out.width, out.height),
+            (self.frame_w, self.frame_h),
+            "render target has the wrong size"
+        );
         out.rgb.copy_from_slice(&self.background);
         let rgb = &mut out.rgb;
         self.dynamic(world, |bm, x0, y0| {
@@ -132,17 +143,29 @@ impl Renderer {
 
     /// An observer producing `width x height` grey observations (both at least 1).
     pub fn observer(&self, width: u32, height: u32) -> Observer {
-        assert!(width > 0 && height > 0, "observation size {width}x{height} is empty");
+        assert!(
+            width > 0 && height > 0,
+            "observation size {width}x{height} is empty"
+        );
         let (vw, vh) = self.level.view_px();
         let grid = Grid::new(self.condition.view.rotate_deg, vw, vh, width, height);
         let mut background = Vec::with_capacity(width as usize * height as usize);
         for &fy in &grid.frame_y {
             for &fx in &grid.frame_x {
                 let i = (fy as usize * self.frame_w as usize + fx as usize) * 3;
-                background.push(luma([self.background[i], self.background[i + 1], self.background[i + 2]]));
+                background.push(luma([
+                    self.background[i],
+                    self.background[i + 1],
+                    self.background[i + 2],
+                ]));
             }
         }
-        Observer { width, height, grid, background }
+        Observer {
+            width,
+            height,
+            grid,
+            background,
+        }
     }
 }
 
@@ -157,7 +180,11 @@ impl Observer {
     /// frame converted to grey with integer BT.601 luma, `x_src = x * frame_w / width` (same for
     /// y). `renderer` must be the one this observer came from. Allocates nothing.
     pub fn observe(&self, renderer: &Renderer, world: &World, out: &mut [u8]) {
-        assert_eq!(out.len(), self.background.len(), "observation buffer has the wrong length");
+        assert_eq!(
+            out.len(),
+            self.background.len(),
+            "observation buffer has the wrong length"
+        );
         out.copy_from_slice(&self.background);
         renderer.dynamic(world, |bm, x0, y0| {
             self.grid.cover(x0, y0, bm.w, bm.h, |o, i| {
@@ -178,9 +205,18 @@ mod tests {
     use priors_core::{Action, Rules, parse_condition, parse_level, step};
 
     const LEVELS: [(&str, &str); 3] = [
-        ("princess", include_str!("../../../data/levels/princess.level")),
-        ("princess-15row", include_str!("../../../data/levels/princess-15row.level")),
-        ("keydoor", include_str!("../../../data/levels/keydoor.level")),
+        (
+            "princess",
+            include_str!("../../../data/levels/princess.level"),
+        ),
+        (
+            "princess-15row",
+            include_str!("../../../data/levels/princess-15row.level"),
+        ),
+        (
+            "keydoor",
+            include_str!("../../../data/levels/keydoor.level"),
+        ),
     ];
 
     macro_rules! conditions {
@@ -275,7 +311,10 @@ mod tests {
                     for (k, world) in worlds.iter().enumerate() {
                         r.render(world, &mut frame);
                         obs.observe(&r, world, &mut got);
-                        assert!(got == naive_observation(&frame, w, h), "{lname} / {id} / {w}x{h} / state {k}");
+                        assert!(
+                            got == naive_observation(&frame, w, h),
+                            "{lname} / {id} / {w}x{h} / state {k}"
+                        );
                     }
                 }
             }
@@ -347,7 +386,10 @@ mod tests {
         let (w, h) = (bm.w, bm.h);
         for y in y0..y0 + h {
             for x in 0..w {
-                let (a, b) = (right.pixel((x0 + x) as u32, y as u32), left.pixel((x0 + w - 1 - x) as u32, y as u32));
+                let (a, b) = (
+                    right.pixel((x0 + x) as u32, y as u32),
+                    left.pixel((x0 + w - 1 - x) as u32, y as u32),
+                );
                 assert_eq!(a, b, "row {y}");
             }
         }
@@ -358,9 +400,17 @@ mod tests {
     fn a_theme_naming_a_missing_sprite_is_an_error() {
         let level = level("princess");
         let mut c = Condition::original();
-        c.theme.paint.insert(Kind::Enemy, Paint::Sprite { sprite: "dragon".into() });
+        c.theme.paint.insert(
+            Kind::Enemy,
+            Paint::Sprite {
+                sprite: "dragon".into(),
+            },
+        );
         let e = Renderer::new(&level, &c).unwrap_err();
-        assert!(matches!(e, RenderError::UnknownSprite { kind: Kind::Enemy, ref name, .. } if name == "dragon"), "{e}");
+        assert!(
+            matches!(e, RenderError::UnknownSprite { kind: Kind::Enemy, ref name, .. } if name == "dragon"),
+            "{e}"
+        );
         assert!(e.to_string().contains("robot"), "{e}");
     }
 }

@@ -36,7 +36,10 @@ pub(crate) struct Bitmap {
 
 impl Bitmap {
     fn new(w: i32, h: i32, rgb: Vec<Option<[u8; 3]>>) -> Bitmap {
-        let grey = rgb.iter().map(|p| p.map_or(TRANSPARENT, |c| luma(c) as u16)).collect();
+        let grey = rgb
+            .iter()
+            .map(|p| p.map_or(TRANSPARENT, |c| luma(c) as u16))
+            .collect();
         Bitmap { w, h, rgb, grey }
     }
 
@@ -67,12 +70,19 @@ impl Bitmap {
 #[inline]
 pub(crate) fn px_box(r: Rect) -> (i32, i32, i32, i32) {
     let round = |v: i32| (v + SUB / 2).div_euclid(SUB);
-    (round(r.x0), round(r.y0), ((r.x1 - r.x0 + SUB / 2) / SUB).max(1), ((r.y1 - r.y0 + SUB / 2) / SUB).max(1))
+    (
+        round(r.x0),
+        round(r.y0),
+        ((r.x1 - r.x0 + SUB / 2) / SUB).max(1),
+        ((r.y1 - r.y0 + SUB / 2) / SUB).max(1),
+    )
 }
 
 /// The original look of each kind.
 pub(crate) fn original_paint(kind: Kind) -> Paint {
-    let sprite = |s: &str| Paint::Sprite { sprite: s.to_string() };
+    let sprite = |s: &str| Paint::Sprite {
+        sprite: s.to_string(),
+    };
     match kind {
         Kind::Player => sprite("robot"),
         Kind::Wall => sprite("wall"),
@@ -84,7 +94,9 @@ pub(crate) fn original_paint(kind: Kind) -> Paint {
         Kind::Key => sprite("key"),
         Kind::Door => sprite("door"),
         Kind::Goal => sprite("princess"),
-        Kind::Background => Paint::Color { color: Rgb(ORIGINAL_BACKGROUND) },
+        Kind::Background => Paint::Color {
+            color: Rgb(ORIGINAL_BACKGROUND),
+        },
     }
 }
 
@@ -98,14 +110,22 @@ impl Resolved {
     pub fn new(theme: &Theme) -> Result<Resolved, RenderError> {
         let mut paints = Vec::with_capacity(Kind::ALL.len());
         for kind in Kind::ALL {
-            let paint = theme.paint.get(&kind).cloned().unwrap_or_else(|| original_paint(kind));
+            let paint = theme
+                .paint
+                .get(&kind)
+                .cloned()
+                .unwrap_or_else(|| original_paint(kind));
             let sprite = match &paint {
-                Paint::Sprite { sprite: name } => Some(sprite::embedded(name)?.ok_or_else(|| RenderError::UnknownSprite {
-                    kind,
-                    name: name.clone(),
-                    known: sprite::known_names(),
-                })?),
-                Paint::Texture { palette, .. } if palette.is_empty() => return Err(RenderError::EmptyPalette { kind }),
+                Paint::Sprite { sprite: name } => Some(sprite::embedded(name)?.ok_or_else(
+                    || RenderError::UnknownSprite {
+                        kind,
+                        name: name.clone(),
+                        known: sprite::known_names(),
+                    },
+                )?),
+                Paint::Texture { palette, .. } if palette.is_empty() => {
+                    return Err(RenderError::EmptyPalette { kind });
+                }
                 _ => None,
             };
             paints.push((kind, paint, sprite));
@@ -113,13 +133,19 @@ impl Resolved {
         if let Some(p) = &theme.placebo
             && p.palette.is_empty()
         {
-            return Err(RenderError::EmptyPalette { kind: Kind::Background });
+            return Err(RenderError::EmptyPalette {
+                kind: Kind::Background,
+            });
         }
         Ok(Resolved { paints })
     }
 
     fn get(&self, kind: Kind) -> (&Paint, Option<&Sprite>) {
-        let (_, p, s) = self.paints.iter().find(|(k, _, _)| *k == kind).expect("every kind is resolved");
+        let (_, p, s) = self
+            .paints
+            .iter()
+            .find(|(k, _, _)| *k == kind)
+            .expect("every kind is resolved");
         (p, s.as_ref())
     }
 
@@ -130,10 +156,35 @@ impl Resolved {
         let (_, _, w, h) = px_box(r);
         match self.get(kind) {
             (_, Some(s)) => Bitmap::from_sprite(s),
-            (Paint::Color { color }, None) => Bitmap::new(w, h, vec![Some(color.0); (w * h) as usize]),
-            (Paint::Texture { texture, seed, palette, per_instance }, None) => {
-                let seed = if *per_instance { mix(*seed, instance) } else { *seed };
-                let rgb = (0..w * h).map(|i| Some(texture::sample(*texture, seed, palette, tile_px, i % w, i / w))).collect();
+            (Paint::Color { color }, None) => {
+                Bitmap::new(w, h, vec![Some(color.0); (w * h) as usize])
+            }
+            (
+                Paint::Texture {
+                    texture,
+                    seed,
+                    palette,
+                    per_instance,
+                },
+                None,
+            ) => {
+                let seed = if *per_instance {
+                    mix(*seed, instance)
+                } else {
+                    *seed
+                };
+                let rgb = (0..w * h)
+                    .map(|i| {
+                        Some(texture::sample(
+                            *texture,
+                            seed,
+                            palette,
+                            tile_px,
+                            i % w,
+                            i / w,
+                        ))
+                    })
+                    .collect();
                 Bitmap::new(w, h, rgb)
             }
             (Paint::Sprite { .. }, None) => unreachable!("sprites are resolved in Resolved::new"),
@@ -184,9 +235,18 @@ pub(crate) fn tile_instances(level: &Level) -> Vec<u32> {
 /// Placebo blocks: (x0, y0, w, h, colour) in view px. Seeded cells among the free cells directly
 /// above a solid tile, never on a cell that overlaps the player's start box, the key, the door,
 /// the goal or an enemy; at most one block per cell.
-pub(crate) fn placebo_blocks(level: &Level, p: &Placebo, view: (u32, u32)) -> Vec<(i32, i32, i32, i32, [u8; 3])> {
+pub(crate) fn placebo_blocks(
+    level: &Level,
+    p: &Placebo,
+    view: (u32, u32),
+) -> Vec<(i32, i32, i32, i32, [u8; 3])> {
     let t = level.header.tile_px as i32;
-    let start = Rect::centred(level.start.0, level.start.1, level.physics.player_w, level.physics.player_h);
+    let start = Rect::centred(
+        level.start.0,
+        level.start.1,
+        level.physics.player_w,
+        level.physics.player_h,
+    );
     let mut occupied: Vec<Rect> = vec![start];
     occupied.extend(level.goal);
     occupied.extend(level.door_rect);
@@ -195,7 +255,10 @@ pub(crate) fn placebo_blocks(level: &Level, p: &Placebo, view: (u32, u32)) -> Ve
     let mut cells = Vec::new();
     for row in 0..level.height as i32 {
         for col in 0..level.width as i32 {
-            let cell = level.cell_rect(Placed { col: col as u16, row: row as u16 });
+            let cell = level.cell_rect(Placed {
+                col: col as u16,
+                row: row as u16,
+            });
             let free = level.tile(col, row) == Tile::Empty && level.tile(col, row + 1).is_solid();
             let visible = col * t < view.0 as i32 && row * t < view.1 as i32;
             if free && visible && !occupied.iter().any(|o| o.overlaps(&cell)) {
@@ -251,14 +314,27 @@ impl Layer {
 pub(crate) fn static_layer(level: &Level, res: &Resolved, placebo: Option<&Placebo>) -> Layer {
     let (vw, vh) = level.view_px();
     let t = level.header.tile_px as i32;
-    let mut layer = Layer { w: vw as i32, h: vh as i32, px: vec![ORIGINAL_BACKGROUND; (vw * vh) as usize] };
+    let mut layer = Layer {
+        w: vw as i32,
+        h: vh as i32,
+        px: vec![ORIGINAL_BACKGROUND; (vw * vh) as usize],
+    };
 
     match res.get(Kind::Background) {
         (Paint::Color { color }, _) => layer.px.fill(color.0),
-        (Paint::Texture { texture, seed, palette, .. }, _) => {
+        (
+            Paint::Texture {
+                texture,
+                seed,
+                palette,
+                ..
+            },
+            _,
+        ) => {
             for y in 0..layer.h {
                 for x in 0..layer.w {
-                    layer.px[(y * layer.w + x) as usize] = texture::sample(*texture, *seed, palette, t, x, y);
+                    layer.px[(y * layer.w + x) as usize] =
+                        texture::sample(*texture, *seed, palette, t, x, y);
                 }
             }
         }
@@ -294,17 +370,31 @@ pub(crate) fn static_layer(level: &Level, res: &Resolved, placebo: Option<&Place
                         }
                     }
                 }
-                (Paint::Texture { texture, seed, palette, per_instance }, None) => {
+                (
+                    Paint::Texture {
+                        texture,
+                        seed,
+                        palette,
+                        per_instance,
+                    },
+                    None,
+                ) => {
                     // Sampled in view coordinates so neighbouring tiles of one instance join up.
                     let inst = instances[row as usize * level.width + col as usize] as u64;
-                    let seed = if *per_instance { mix(*seed, inst) } else { *seed };
+                    let seed = if *per_instance {
+                        mix(*seed, inst)
+                    } else {
+                        *seed
+                    };
                     for y in y0..y0 + t {
                         for x in x0..x0 + t {
                             layer.put(x, y, texture::sample(*texture, seed, palette, t, x, y));
                         }
                     }
                 }
-                (Paint::Sprite { .. }, None) => unreachable!("sprites are resolved in Resolved::new"),
+                (Paint::Sprite { .. }, None) => {
+                    unreachable!("sprites are resolved in Resolved::new")
+                }
             }
         }
     }
@@ -353,14 +443,26 @@ mod tests {
     #[test]
     fn placebo_blocks_avoid_objects_and_stand_on_floors() {
         let level = priors_core::parse_level(LEVEL, "princess.level").unwrap();
-        let p = Placebo { count: 1000, seed: 5, palette: vec![Rgb([1, 2, 3])] };
+        let p = Placebo {
+            count: 1000,
+            seed: 5,
+            palette: vec![Rgb([1, 2, 3])],
+        };
         let blocks = placebo_blocks(&level, &p, level.view_px());
         assert!(blocks.len() > 10);
         let t = level.header.tile_px as i32;
         for &(x0, y0, w, h, _) in &blocks {
             let (col, row) = (x0 / t, (y0 + h - 1) / t);
-            assert!(level.tile(col, row + 1).is_solid(), "block at {col},{row} floats");
-            let block = Rect { x0: x0 * SUB, y0: y0 * SUB, x1: (x0 + w) * SUB, y1: (y0 + h) * SUB };
+            assert!(
+                level.tile(col, row + 1).is_solid(),
+                "block at {col},{row} floats"
+            );
+            let block = Rect {
+                x0: x0 * SUB,
+                y0: y0 * SUB,
+                x1: (x0 + w) * SUB,
+                y1: (y0 + h) * SUB,
+            };
             assert!(!level.goal.unwrap().overlaps(&block));
             assert!(!level.enemy_rects[0].overlaps(&block));
         }

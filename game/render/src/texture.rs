@@ -25,7 +25,11 @@ fn pick(palette: &[Rgb], h: u64) -> [u8; 3] {
 fn two(palette: &[Rgb], p: &mut SplitMix64) -> [[u8; 3]; 2] {
     let n = palette.len() as u64;
     let a = p.below(n);
-    let b = if n > 1 { (a + 1 + p.below(n - 1)) % n } else { a };
+    let b = if n > 1 {
+        (a + 1 + p.below(n - 1)) % n
+    } else {
+        a
+    };
     [palette[a as usize].0, palette[b as usize].0]
 }
 
@@ -41,7 +45,14 @@ fn jitter(c: [u8; 3], h: u64) -> [u8; 3] {
 
 /// The colour of texture `kind` at pixel (x, y). `palette` must not be empty; `cell_px` is the
 /// level's tile size (patchwork patches are one tile, so they mimic tiles).
-pub fn sample(kind: TextureKind, seed: u64, palette: &[Rgb], cell_px: i32, x: i32, y: i32) -> [u8; 3] {
+pub fn sample(
+    kind: TextureKind,
+    seed: u64,
+    palette: &[Rgb],
+    cell_px: i32,
+    x: i32,
+    y: i32,
+) -> [u8; 3] {
     let mut p = SplitMix64::new(seed);
     match kind {
         TextureKind::Bricks => {
@@ -71,7 +82,11 @@ pub fn sample(kind: TextureKind, seed: u64, palette: &[Rgb], cell_px: i32, x: i3
             let lw = 9 + p.below(6) as i32;
             let gap = 3 + p.below(4) as i32;
             let (ox, oy) = (p.below(64) as i32, p.below(64) as i32);
-            let (rail_c, rung_c, base_c) = (pick(palette, p.next_u64()), pick(palette, p.next_u64()), pick(palette, p.next_u64()));
+            let (rail_c, rung_c, base_c) = (
+                pick(palette, p.next_u64()),
+                pick(palette, p.next_u64()),
+                pick(palette, p.next_u64()),
+            );
             let (xx, yy) = (x + ox, y + oy);
             let rx = xx.rem_euclid(lw);
             if rx < 2 || rx >= lw - 2 {
@@ -101,7 +116,12 @@ pub fn sample(kind: TextureKind, seed: u64, palette: &[Rgb], cell_px: i32, x: i3
             let cell = cell_px.max(1);
             let (px, py) = (x.div_euclid(cell), y.div_euclid(cell));
             let h = hash(seed, px, py);
-            let family = [TextureKind::Bricks, TextureKind::Rungs, TextureKind::Noise, TextureKind::Stripes][(h % 4) as usize];
+            let family = [
+                TextureKind::Bricks,
+                TextureKind::Rungs,
+                TextureKind::Noise,
+                TextureKind::Stripes,
+            ][(h % 4) as usize];
             sample(family, h, palette, cell_px, x, y)
         }
     }
@@ -112,11 +132,18 @@ mod tests {
     use super::*;
 
     const PAL: [Rgb; 3] = [Rgb([200, 40, 40]), Rgb([40, 200, 40]), Rgb([40, 40, 200])];
-    const ALL: [TextureKind; 5] =
-        [TextureKind::Bricks, TextureKind::Rungs, TextureKind::Noise, TextureKind::Stripes, TextureKind::Patchwork];
+    const ALL: [TextureKind; 5] = [
+        TextureKind::Bricks,
+        TextureKind::Rungs,
+        TextureKind::Noise,
+        TextureKind::Stripes,
+        TextureKind::Patchwork,
+    ];
 
     fn patch(kind: TextureKind, seed: u64) -> Vec<[u8; 3]> {
-        (0..30 * 30).map(|i| sample(kind, seed, &PAL, 15, i % 30, i / 30)).collect()
+        (0..30 * 30)
+            .map(|i| sample(kind, seed, &PAL, 15, i % 30, i / 30))
+            .collect()
     }
 
     #[test]
