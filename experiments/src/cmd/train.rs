@@ -188,9 +188,11 @@ mod imp {
             o => bail!("unknown observation kind {o:?} in config.toml"),
         };
         let actions = match meta.action_set.as_str() {
-            "effective" => ActionSet::Effective,
-            "original_six" => ActionSet::OriginalSix,
-            a => bail!("unknown action set {a:?} in config.toml"),
+            // `original_six` is the name run folders used before the six became `six`.
+            "original_six" => ActionSet::Six,
+            a => a
+                .parse::<ActionSet>()
+                .map_err(|e| anyhow::anyhow!("{e} in config.toml"))?,
         };
         let cfg = EnvConfig {
             level: level.clone(),

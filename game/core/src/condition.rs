@@ -161,18 +161,37 @@ impl Key {
     ];
 }
 
-/// Key mapping: physical key -> logical buttons. Defaults to the original game's: arrows walk,
-/// up climbs and jumps, down descends, space jumps.
+/// Key mapping: physical key -> logical buttons. Defaults to the paper's protocol ("using the
+/// arrow keys", Dubey et al. 2018, Sec. 2): left/right walk, up climbs and jumps, down descends;
+/// no other key moves the player. Space does nothing unless a condition or an experiment file
+/// maps it explicitly.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Controls {
     /// Explicit map; keys not listed keep the default meaning.
     #[serde(default)]
     pub map: BTreeMap<Key, Vec<Button>>,
-    /// When set, the arrow keys' meanings are permuted by this seed (hard condition); the
-    /// permutation is a pure function of the seed and is logged with the session.
+    /// When set, the arrow keys' meanings are permuted by this seed; the permutation is a pure
+    /// function of the seed (mixed with the participant's seed when `shuffle_per_participant`)
+    /// and is logged with the session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shuffle_seed: Option<u64>,
+    /// Re-map the arrows at random for each participant (hard): the permutation's seed is mixed
+    /// with [`participant_seed`] (experiment seed and participant id), so subjects differ but a
+    /// participant's map is reproducible.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub shuffle_per_participant: bool,
+}
+
+/// A participant's seed: FNV-1a of the participant id, mixed with the experiment's seed.
+/// Logged in session.json; it seeds per-participant key maps.
+pub fn participant_seed(experiment_seed: u64, participant: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in participant.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    SplitMix64::new(h ^ experiment_seed.rotate_left(32)).next_u64()
 }
 
 /// The resolved mapping, one button set per [`Key`].
@@ -187,7 +206,7 @@ impl KeyMap {
             Action::from_buttons(&[Button::Right]),
             Action::from_buttons(&[Button::Up, Button::Jump]),
             Action::from_buttons(&[Button::Down]),
-            Action::from_buttons(&[Button::Jump]),
+            Action::NOOP,
         ])
     }
     /// The action for a set of held keys (bit i = `Key::ALL[i]`).
@@ -203,10 +222,21 @@ impl KeyMap {
 }
 
 impl Controls {
-    /// Resolves the mapping: defaults, then the seeded shuffle of the four arrows, then `map`.
+    /// Resolves the mapping for a session without a participant seed (seed 0).
     pub fn key_map(&self) -> KeyMap {
+        self.key_map_for(0)
+    }
+
+    /// Resolves the mapping: defaults, then the seeded shuffle of the four arrows (per
+    /// participant when asked), then `map`.
+    pub fn key_map_for(&self, participant_seed: u64) -> KeyMap {
         let mut m = KeyMap::default_map();
-        if let Some(seed) = self.shuffle_seed {
+        let seed = match (self.shuffle_seed, self.shuffle_per_participant) {
+            (Some(s), true) => Some(SplitMix64::new(s ^ participant_seed).next_u64()),
+            (None, true) => Some(participant_seed),
+            (s, false) => s,
+        };
+        if let Some(seed) = seed {
             let mut rng = SplitMix64::new(seed);
             let mut arrows = [m.0[0], m.0[1], m.0[2], m.0[3]];
             // Fisher-Yates; re-draw the identity so the shuffle always changes something.
@@ -408,6 +438,7 @@ mod tests {
         let c = Controls {
             map: BTreeMap::new(),
             shuffle_seed: Some(7),
+            shuffle_per_participant: false,
         };
         let a = c.key_map();
         assert_eq!(a, c.key_map());

@@ -52,24 +52,8 @@ pub const OBJECT_CHANNELS: [&str; 7] = [
     "player",
 ];
 
-/// Which actions the agent chooses among.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActionSet {
-    /// [`Action::EFFECTIVE`]: every combination that differs in effect (18).
-    Effective,
-    /// [`Action::ORIGINAL_SIX`]: the released RL game's six actions.
-    OriginalSix,
-}
-
-impl ActionSet {
-    /// The actions, indexed by the agent's choice.
-    pub fn actions(self) -> &'static [Action] {
-        match self {
-            ActionSet::Effective => &Action::EFFECTIVE,
-            ActionSet::OriginalSix => &Action::ORIGINAL_SIX,
-        }
-    }
-}
+/// Which actions the agent chooses among: the core's one definition (`six`, `effective`, `all`).
+pub use priors_core::ActionSet;
 
 /// Everything that defines an environment.
 #[derive(Debug, Clone)]

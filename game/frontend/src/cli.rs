@@ -235,12 +235,7 @@ pub fn session(a: SessionArgs) -> Result<()> {
             let w = lab.level();
             let rules = priors_core::Rules::human(w.header.tick_hz)
                 .with_ladder(lab.condition().mechanics.ladder);
-            Some(crate::script::key_sets(
-                w,
-                &rules,
-                &lab.condition().controls.key_map(),
-                actions,
-            )?)
+            Some(crate::script::key_sets(w, &rules, lab.keymap(), actions)?)
         }
         None => None,
     };

@@ -192,7 +192,11 @@ impl Lab {
             ..Rules::human(tick_hz)
         }
         .with_ladder(condition.mechanics.ladder);
-        let keymap = condition.controls.key_map();
+        // The participant's seed (experiment seed and participant id) re-maps the arrows where the
+        // condition asks for it (hard); it is logged as `seed` in session.json.
+        let experiment_seed = spec.assignment.as_ref().map_or(0, |a| a.seed);
+        let seed = priors_core::condition::participant_seed(experiment_seed, &spec.participant);
+        let keymap = condition.controls.key_map_for(seed);
 
         std::fs::copy(&spec.level.path, pending.tmp.join(files::LEVEL))
             .with_context(|| format!("copying {}", spec.level.path.display()))?;
@@ -234,7 +238,7 @@ impl Lab {
             },
             condition: condition_ref,
             assignment: spec.assignment.clone(),
-            seed: 0,
+            seed,
             key_map: Key::ALL
                 .iter()
                 .zip(keymap.0)
@@ -336,6 +340,10 @@ impl Lab {
     /// The condition.
     pub fn condition(&self) -> &Condition {
         &self.condition
+    }
+    /// The key map of this session (the condition's, re-mapped per participant where asked).
+    pub fn keymap(&self) -> &KeyMap {
+        &self.keymap
     }
     /// The simulation state.
     pub fn world(&self) -> &World {

@@ -161,8 +161,9 @@ pub struct SessionMeta {
     pub condition: FileRef,
     /// The assignment, when an experiment file chose the condition.
     pub assignment: Option<AssignmentRecord>,
-    /// Seed of any randomness drawn at session time. The session draws none (condition seeds,
-    /// such as the hard condition's key shuffle, are in the condition file); kept for the schema.
+    /// The participant's seed (`participant_seed(experiment seed, participant id)`): seeds the
+    /// per-participant arrow re-mapping of conditions that ask for it (hard); `key_map` shows
+    /// the resulting map.
     pub seed: u64,
     /// The resolved key mapping: key -> logical buttons (`noop` or `+`-joined).
     pub key_map: Vec<(String, String)>,
