@@ -87,12 +87,23 @@ pub enum Paint {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Placebo {
-    /// How many blocks.
+    /// How many blocks (ignored when `fill`).
+    #[serde(default)]
     pub count: u32,
-    /// Seed of their placement and colours.
+    /// Put a block on every free cell where an object could stand (directly above a floor, not
+    /// taken by a real object), as the paper's masked object identity hides the real objects
+    /// among distractors everywhere.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fill: bool,
+    /// Seed of their placement, sizes and colours.
     pub seed: u64,
-    /// Colours to choose from.
+    /// Colours to choose from (flat blocks).
     pub palette: Vec<Rgb>,
+    /// Paint the blocks with this instead of flat palette colours (all-priors-masked: the same
+    /// texture as the real objects, so identity cannot be read from texture). Colour and texture
+    /// paints only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paint: Option<Paint>,
 }
 
 /// The visual theme: a paint per kind (kinds not listed use the original theme's paint).

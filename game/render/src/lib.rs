@@ -24,6 +24,7 @@ pub mod sprite;
 pub mod texture;
 
 pub use renderer::{Observer, Renderer};
+pub use scene::{placebo_coverage, standing_cells};
 pub use sprite::Sprite;
 
 use priors_core::Kind;

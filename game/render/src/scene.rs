@@ -232,57 +232,133 @@ pub(crate) fn tile_instances(level: &Level) -> Vec<u32> {
     id
 }
 
-/// Placebo blocks: (x0, y0, w, h, colour) in view px. Seeded cells among the free cells directly
-/// above a solid tile, never on a cell that overlaps the player's start box, the key, the door,
-/// the goal or an enemy; at most one block per cell.
+/// The cells where an object could stand: free, directly above a solid tile, inside the view.
+pub fn standing_cells(level: &Level, view: (u32, u32)) -> Vec<(i32, i32)> {
+    let t = level.header.tile_px as i32;
+    let mut cells = Vec::new();
+    for row in 0..level.height as i32 {
+        for col in 0..level.width as i32 {
+            let free = level.tile(col, row) == Tile::Empty && level.tile(col, row + 1).is_solid();
+            let visible = col * t < view.0 as i32 && row * t < view.1 as i32;
+            if free && visible {
+                cells.push((col, row));
+            }
+        }
+    }
+    cells
+}
+
+/// The static real objects' boxes (goal, door, key, enemies), sub-pixels.
+fn real_objects(level: &Level) -> Vec<Rect> {
+    let mut v: Vec<Rect> = Vec::new();
+    v.extend(level.goal);
+    v.extend(level.door_rect);
+    v.extend(level.key_rect);
+    v.extend(level.enemy_rects.iter().copied());
+    v
+}
+
+/// The sizes (w, h) in px of the level's real objects, the player's included: placebo blocks take
+/// these sizes, so no real object stands out by its size.
+fn object_sizes(level: &Level) -> Vec<(i32, i32)> {
+    let ph = &level.physics;
+    let mut v = vec![(ph.player_w / SUB, ph.player_h / SUB)];
+    for r in real_objects(level) {
+        v.push(((r.x1 - r.x0) / SUB, (r.y1 - r.y0) / SUB));
+    }
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Placebo blocks: (x0, y0, w, h, colour) in view px, standing on floors. Seeded cells among
+/// [`standing_cells`] that no real object (goal, door, key, enemy) overlaps: all of them when
+/// `fill`, else `count`; at most one block per cell, each of the size of one of the real objects.
 pub(crate) fn placebo_blocks(
     level: &Level,
     p: &Placebo,
     view: (u32, u32),
 ) -> Vec<(i32, i32, i32, i32, [u8; 3])> {
     let t = level.header.tile_px as i32;
-    let start = Rect::centred(
-        level.start.0,
-        level.start.1,
-        level.physics.player_w,
-        level.physics.player_h,
-    );
-    let mut occupied: Vec<Rect> = vec![start];
-    occupied.extend(level.goal);
-    occupied.extend(level.door_rect);
-    occupied.extend(level.key_rect);
-    occupied.extend(level.enemy_rects.iter().copied());
-    let mut cells = Vec::new();
-    for row in 0..level.height as i32 {
-        for col in 0..level.width as i32 {
+    let occupied = real_objects(level);
+    let sizes = object_sizes(level);
+    let mut cells: Vec<(i32, i32)> = standing_cells(level, view)
+        .into_iter()
+        .filter(|&(col, row)| {
             let cell = level.cell_rect(Placed {
                 col: col as u16,
                 row: row as u16,
             });
-            let free = level.tile(col, row) == Tile::Empty && level.tile(col, row + 1).is_solid();
-            let visible = col * t < view.0 as i32 && row * t < view.1 as i32;
-            if free && visible && !occupied.iter().any(|o| o.overlaps(&cell)) {
-                cells.push((col, row));
-            }
-        }
-    }
+            !occupied.iter().any(|o| o.overlaps(&cell))
+        })
+        .collect();
     let mut rng = SplitMix64::new(p.seed);
-    let n = (p.count as usize).min(cells.len());
+    let n = if p.fill {
+        cells.len()
+    } else {
+        (p.count as usize).min(cells.len())
+    };
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         // Partial Fisher-Yates: the first n cells of a seeded shuffle.
         let j = i + rng.below((cells.len() - i) as u64) as usize;
         cells.swap(i, j);
         let (col, row) = cells[i];
-        // Sizes span those of the masked objects (player 12x15, enemy 13x12, key one tile), so a
-        // block's size does not give away that it is a distractor.
-        let w = t / 2 + rng.below((t - t / 2 + 1) as u64) as i32;
-        let h = t / 2 + rng.below((t - t / 2 + 1) as u64) as i32;
-        let x0 = col * t + rng.below((t - w + 1) as u64) as i32;
+        let first = rng.below(sizes.len() as u64) as usize;
+        let offset = rng.next_u64();
         let colour = p.palette[rng.below(p.palette.len() as u64) as usize].0;
-        out.push((x0, (row + 1) * t - h, w, h, colour));
+        // The drawn size first, then the others in turn: a block larger than its cell must not
+        // cover a real object (one that fits its cell never does, as no object overlaps the cell).
+        let placed = (0..sizes.len())
+            .map(|k| sizes[(first + k) % sizes.len()])
+            .find_map(|(w, h)| {
+                // Within the cell when it fits, else centred on it.
+                let x0 = if w <= t {
+                    col * t + (offset % (t - w + 1) as u64) as i32
+                } else {
+                    col * t - (w - t) / 2
+                };
+                let y0 = (row + 1) * t - h;
+                let r = Rect {
+                    x0: x0 * SUB,
+                    y0: y0 * SUB,
+                    x1: (x0 + w) * SUB,
+                    y1: (y0 + h) * SUB,
+                };
+                (!occupied.iter().any(|o| o.overlaps(&r))).then_some((x0, y0, w, h))
+            });
+        if let Some((x0, y0, w, h)) = placed {
+            out.push((x0, y0, w, h, colour));
+        }
     }
     out
+}
+
+/// Share of [`standing_cells`] that a placebo block or a real object (goal, door, key, enemy)
+/// overlaps, with the count of cells: how completely the condition hides where objects are.
+pub fn placebo_coverage(level: &Level, p: &Placebo) -> (f64, usize) {
+    let view = level.view_px();
+    let cells = standing_cells(level, view);
+    let mut covered = real_objects(level);
+    for (x0, y0, w, h, _) in placebo_blocks(level, p, view) {
+        covered.push(Rect {
+            x0: x0 * SUB,
+            y0: y0 * SUB,
+            x1: (x0 + w) * SUB,
+            y1: (y0 + h) * SUB,
+        });
+    }
+    let n = cells
+        .iter()
+        .filter(|&&(col, row)| {
+            let cell = level.cell_rect(Placed {
+                col: col as u16,
+                row: row as u16,
+            });
+            covered.iter().any(|o| o.overlaps(&cell))
+        })
+        .count();
+    (n as f64 / cells.len().max(1) as f64, cells.len())
 }
 
 /// A view-sized RGB layer in unrotated view coordinates.
@@ -400,9 +476,27 @@ pub(crate) fn static_layer(level: &Level, res: &Resolved, placebo: Option<&Place
     }
 
     if let Some(p) = placebo {
-        for (x0, y0, w, h, c) in placebo_blocks(level, p, (vw, vh)) {
+        for (i, (x0, y0, w, h, c)) in placebo_blocks(level, p, (vw, vh)).into_iter().enumerate() {
             for y in y0..y0 + h {
                 for x in x0..x0 + w {
+                    let c = match &p.paint {
+                        Some(Paint::Color { color }) => color.0,
+                        Some(Paint::Texture {
+                            texture,
+                            seed,
+                            palette,
+                            per_instance,
+                        }) if !palette.is_empty() => {
+                            // Instances after the real objects' so no block repeats an object's look.
+                            let seed = if *per_instance {
+                                mix(*seed, 1000 + i as u64)
+                            } else {
+                                *seed
+                            };
+                            texture::sample(*texture, seed, palette, t, x - x0, y - y0)
+                        }
+                        _ => c,
+                    };
                     layer.put(x, y, c);
                 }
             }
@@ -445,14 +539,16 @@ mod tests {
         let level = priors_core::parse_level(LEVEL, "princess.level").unwrap();
         let p = Placebo {
             count: 1000,
+            fill: false,
             seed: 5,
             palette: vec![Rgb([1, 2, 3])],
+            paint: None,
         };
         let blocks = placebo_blocks(&level, &p, level.view_px());
         assert!(blocks.len() > 10);
         let t = level.header.tile_px as i32;
         for &(x0, y0, w, h, _) in &blocks {
-            let (col, row) = (x0 / t, (y0 + h - 1) / t);
+            let (col, row) = ((x0 + w / 2) / t, (y0 + h - 1) / t);
             assert!(
                 level.tile(col, row + 1).is_solid(),
                 "block at {col},{row} floats"
