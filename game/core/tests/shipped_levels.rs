@@ -167,11 +167,12 @@ fn optima_per_action_set_and_profile() {
         (PRINCESS, ActionSet::All, 81),
         (clean.as_str(), ActionSet::Six, 91),
         (clean.as_str(), ActionSet::Effective, 85),
+        (KEYDOOR, ActionSet::Effective, 391),
     ];
     for (text, set, want) in cases {
         let l = level(text);
         let sol = solve_with(&l, &Rules::agent(), set, &World::new(&l), 20_000_000).unwrap();
-        let name = format!("princess {} / {set}", l.physics.profile.name());
+        let name = format!("{} {} / {set}", l.header.name, l.physics.profile.name());
         assert!(
             sol.actions.iter().all(|a| set.actions().contains(a)),
             "{name}: action outside the set"
@@ -212,4 +213,47 @@ fn patrolling_enemies_turn_at_edges_and_walls() {
         step(&l, &Rules::agent(), &mut w2, Action::NOOP);
     }
     assert_eq!(w.state_hash(), w2.state_hash());
+}
+
+/// keydoor follows the paper's Fig. 2: 11 tiers with the start at the bottom, door top left and
+/// key top right, jumps at full height (three free rows above every floor a player stands on),
+/// spikes, a slime, a floating ledge and a ladder hanging in the air.
+#[test]
+fn keydoor_has_the_features_of_fig_2() {
+    let l = level(KEYDOOR);
+    assert_eq!(l.header.tiers_y_px.len(), 11);
+    let (door, key, start) = (l.door.unwrap(), l.key.unwrap(), l.start_cell);
+    assert!(door.row <= 3 && key.row <= 3 && (start.row as usize) >= l.height - 4);
+    assert!((door.col as usize) < l.width / 4 && (key.col as usize) > 3 * l.width / 4);
+    let t = |c: usize, r: usize| l.tile(c as i32, r as i32);
+    for r in 1..l.height {
+        for c in 1..l.width - 1 {
+            if t(c, r) == Tile::Platform && t(c, r - 1) == Tile::Empty {
+                for k in 1..=3.min(r) {
+                    assert!(
+                        !t(c, r - k).is_solid(),
+                        "ceiling {k} rows above the floor at ({c}, {r})"
+                    );
+                }
+            }
+        }
+    }
+    let count = |tile: Tile| l.tiles.iter().filter(|&&x| x == tile).count();
+    assert!(count(Tile::Spikes) >= 4 && !l.enemies.is_empty());
+    let hanging = (0..l.height - 1).any(|r| {
+        (1..l.width - 1).any(|c| {
+            t(c, r) == Tile::Ladder && t(c, r + 1) == Tile::Empty && t(c, r + 2) == Tile::Empty
+        })
+    });
+    assert!(hanging, "a ladder ending in the air");
+    // A floating ledge: a platform run with free space on both ends and below, narrower than 6.
+    let ledge = (2..l.height - 1).any(|r| {
+        let row: Vec<Tile> = (0..l.width).map(|c| t(c, r)).collect();
+        row.windows(7).any(|w| {
+            w[0] == Tile::Empty
+                && w[6] == Tile::Empty
+                && w[1..6].iter().all(|&x| x == Tile::Platform)
+        })
+    });
+    assert!(ledge, "a floating ledge");
 }
