@@ -107,6 +107,7 @@ class ReplayReport:
     ticks: int
     hashes_checked: int
     divergence: dict[str, Any] | None
+    column_mismatch: dict[str, Any] | None
     outcome: str
     deaths: int
     final_state_hash: str
@@ -119,7 +120,12 @@ class ReplayReport:
     def ok(self) -> bool:
         """Every recorded hash matched, including the final one when recorded."""
         final_ok = self.recorded_final_state_hash in (None, self.final_state_hash) or self.status == "running"
-        return self.divergence is None and final_ok and self.actions_after_end == 0
+        return (
+            self.divergence is None
+            and self.column_mismatch is None
+            and final_ok
+            and self.actions_after_end == 0
+        )
 
 
 def replay(session: str | os.PathLike[str], *, check: bool = True) -> ReplayReport:
@@ -127,7 +133,8 @@ def replay(session: str | os.PathLike[str], *, check: bool = True) -> ReplayRepo
 
     The level and condition copies are checked against session.json's SHA-256, the human rules
     use the recorded tick limit, and every ``state_hash`` in ticks.csv (and the final hash) is
-    compared. With ``check`` (the default) a mismatch raises :class:`ReplayDivergence` naming
+    compared, and so are the state columns of every row (x_px, y_px, on_ladder, has_key,
+    deaths, event), as ``priors verify`` does. With ``check`` (the default) a mismatch raises :class:`ReplayDivergence` naming
     the first tick that differs; otherwise inspect ``report.ok``.
     """
     folder = _folder(session)
@@ -138,6 +145,11 @@ def replay(session: str | os.PathLike[str], *, check: bool = True) -> ReplayRepo
             dv = report.divergence
             raise ReplayDivergence(
                 f"{folder / 'ticks.csv'}: diverged at tick {dv['tick']}: recorded {dv['expected']}, replayed {dv['actual']}"
+            )
+        if report.column_mismatch is not None:
+            m = report.column_mismatch
+            raise ReplayDivergence(
+                f"{folder / 'ticks.csv'}: tick {m['tick']}: column {m['column']} recorded {m['recorded']!r}, replayed {m['replayed']!r}"
             )
         if report.actions_after_end:
             raise ReplayDivergence(

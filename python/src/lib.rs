@@ -1031,7 +1031,44 @@ fn replay_session<'py>(py: Python<'py>, dir: PathBuf) -> PyResult<Bound<'py, PyD
     }
     let records = priors_core::replay::parse_actions(&text, &ticks_path.display().to_string())
         .map_err(data_err)?;
-    let report = py.detach(|| priors_core::replay::replay(&level, &rules, &records));
+    // Beside the hashes, the recorded state columns of every row are compared with the replay's
+    // (as `priors verify` does), so a trace whose hashes are sparse still cannot drift unseen.
+    let header: Vec<&str> = text.lines().next().unwrap_or("").split(',').collect();
+    let rows: Vec<Vec<&str>> = text.lines().skip(1).filter(|l| !l.is_empty()).map(|l| l.split(',').collect()).collect();
+    let checked = ["x_px", "y_px", "on_ladder", "has_key", "deaths", "event"];
+    let cols: Vec<(usize, &str)> = checked
+        .iter()
+        .filter_map(|c| header.iter().position(|h| h == c).map(|i| (i, *c)))
+        .collect();
+    let mut column_mismatch: Option<(u32, String, String, String)> = None;
+    let report = py.detach(|| {
+        priors_core::replay::replay_with(&level, &rules, &records, |rec, w, ev| {
+            if column_mismatch.is_some() {
+                return;
+            }
+            let want = priors_core::trace::TickRow::new(&level, w, rec.action, ev, false);
+            let row = &rows[rec.tick as usize];
+            for &(i, c) in &cols {
+                let replayed = match c {
+                    "x_px" => want.x_px.to_string(),
+                    "y_px" => want.y_px.to_string(),
+                    "on_ladder" => want.on_ladder.to_string(),
+                    "has_key" => want.has_key.to_string(),
+                    "deaths" => want.deaths.to_string(),
+                    _ => want.event.clone(),
+                };
+                let recorded = row[i].trim();
+                let same = match c {
+                    "x_px" | "y_px" => recorded.parse::<f64>().ok() == replayed.parse::<f64>().ok(),
+                    _ => recorded == replayed,
+                };
+                if !same {
+                    column_mismatch = Some((rec.tick, c.to_string(), recorded.to_string(), replayed));
+                    return;
+                }
+            }
+        })
+    });
     let d = PyDict::new(py);
     d.set_item("session", dir.display().to_string())?;
     d.set_item("rows", records.len())?;
@@ -1047,6 +1084,17 @@ fn replay_session<'py>(py: Python<'py>, dir: PathBuf) -> PyResult<Bound<'py, PyD
             d.set_item("divergence", e)?;
         }
         None => d.set_item("divergence", py.None())?,
+    }
+    match column_mismatch {
+        Some((tick, column, recorded, replayed)) => {
+            let e = PyDict::new(py);
+            e.set_item("tick", tick)?;
+            e.set_item("column", column)?;
+            e.set_item("recorded", recorded)?;
+            e.set_item("replayed", replayed)?;
+            d.set_item("column_mismatch", e)?;
+        }
+        None => d.set_item("column_mismatch", py.None())?,
     }
     d.set_item("outcome", outcome_name(report.outcome))?;
     d.set_item("deaths", report.deaths)?;
