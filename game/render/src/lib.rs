@@ -17,12 +17,14 @@
 //! `include_str!`; conditions and levels arrive parsed), no clock, no unseeded randomness, and it
 //! never changes the simulation.
 
+mod area;
 mod raster;
 mod renderer;
 mod scene;
 pub mod sprite;
 pub mod texture;
 
+pub use area::AreaObserver;
 pub use renderer::{Observer, Renderer};
 pub use scene::{placebo_coverage, standing_cells};
 pub use sprite::Sprite;
