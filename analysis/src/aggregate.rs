@@ -123,7 +123,7 @@ pub fn summary_table(c: &Collected) -> Table {
                     NA.into(),
                     inc,
                     exc,
-                    s.meta.status.clone(),
+                    s.meta.status.name().into(),
                     s.verdict.name().into(),
                     b(s.meta.pilot),
                     b(s.meta.simulated),

@@ -88,7 +88,10 @@ pub fn export(
     let mut seen: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
     for dir in dirs {
         let meta = read_meta(&dir)?;
-        let done = matches!(meta.status.as_str(), "complete" | "timeout");
+        let done = matches!(
+            meta.status,
+            crate::session::Status::Complete | crate::session::Status::Timeout
+        );
         let skip = if meta.simulated && !o.include_simulated {
             Some("simulated")
         } else if meta.pilot && !o.include_pilot {
@@ -140,7 +143,7 @@ pub fn export(
         }
         // Ticks: CSV -> TSV, streamed, whole lines only.
         let src = dir.join(files::TICKS);
-        let (reader, _) = crate::session::open_whole_lines(&src)?;
+        let (reader, _) = crate::session::open_prefix(&src)?;
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(false)
             .from_reader(BufReader::new(reader));
@@ -221,7 +224,7 @@ pub fn export(
         );
         side.insert("Condition".into(), json!(meta.condition.name));
         side.insert("LevelSHA256".into(), json!(meta.level.sha256));
-        side.insert("SessionStatus".into(), json!(meta.status));
+        side.insert("SessionStatus".into(), json!(meta.status.name()));
         side.insert("SamplingFrequency".into(), json!(meta.tick_hz));
         write_json(
             &beh.join(format!("{stem}.json")),

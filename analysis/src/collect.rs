@@ -13,7 +13,7 @@
 use crate::error::AnalysisError;
 use crate::metrics::{Measures, heat_dims};
 use crate::run::{RunResult, analyze_run, is_run_dir};
-use crate::session::{SessionResult, Verdict, analyze_session, is_session_dir};
+use crate::session::{SessionResult, Status, Verdict, analyze_session, is_session_dir};
 use priors_core::{Condition, Level};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -161,16 +161,13 @@ fn session_exclusion(s: &SessionResult, o: &Options) -> Option<String> {
     }
     if !o.include_incomplete
         && (s.verdict == Verdict::VerifiedIncomplete
-            || !matches!(s.meta.status.as_str(), "complete" | "timeout"))
+            || !matches!(s.meta.status, Status::Complete | Status::Timeout))
     {
         return Some(format!(
-            "incomplete (status {}{})",
-            s.meta.status,
-            if s.dropped_partial_line {
-                ", cut last line"
-            } else {
-                ""
-            }
+            "incomplete ({})",
+            s.incomplete
+                .clone()
+                .unwrap_or_else(|| format!("status {}", s.meta.status.name()))
         ));
     }
     if !o.include_simulated && s.meta.simulated {

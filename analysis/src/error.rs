@@ -31,6 +31,9 @@ pub enum AnalysisError {
         /// What is wrong.
         message: String,
     },
+    /// A record refused an operation (a bad id, an existing folder).
+    #[error("{0}")]
+    Refused(String),
     /// A figure could not be drawn.
     #[error("figure {name}: {message}")]
     Figure {
@@ -47,6 +50,25 @@ impl AnalysisError {
         AnalysisError::Io {
             path: path.to_path_buf(),
             message: e.to_string(),
+        }
+    }
+}
+
+impl From<priors_records::RecordError> for AnalysisError {
+    fn from(e: priors_records::RecordError) -> AnalysisError {
+        use priors_records::RecordError as R;
+        match e {
+            R::Io { path, message } => AnalysisError::Io { path, message },
+            R::Malformed {
+                path,
+                line,
+                message,
+            } => AnalysisError::Malformed {
+                path,
+                line,
+                message,
+            },
+            R::Refused { message } => AnalysisError::Refused(message),
         }
     }
 }

@@ -3,14 +3,16 @@
 //! tick at each height tier, and visit counts for exploration heatmaps.
 //!
 //! Definitions (the spec's "What is measured", made exact):
-//! - *unique positions*: distinct whole-pixel player centres `(floor(x_px), floor(y_px))`, the
-//!   agent's `unique_positions` definition; *unique tiles*: distinct tiles under the centre.
+//! - *unique positions*, *unique tiles*, *active ticks*: exactly `priors_core::measure` (one
+//!   definition shared with the env and the agent's logs): distinct whole-pixel player centres
+//!   inside the level, distinct tiles under the centre, ticks whose action is not `noop`.
 //! - *key before door*: the first key pick-up happened before the first touch of the door.
 //! - *key-to-door fraction*: ticks from the last key pick-up to the goal, over all ticks
 //!   (completed keydoor sessions only).
 //! - *ticks to tier k*: first tick (counted from 1) after which the player's feet
 //!   (`y + player_h / 2`) are at or above `Level.header.tiers_y_px[k]`.
 
+use priors_core::measure::Coverage;
 use priors_core::{Action, Event, Events, Level, Outcome, SUB, World};
 
 /// Side of a heatmap cell, px.
@@ -89,19 +91,11 @@ pub struct Tracker {
     m: Measures,
     w_px: u32,
     h_px: u32,
-    pos_bits: Vec<u64>,
-    tile_bits: Vec<u64>,
+    coverage: Coverage,
     heat_w: usize,
     heat_h: usize,
     half_h_sub: i32,
     tiers_sub: Vec<i32>,
-}
-
-fn set_bit(bits: &mut [u64], i: usize) -> bool {
-    let (w, b) = (i / 64, 1u64 << (i % 64));
-    let new = bits[w] & b == 0;
-    bits[w] |= b;
-    new
 }
 
 impl Tracker {
@@ -109,7 +103,6 @@ impl Tracker {
     pub fn new(level: &Level) -> Tracker {
         let (w_px, h_px) = (level.width_px(), level.height_px() + BELOW_PX);
         let (heat_w, heat_h) = heat_dims(level);
-        let tiles = level.width * (level.height + 8);
         Tracker {
             m: Measures {
                 tier_ticks: vec![None; level.header.tiers_y_px.len()],
@@ -118,8 +111,7 @@ impl Tracker {
             },
             w_px,
             h_px,
-            pos_bits: vec![0; (w_px as usize * h_px as usize).div_ceil(64)],
-            tile_bits: vec![0; tiles.div_ceil(64)],
+            coverage: Coverage::new(level),
             heat_w,
             heat_h,
             half_h_sub: level.physics.player_h - level.physics.player_h / 2,
@@ -135,25 +127,18 @@ impl Tracker {
     /// Records the state `w` reached by `action` with `events`.
     #[inline]
     pub fn tick(&mut self, level: &Level, w: &World, action: Action, events: &Events) {
+        let _ = level;
+        self.coverage.record(w, action);
         let m = &mut self.m;
-        m.n_ticks += 1;
-        m.n_active_ticks += (action != Action::NOOP) as u32;
+        m.n_ticks = self.coverage.ticks;
+        m.n_active_ticks = self.coverage.active_ticks;
+        m.unique_positions = self.coverage.unique_positions;
+        m.unique_tiles = self.coverage.unique_tiles;
         let (x, y) = (w.player.x.div_euclid(SUB), w.player.y.div_euclid(SUB));
         let (xc, yc) = (
             x.clamp(0, self.w_px as i32 - 1) as u32,
             y.clamp(0, self.h_px as i32 - 1) as u32,
         );
-        if set_bit(&mut self.pos_bits, (yc * self.w_px + xc) as usize) {
-            m.unique_positions += 1;
-        }
-        let t = level.header.tile_px as i32;
-        let (col, row) = (
-            (x.div_euclid(t)).clamp(0, level.width as i32 - 1) as usize,
-            (y.div_euclid(t)).clamp(0, level.height as i32 + 7) as usize,
-        );
-        if set_bit(&mut self.tile_bits, row * level.width + col) {
-            m.unique_tiles += 1;
-        }
         let (hx, hy) = ((xc / HEAT_CELL_PX) as usize, (yc / HEAT_CELL_PX) as usize);
         if hx < self.heat_w && hy < self.heat_h {
             m.heat[hy * self.heat_w + hx] += 1;

@@ -4,49 +4,19 @@
 //! (`eval*/episode_*/ticks.csv`, written by `priors eval`), replayed through the core for
 //! exploration heatmaps.
 //!
-//! The readers are tolerant: `config.toml` is read as a TOML table and only the keys used here
-//! are looked up; `summary.json` ignores unknown fields; `episodes.csv` columns are found by
-//! name. What it deliberately does not do: no dependency on the agent crate (which needs
+//! `summary.json` and `episodes.csv` are read with the writer's structs from
+//! `priors_records::run`; `config.toml` is read as a TOML table and only the keys used here are
+//! looked up (its `[train]` table is the agent's, which needs libtorch). What it deliberately does not do: no dependency on the agent crate (which needs
 //! libtorch), no reading of checkpoints.
 
 use crate::error::AnalysisError;
-use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// Bins of the learning curve over the run's step budget.
 pub const CURVE_BINS: usize = 40;
 
-/// The fields of `summary.json` the analysis reads.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-pub struct RunSummary {
-    /// Env steps (summed over envs) when the first episode reached the goal.
-    #[serde(default)]
-    pub steps_to_first_completion: Option<u64>,
-    /// Env steps when reliable completion first held.
-    #[serde(default)]
-    pub steps_to_reliable_completion: Option<u64>,
-    /// Env steps taken.
-    #[serde(default)]
-    pub total_env_steps: u64,
-    /// Episodes finished.
-    #[serde(default)]
-    pub episodes: u64,
-    /// Episodes that reached the goal.
-    #[serde(default)]
-    pub successes: u64,
-    /// Success rate over the last window.
-    #[serde(default)]
-    pub final_success_rate: f64,
-    /// Wall time, s.
-    #[serde(default)]
-    pub wall_time_s: f64,
-    /// `cpu` or `cuda`.
-    #[serde(default)]
-    pub device: String,
-    /// Whether the run finished.
-    #[serde(default)]
-    pub complete: bool,
-}
+/// `summary.json`, read with the writer's struct (`priors_records::run::Summary`).
+pub type RunSummary = priors_records::run::Summary;
 
 /// One point of a learning curve.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -163,7 +133,7 @@ pub fn replay_eval(r: &mut RunResult) -> Result<Option<EvalHeat>, AnalysisError>
     let (w, h) = crate::metrics::heat_dims(&level);
     let mut heat = vec![0u64; w * h];
     for t in &traces {
-        let rep = crate::session::replay_ticks(t, &level, &rules, level.header.tick_hz, None)?;
+        let rep = crate::session::replay_ticks(t, &level, &rules)?;
         r.eval_episodes += 1;
         if rep.divergence.is_some() {
             r.eval_diverged += 1;
@@ -193,13 +163,7 @@ pub fn is_run_dir(dir: &Path) -> bool {
         || dir.join("config.toml").is_file() && dir.join("episodes.csv").is_file()
 }
 
-fn stem(s: &str) -> String {
-    Path::new(s)
-        .file_stem()
-        .and_then(|x| x.to_str())
-        .unwrap_or(s)
-        .to_string()
-}
+use priors_records::run::stem;
 
 /// Reads a run folder.
 pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
@@ -226,16 +190,7 @@ pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
     let condition_given = need("run", "condition")?;
     let level = stem(&level_given);
     let condition = stem(&condition_given);
-    let spath = dir.join("summary.json");
-    let summary: RunSummary = match std::fs::read_to_string(&spath) {
-        Ok(t) => serde_json::from_str(&t).map_err(|e| AnalysisError::Malformed {
-            path: spath.clone(),
-            line: e.line() as u64,
-            message: e.to_string(),
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => RunSummary::default(),
-        Err(e) => return Err(AnalysisError::io(&spath, e)),
-    };
+    let summary = RunSummary::read(dir)?.unwrap_or_default();
     let max_steps = get("train", "max_steps")
         .and_then(|v| v.as_integer())
         .unwrap_or(0)
@@ -245,51 +200,15 @@ pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
     let epath = dir.join("episodes.csv");
     let (mut n, mut len_sum, mut uniq_sum, mut uniq_n) = (0u64, 0f64, 0f64, 0u64);
     if epath.is_file() {
-        let (reader, _) = crate::session::open_whole_lines(&epath)?;
-        let mut rdr = csv::Reader::from_reader(std::io::BufReader::new(reader));
-        let header = rdr.byte_headers().map_err(|e| csv_err(&epath, &e))?.clone();
-        let find = |name: &str| header.iter().position(|h| h == name.as_bytes());
-        let c_step = find("env_steps_total");
-        let c_success = find("success");
-        let c_len = find("length");
-        let c_uniq = find("unique_positions");
-        let mut rec = csv::ByteRecord::new();
-        while rdr
-            .read_byte_record(&mut rec)
-            .map_err(|e| csv_err(&epath, &e))?
-        {
-            let line = rec.position().map_or(0, |p| p.line());
-            let num = |c: Option<usize>, name: &str| -> Result<Option<f64>, AnalysisError> {
-                let Some(c) = c else { return Ok(None) };
-                let s = std::str::from_utf8(rec.get(c).unwrap_or(b"")).unwrap_or("");
-                if s == "NA" {
-                    return Ok(None);
-                }
-                s.parse::<f64>()
-                    .map(Some)
-                    .map_err(|_| AnalysisError::Malformed {
-                        path: epath.clone(),
-                        line,
-                        message: format!("column {name}: {s:?} is not a number"),
-                    })
-            };
-            n += 1;
-            if let Some(l) = num(c_len, "length")? {
-                len_sum += l;
-            }
-            if let Some(u) = num(c_uniq, "unique_positions")? {
-                uniq_sum += u;
-                uniq_n += 1;
-            }
-            let success = c_success
-                .and_then(|c| rec.get(c))
-                .is_some_and(|s| s == b"true" || s == b"1");
-            if let Some(step) = num(c_step, "env_steps_total")? {
-                let b = ((step / span * CURVE_BINS as f64) as usize).min(CURVE_BINS - 1);
-                bins[b].0 += 1;
-                bins[b].1 += success as u32;
-            }
-        }
+        n = priors_records::run::read_episodes(&epath, &mut |row| {
+            len_sum += row.length as f64;
+            uniq_sum += row.unique_positions as f64;
+            uniq_n += 1;
+            let b = ((row.env_steps_total as f64 / span * CURVE_BINS as f64) as usize)
+                .min(CURVE_BINS - 1);
+            bins[b].0 += 1;
+            bins[b].1 += row.success as u32;
+        })?;
     }
     let curve = bins
         .iter()
@@ -323,12 +242,4 @@ pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
         eval_episodes: 0,
         eval_diverged: 0,
     })
-}
-
-fn csv_err(path: &Path, e: &csv::Error) -> AnalysisError {
-    AnalysisError::Malformed {
-        path: path.to_path_buf(),
-        line: e.position().map_or(0, |p| p.line()),
-        message: e.to_string(),
-    }
 }

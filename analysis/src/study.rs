@@ -3,65 +3,20 @@
 //! bonuses x seeds, with a budget) and the resources a job needs on a cluster.
 //!
 //! The human keys sit at the top level with exactly the names and meaning of the lab's
-//! `priors session --experiment` file (`priors_frontend::assign`: `level`, `conditions`,
+//! `priors session --experiment` file (`priors_records::study::Experiment`: `level`, `conditions`,
 //! `design`, `seed`, `consent_text`, `instructions`, `time_limit_s`), so a humans-only study
-//! file is also a valid lab experiment file. [`Study::assign`] restates that module's
-//! assignment rule (the lab crate pulls Bevy, so it cannot be a dependency here); a test pins
-//! the rule's output.
+//! file is also a valid lab experiment file. [`Study::assign`] is the one rule of
+//! `priors_records::study::assign_condition`, which the lab uses too; a test pins its output.
 //!
 //! Agent jobs are numbered in a fixed order (levels, conditions, algos, bonuses, seeds, outer
 //! to inner); job `i` always has the same results folder, which is what makes a sweep
 //! resumable and a Slurm array task index meaningful.
 
 use crate::error::AnalysisError;
-use priors_core::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// Counterbalancing design (as in the lab's experiment files).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Design {
-    /// Cyclic Latin square over a seeded order of the conditions.
-    LatinSquare,
-    /// A seeded random permutation per block of k participants.
-    Balanced,
-}
-
-/// Learner of an agent job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Algo {
-    /// PPO (CleanRL style).
-    Ppo,
-    /// Uniformly random actions.
-    Random,
-}
-
-/// Exploration bonus of an agent job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Bonus {
-    /// Extrinsic reward only.
-    None,
-    /// SimHash counts.
-    Count,
-    /// Intrinsic curiosity module (the paper's agent).
-    Icm,
-    /// Random network distillation.
-    Rnd,
-}
-
-/// Compute device of an agent job.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Device {
-    /// CPU.
-    #[default]
-    Cpu,
-    /// The first CUDA GPU.
-    Cuda,
-}
+pub use priors_records::study::{Algo, Bonus, Design, Device};
 
 fn name_of<T: Serialize>(v: &T) -> String {
     serde_json::to_value(v)
@@ -208,20 +163,12 @@ pub struct Job {
 impl Job {
     /// The job's folder name in the results tree.
     pub fn dir_name(&self) -> String {
-        let stem = |s: &str| {
-            Path::new(s)
-                .file_stem()
-                .and_then(|x| x.to_str())
-                .unwrap_or(s)
-                .to_string()
-        };
-        format!(
-            "{}__{}__{}-{}__seed{}",
-            stem(&self.level),
-            stem(&self.condition),
-            self.algo,
-            self.bonus,
-            self.seed
+        priors_records::run::job_dir_name(
+            &self.level,
+            &self.condition,
+            &self.algo,
+            &self.bonus,
+            self.seed,
         )
     }
 }
@@ -279,16 +226,6 @@ pub fn job_state(job_dir: &Path) -> JobState {
     } else {
         JobState::Stale(dir)
     }
-}
-
-fn shuffled(items: &[String], seed: u64) -> Vec<String> {
-    let mut v = items.to_vec();
-    let mut rng = SplitMix64::new(seed);
-    for i in (1..v.len()).rev() {
-        let j = rng.below(i as u64 + 1) as usize;
-        v.swap(i, j);
-    }
-    v
 }
 
 impl Study {
@@ -460,27 +397,12 @@ impl Study {
     }
 
     /// The condition of participant `n` in session `s` (both from 1) under the study's design,
-    /// with the seeded order used. Same rule as `priors_frontend::assign::assign`.
+    /// with the seeded order used (`priors_records::study::assign_condition`).
     pub fn assign(&self, n: u32, s: u32) -> Option<(String, Vec<String>)> {
-        let k = self.conditions.len() as u32;
-        if k == 0 || n == 0 {
+        if n == 0 {
             return None;
         }
-        let (order, index) = match self.design? {
-            Design::LatinSquare => (
-                shuffled(&self.conditions, self.seed),
-                (n - 1 + s.saturating_sub(1)) % k,
-            ),
-            Design::Balanced => {
-                let block = (n - 1) / k;
-                let seed = self.seed ^ (block as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                (
-                    shuffled(&self.conditions, seed),
-                    ((n - 1) % k + s.saturating_sub(1)) % k,
-                )
-            }
-        };
-        Some((order[index as usize].clone(), order))
+        priors_records::study::assign_condition(&self.conditions, self.design?, self.seed, n, s)
     }
 
     /// The sbatch script of the sweep as a job array: one array task per job, each calling
@@ -600,7 +522,8 @@ mod tests {
 
     #[test]
     fn latin_square_assignment_is_balanced_and_pinned() {
-        let s = study("level = \"keydoor\"\nconditions = [\"original\", \"masked-semantics\", \"reverse-semantics\", \"hard\"]\ndesign = \"latin-square\"\nseed = 7\n").unwrap();
+        let text = "level = \"keydoor\"\nconditions = [\"original\", \"masked-semantics\", \"reverse-semantics\", \"hard\"]\ndesign = \"latin-square\"\nseed = 7\n";
+        let s = study(text).unwrap();
         let mut counts = std::collections::BTreeMap::new();
         for n in 1..=40 {
             *counts.entry(s.assign(n, 1).unwrap().0).or_insert(0) += 1;
@@ -613,9 +536,13 @@ mod tests {
         let seen: std::collections::BTreeSet<String> =
             (1..=4).map(|ses| s.assign(3, ses).unwrap().0).collect();
         assert_eq!(seen.len(), 4);
-        // Pinned: the seeded order for seed 7 (must equal priors_frontend::assign for the same file).
+        // The lab reads the same file as an experiment file and must assign the same.
+        let e = priors_records::study::parse_experiment(text, "s.toml").unwrap();
         let (_, order) = s.assign(1, 1).unwrap();
-        assert_eq!(order, shuffled(&s.conditions, 7));
+        for n in 1..=8 {
+            let lab = priors_records::study::assign(&e, n, 1, "s.toml", "x").unwrap();
+            assert_eq!(Some((lab.0, lab.1.order)), s.assign(n, 1));
+        }
         assert_eq!(s.assign(1, 1).unwrap().0, order[0]);
         assert_eq!(s.assign(2, 1).unwrap().0, order[1]);
     }

@@ -6,16 +6,20 @@
 //!
 //! **These are fixtures, not data.** Every folder written here says so in `session.json`
 //! (`host = "synthetic-fixture"`, script name `synth`) and is marked `simulated` unless a test
-//! asks otherwise to exercise the inclusion rules. Field names follow `priors_frontend::meta`
-//! (issue 3); the writer is kept independent of that crate because it pulls Bevy.
+//! asks otherwise to exercise the inclusion rules. The files are written with the lab's own types and
+//! writers from `priors-records`.
 
 use crate::error::AnalysisError;
 use priors_core::replay::format_hash;
 use priors_core::rng::SplitMix64;
 use priors_core::trace::{TICKS_SCHEMA_VERSION, TickRow, ticks_columns};
 use priors_core::{Action, Condition, Event, Level, Outcome, Rules, World, step};
-use serde_json::json;
-use sha2::{Digest, Sha256};
+use priors_records::session::{
+    ColumnsFile, DisplayInfo, EventKind, EventRow, FileRef, FrameStats, SESSION_SCHEMA_VERSION,
+    SessionMeta, Status, events_columns, events_header, files, ticks_header,
+};
+use priors_records::sink::{CsvLog, session_dir_name};
+use priors_records::util::{sha256_hex, write_json_atomic};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -40,13 +44,6 @@ pub struct SynthSession {
     pub crash: bool,
     /// Time limit, s.
     pub time_limit_s: u32,
-}
-
-fn sha(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// A spec's level, condition and human rules as the lab would load them, with the files' bytes.
@@ -89,7 +86,9 @@ pub fn setup(spec: &SynthSession) -> Result<Setup, AnalysisError> {
     Ok((level, condition, rules, lb, cb))
 }
 
-/// Writes the session folder under `root` and returns its path.
+/// Writes the session folder under `root` and returns its path. Every file is written with
+/// the lab's own structs and writers from `priors-records` (session.json, ticks.csv and
+/// events.csv rows, column dictionaries), so a fixture cannot drift from the real format.
 pub fn write_session(root: &Path, spec: &SynthSession, run: u32) -> Result<PathBuf, AnalysisError> {
     let (level, condition, rules, level_bytes, cond_bytes) = setup(spec)?;
     let n = spec
@@ -97,23 +96,50 @@ pub fn write_session(root: &Path, spec: &SynthSession, run: u32) -> Result<PathB
         .bytes()
         .fold(run as u64, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
     let uuid = format!("00000000-0000-4000-8000-{:012x}", n & 0xffff_ffff_ffff);
-    let dir = root.join(format!(
-        "{}_{}_{}_{}",
-        spec.participant, spec.session, run, uuid
+    let dir = root.join(session_dir_name(
+        &spec.participant,
+        &spec.session,
+        run,
+        &uuid,
     ));
     std::fs::create_dir_all(&dir).map_err(|e| AnalysisError::io(&dir, e))?;
     let io = |p: &Path, e: std::io::Error| AnalysisError::io(p, e);
-    std::fs::write(dir.join("level.level"), &level_bytes).map_err(|e| io(&dir, e))?;
+    std::fs::write(dir.join(files::LEVEL), &level_bytes).map_err(|e| io(&dir, e))?;
     if let Some(cb) = &cond_bytes {
-        std::fs::write(dir.join("condition.toml"), cb).map_err(|e| io(&dir, e))?;
+        std::fs::write(dir.join(files::CONDITION), cb).map_err(|e| io(&dir, e))?;
     }
-    // ticks.csv, streamed.
-    let tpath = dir.join("ticks.csv");
-    let file = std::fs::File::create(&tpath).map_err(|e| io(&tpath, e))?;
-    let mut ticks = csv::WriterBuilder::new()
-        .has_headers(true)
-        .from_writer(std::io::BufWriter::with_capacity(1 << 16, file));
-    let mut events: Vec<(u32, String, String)> = Vec::new();
+    let hz = level.header.tick_hz;
+    // ticks.csv, streamed through the lab's whole-row log.
+    let tpath = dir.join(files::TICKS);
+    let mut ticks = CsvLog::create(&tpath, &ticks_header())?;
+    let epath = dir.join(files::EVENTS);
+    let mut events = CsvLog::create(&epath, &events_header())?;
+    let mut seq = 0u64;
+    let mut event = |events: &mut CsvLog,
+                     tick: u32,
+                     deaths: u32,
+                     kind: EventKind,
+                     detail: String|
+     -> Result<(), AnalysisError> {
+        events.push(&EventRow {
+            seq,
+            frame: seq * 2,
+            t_s: tick as f64 / hz as f64 + 2.0,
+            tick,
+            kind,
+            key: "NA".into(),
+            repeat: "NA".into(),
+            focused: true,
+            screen: "playing".into(),
+            deaths,
+            detail,
+        })?;
+        seq += 1;
+        Ok(())
+    };
+    event(&mut events, 0, 0, EventKind::Screen, "instructions".into())?;
+    event(&mut events, 0, 0, EventKind::Screen, "ready".into())?;
+    event(&mut events, 0, 0, EventKind::PlayStarted, "NA".into())?;
     let mut w = World::new(&level);
     let hash_every = 30;
     for &a in &spec.actions {
@@ -122,30 +148,25 @@ pub fn write_session(root: &Path, spec: &SynthSession, run: u32) -> Result<PathB
         }
         let ev = step(&level, &rules, &mut w, a);
         let with_hash = w.tick.is_multiple_of(hash_every) || !ev.is_empty() || w.is_done();
-        ticks
-            .serialize(TickRow::new(&level, &w, a, &ev, with_hash))
-            .map_err(|e| AnalysisError::io(&tpath, e))?;
+        ticks.push(&TickRow::new(&level, &w, a, &ev, with_hash))?;
         for e in ev.iter() {
             let (kind, detail) = match e {
-                Event::KeyPicked => ("key_picked", "NA".to_string()),
+                Event::KeyPicked => (EventKind::KeyPicked, "NA".to_string()),
                 Event::DoorTouched { has_key } => (
-                    "door_touched",
+                    EventKind::DoorTouched,
                     if has_key { "with_key" } else { "without_key" }.to_string(),
                 ),
-                Event::EnemyStomped { enemy } => ("enemy_stomped", enemy.to_string()),
-                Event::Died { cause } => ("died", cause.name().to_string()),
-                Event::Respawned => ("respawned", "NA".to_string()),
-                Event::GoalReached => ("goal_reached", "NA".to_string()),
-                Event::TimedOut => ("timed_out", "NA".to_string()),
+                Event::EnemyStomped { enemy } => (EventKind::EnemyStomped, enemy.to_string()),
+                Event::Died { cause } => (EventKind::Died, cause.name().to_string()),
+                Event::Respawned => (EventKind::Respawned, "NA".to_string()),
+                Event::GoalReached => (EventKind::GoalReached, "NA".to_string()),
+                Event::TimedOut => (EventKind::TimedOut, "NA".to_string()),
             };
-            events.push((w.tick, kind.to_string(), detail));
+            event(&mut events, w.tick, w.deaths, kind, detail)?;
         }
     }
-    let mut inner = ticks
-        .into_inner()
-        .map_err(|e| AnalysisError::io(&tpath, e))?;
-    inner.flush().map_err(|e| io(&tpath, e))?;
-    drop(inner);
+    ticks.sync()?;
+    events.sync()?;
     if spec.crash {
         // A kill inside a write: half a row at the end.
         let mut f = std::fs::OpenOptions::new()
@@ -155,108 +176,97 @@ pub fn write_session(root: &Path, spec: &SynthSession, run: u32) -> Result<PathB
         f.write_all(b"99999,3333.3,rig")
             .map_err(|e| io(&tpath, e))?;
     }
-    // events.csv: protocol rows, then the game events.
-    let epath = dir.join("events.csv");
-    let mut ew = csv::Writer::from_path(&epath).map_err(|e| AnalysisError::io(&epath, e))?;
-    let header = [
-        "seq", "frame", "t_s", "tick", "kind", "key", "repeat", "focused", "screen", "deaths",
-        "detail",
-    ];
-    ew.write_record(header)
-        .map_err(|e| AnalysisError::io(&epath, e))?;
-    let mut rows = vec![
-        (0u32, "screen".to_string(), "instructions".to_string()),
-        (0, "screen".into(), "ready".into()),
-        (0, "play_started".into(), "NA".into()),
-    ];
-    rows.extend(events);
-    for (seq, (tick, kind, detail)) in rows.iter().enumerate() {
-        let t = *tick as f64 / level.header.tick_hz as f64 + 2.0;
-        ew.write_record([
-            seq.to_string(),
-            (seq * 2).to_string(),
-            format!("{t:.6}"),
-            tick.to_string(),
-            kind.clone(),
-            "NA".into(),
-            "NA".into(),
-            "true".into(),
-            "playing".into(),
-            "0".into(),
-            detail.clone(),
-        ])
-        .map_err(|e| AnalysisError::io(&epath, e))?;
-    }
-    ew.flush().map_err(|e| io(&epath, e))?;
-    let columns = |file: &str, version: u32, cols: serde_json::Value| json!({"file": file, "schema_version": version, "missing_value": "NA", "columns": cols});
-    let tcols = serde_json::to_value(ticks_columns()).unwrap_or_default();
-    let ecols: Vec<serde_json::Value> = header.iter().map(|h| json!({"name": h, "description": format!("events.csv column {h} (synthetic fixture)"), "units": "NA", "type": "string"})).collect();
-    write_json(
-        &dir.join("ticks.columns.json"),
-        &columns("ticks.csv", TICKS_SCHEMA_VERSION, tcols),
+    write_json_atomic(
+        &dir.join(files::TICKS_COLUMNS),
+        &ColumnsFile {
+            file: files::TICKS.into(),
+            schema_version: TICKS_SCHEMA_VERSION,
+            missing_value: "NA".into(),
+            columns: ticks_columns(),
+        },
     )?;
-    write_json(
-        &dir.join("events.columns.json"),
-        &columns("events.csv", 1, json!(ecols)),
+    write_json_atomic(
+        &dir.join(files::EVENTS_COLUMNS),
+        &ColumnsFile {
+            file: files::EVENTS.into(),
+            schema_version: SESSION_SCHEMA_VERSION,
+            missing_value: "NA".into(),
+            columns: events_columns(),
+        },
     )?;
     let status = if spec.crash {
-        "running"
+        Status::Running
     } else {
         match w.outcome {
-            Outcome::Won => "complete",
-            Outcome::TimedOut => "timeout",
-            _ => "aborted",
+            Outcome::Won => Status::Complete,
+            Outcome::TimedOut => Status::Timeout,
+            _ => Status::Aborted,
         }
     };
-    let cond_ref = match &cond_bytes {
-        Some(cb) => {
-            json!({"name": condition.id, "source_path": spec.condition_path.as_ref().map(|p| p.display().to_string()), "copy": "condition.toml", "sha256": sha(cb)})
-        }
-        None => json!({"name": "original", "source_path": "builtin", "copy": null, "sha256": "NA"}),
+    let condition_ref = match &cond_bytes {
+        Some(cb) => FileRef {
+            name: condition.id.clone(),
+            source_path: spec
+                .condition_path
+                .as_ref()
+                .map_or_else(String::new, |p| p.display().to_string()),
+            copy: Some(files::CONDITION.into()),
+            sha256: sha256_hex(cb),
+        },
+        None => FileRef {
+            name: "original".into(),
+            source_path: "builtin".into(),
+            copy: None,
+            sha256: "NA".into(),
+        },
     };
-    let meta = json!({
-        "schema_version": 1,
-        "ticks_schema_version": TICKS_SCHEMA_VERSION,
-        "app_version": env!("CARGO_PKG_VERSION"),
-        "git_hash": "synthetic",
-        "participant": spec.participant,
-        "session": spec.session,
-        "run": run,
-        "uuid": uuid,
-        "pilot": spec.pilot,
-        "simulated": spec.simulated,
-        "script": if spec.simulated { json!({"name": "synth", "source_path": "priors_analysis::synth", "copy": null, "sha256": "NA"}) } else { json!(null) },
-        "level": {"name": level.header.name, "source_path": spec.level_path.display().to_string(), "copy": "level.level", "sha256": sha(&level_bytes)},
-        "condition": cond_ref,
-        "assignment": null,
-        "seed": 0,
-        "key_map": [],
-        "ladder_mode": format!("{:?}", condition.mechanics.ladder).to_lowercase(),
-        "tick_hz": level.header.tick_hz,
-        "tick_limit": spec.time_limit_s * level.header.tick_hz,
-        "hash_every_n_ticks": hash_every,
-        "time_scale": 1.0,
-        "created_utc": "2026-01-01T00:00:00.000Z",
-        "start_utc": "2026-01-01T00:00:02.000Z",
-        "end_utc": if spec.crash { json!(null) } else { json!("2026-01-01T00:30:00.000Z") },
-        "status": status,
-        "status_detail": null,
-        "n_ticks": if spec.crash { 0 } else { w.tick },
-        "deaths": w.deaths,
-        "final_state_hash": if spec.crash { json!(null) } else { json!(format_hash(w.state_hash())) },
-        "display": {},
-        "frame_timing": {},
-        "host": "synthetic-fixture",
-        "pid": 0
-    });
-    write_json(&dir.join("session.json"), &meta)?;
+    let meta = SessionMeta {
+        schema_version: SESSION_SCHEMA_VERSION,
+        ticks_schema_version: TICKS_SCHEMA_VERSION,
+        app_version: env!("CARGO_PKG_VERSION").into(),
+        git_hash: "synthetic".into(),
+        participant: spec.participant.clone(),
+        session: spec.session.clone(),
+        run,
+        uuid,
+        pilot: spec.pilot,
+        simulated: spec.simulated,
+        script: spec.simulated.then(|| FileRef {
+            name: "synth".into(),
+            source_path: "priors_analysis::synth".into(),
+            copy: None,
+            sha256: "NA".into(),
+        }),
+        level: FileRef {
+            name: level.header.name.clone(),
+            source_path: spec.level_path.display().to_string(),
+            copy: Some(files::LEVEL.into()),
+            sha256: sha256_hex(&level_bytes),
+        },
+        condition: condition_ref,
+        assignment: None,
+        seed: 0,
+        key_map: vec![],
+        ladder_mode: format!("{:?}", condition.mechanics.ladder).to_lowercase(),
+        tick_hz: hz,
+        tick_limit: spec.time_limit_s * hz,
+        hash_every_n_ticks: hash_every,
+        time_scale: 1.0,
+        created_utc: "2026-01-01T00:00:00.000Z".into(),
+        start_utc: Some("2026-01-01T00:00:02.000Z".into()),
+        end_utc: (!spec.crash).then(|| "2026-01-01T00:30:00.000Z".into()),
+        status,
+        status_detail: None,
+        n_ticks: if spec.crash { 0 } else { w.tick },
+        deaths: w.deaths,
+        final_state_hash: (!spec.crash).then(|| format_hash(w.state_hash())),
+        display: DisplayInfo::default(),
+        frame_timing: FrameStats::default(),
+        host: "synthetic-fixture".into(),
+        pid: 0,
+    };
+    write_json_atomic(&dir.join(files::SESSION), &meta)?;
     Ok(dir)
-}
-
-fn write_json(path: &Path, v: &serde_json::Value) -> Result<(), AnalysisError> {
-    let mut s = serde_json::to_string_pretty(v).map_err(|e| AnalysisError::io(path, e))?;
-    s.push('\n');
-    std::fs::write(path, s).map_err(|e| AnalysisError::io(path, e))
 }
 
 /// Whether `w2` equals `w1` apart from the tick counter.

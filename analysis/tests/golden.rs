@@ -66,8 +66,11 @@ fn summary_and_condition_table_match_golden_files() {
     for (id, why) in [
         ("S01_", "simulated input"),
         ("pilot-P01_", "pilot"),
-        ("C01_", "incomplete (status running, cut last line)"),
-        ("T01_", "replay diverged: tick 39: has_key"),
+        (
+            "C01_",
+            "ticks.csv: a partial last line (cut by a crash) was ignored",
+        ),
+        ("T01_", "ticks.csv:41: tick 39: has_key"),
     ] {
         let line = summary
             .lines()

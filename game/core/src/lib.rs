@@ -11,6 +11,7 @@
 pub mod action;
 pub mod condition;
 pub mod level;
+pub mod measure;
 pub mod reference;
 pub mod released;
 pub mod replay;

@@ -16,6 +16,7 @@
 //! dynamics. Stepping allocates nothing.
 
 use priors_core::world::{DeathCause, Events, Outcome, Rules, World, reward, step};
+use priors_core::measure::Coverage;
 use priors_core::{Action, Condition, Level, SUB};
 use priors_render::{Observer, RenderError, Renderer};
 use std::sync::Arc;
@@ -83,7 +84,8 @@ pub struct EpisodeStats {
     pub death_cause: Option<DeathCause>,
     /// Whether the episode was cut by the tick limit.
     pub truncated: bool,
-    /// Distinct player centre positions (whole pixels) visited.
+    /// Unique positions as `priors_core::measure` defines them: distinct whole-pixel player
+    /// centres inside the level.
     pub unique_positions: u32,
     /// Deaths (above 0 only under the respawn rule).
     pub deaths: u32,
@@ -252,40 +254,23 @@ fn paint_cells(out: &mut [u8], bx: &[i32], by: &[i32], ch: usize, r: priors_core
 /// Per-episode bookkeeping that does not belong in the world state.
 struct Tally {
     ret: f32,
-    /// Bit set over whole-pixel positions of the level (cleared at reset).
-    visited: Vec<u64>,
-    unique: u32,
-    width_px: usize,
-    height_px: usize,
+    /// The measures of `priors_core::measure` (one definition shared with the analysis).
+    coverage: Coverage,
 }
 
 impl Tally {
     fn new(level: &Level) -> Tally {
-        let (w, h) = (level.width_px() as usize, level.height_px() as usize);
         Tally {
             ret: 0.0,
-            visited: vec![0; (w * h).div_ceil(64)],
-            unique: 0,
-            width_px: w,
-            height_px: h,
+            coverage: Coverage::new(level),
         }
     }
     fn reset(&mut self) {
         self.ret = 0.0;
-        self.unique = 0;
-        self.visited.fill(0);
+        self.coverage.clear();
     }
-    fn visit(&mut self, w: &World) {
-        let (x, y) = (w.player.x.div_euclid(SUB), w.player.y.div_euclid(SUB));
-        if x < 0 || y < 0 || x as usize >= self.width_px || y as usize >= self.height_px {
-            return;
-        }
-        let i = y as usize * self.width_px + x as usize;
-        let (word, bit) = (i / 64, 1u64 << (i % 64));
-        if self.visited[word] & bit == 0 {
-            self.visited[word] |= bit;
-            self.unique += 1;
-        }
+    fn visit(&mut self, w: &World, action: Action) {
+        self.coverage.record(w, action);
     }
 }
 
@@ -326,7 +311,6 @@ impl Env {
         self.seed = seed;
         self.world = World::new(&self.shared.cfg.level);
         self.tally.reset();
-        self.tally.visit(&self.world);
         self.shared.observe(&self.world, &mut self.obs);
     }
 
@@ -381,7 +365,7 @@ impl Env {
         let events = step(level, &self.shared.rules, &mut self.world, a);
         let r = reward(&events);
         self.tally.ret += r;
-        self.tally.visit(&self.world);
+        self.tally.visit(&self.world, a);
         let (terminated, truncated) = match self.world.outcome {
             Outcome::Running => (false, false),
             Outcome::Won | Outcome::Died(_) => (true, false),
@@ -396,7 +380,7 @@ impl Env {
                 _ => None,
             },
             truncated,
-            unique_positions: self.tally.unique,
+            unique_positions: self.tally.coverage.unique_positions,
             deaths: self.world.deaths + matches!(self.world.outcome, Outcome::Died(_)) as u32,
         });
         let info = Info {

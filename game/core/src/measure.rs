@@ -1,0 +1,133 @@
+//! The one definition of each exploration measure the human-versus-agent comparison rests on,
+//! used by the env's episode statistics, the agent's logs (through the env) and the analysis,
+//! and quoted in the column dictionaries:
+//! - *unique positions*: distinct whole-pixel player centres `(floor(x_px), floor(y_px))`
+//!   inside the level's pixel rectangle (a centre outside it, while falling off the grid, is
+//!   not a position);
+//! - *unique tiles*: distinct grid tiles under the player's centre, inside the grid;
+//! - *active ticks*: ticks whose action is not `noop`;
+//! - *time*: ticks / tick rate, seconds ([`time_s`]).
+//!
+//! Every measure counts the states *after* each tick (the start state before the first tick is
+//! not a tick), the same for a human trace replayed by the analysis and an agent episode.
+//!
+//! A [`Coverage`] is allocated once per level (two bitsets) and cleared between episodes; its
+//! [`Coverage::record`] does no allocation, so it can run in the env's step loop.
+
+use crate::action::Action;
+use crate::level::{Level, SUB};
+use crate::world::World;
+
+/// The words of the unique-positions rule, for column dictionaries.
+pub const UNIQUE_POSITIONS_RULE: &str = "distinct whole-pixel player centres (floor(x_px), floor(y_px)) inside the level's pixel rectangle";
+
+/// The words of the unique-tiles rule, for column dictionaries.
+pub const UNIQUE_TILES_RULE: &str =
+    "distinct grid tiles under the player's centre, inside the grid";
+
+/// Seconds of `ticks` at `tick_hz` ticks per second.
+pub fn time_s(ticks: u32, tick_hz: u32) -> f64 {
+    ticks as f64 / tick_hz.max(1) as f64
+}
+
+/// Counts the measures of one trace, tick by tick.
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    width_px: usize,
+    height_px: usize,
+    tile_px: i32,
+    cols: usize,
+    rows: usize,
+    positions: Vec<u64>,
+    tiles: Vec<u64>,
+    /// Unique positions so far.
+    pub unique_positions: u32,
+    /// Unique tiles so far.
+    pub unique_tiles: u32,
+    /// Ticks recorded.
+    pub ticks: u32,
+    /// Ticks whose action was not `noop`.
+    pub active_ticks: u32,
+}
+
+fn set(bits: &mut [u64], i: usize) -> bool {
+    let (w, b) = (i / 64, 1u64 << (i % 64));
+    let new = bits[w] & b == 0;
+    bits[w] |= b;
+    new
+}
+
+impl Coverage {
+    /// Empty counts for traces on `level`.
+    pub fn new(level: &Level) -> Coverage {
+        let (w, h) = (level.width_px() as usize, level.height_px() as usize);
+        Coverage {
+            width_px: w,
+            height_px: h,
+            tile_px: level.header.tile_px as i32,
+            cols: level.width,
+            rows: level.height,
+            positions: vec![0; (w * h).div_ceil(64)],
+            tiles: vec![0; (level.width * level.height).div_ceil(64)],
+            unique_positions: 0,
+            unique_tiles: 0,
+            ticks: 0,
+            active_ticks: 0,
+        }
+    }
+
+    /// Forgets everything (a new episode).
+    pub fn clear(&mut self) {
+        self.positions.fill(0);
+        self.tiles.fill(0);
+        self.unique_positions = 0;
+        self.unique_tiles = 0;
+        self.ticks = 0;
+        self.active_ticks = 0;
+    }
+
+    /// Records the state `w` reached by `action`.
+    #[inline]
+    pub fn record(&mut self, w: &World, action: Action) {
+        self.ticks += 1;
+        self.active_ticks += (action != Action::NOOP) as u32;
+        let (x, y) = (w.player.x.div_euclid(SUB), w.player.y.div_euclid(SUB));
+        if x < 0 || y < 0 || x as usize >= self.width_px || y as usize >= self.height_px {
+            return;
+        }
+        if set(&mut self.positions, y as usize * self.width_px + x as usize) {
+            self.unique_positions += 1;
+        }
+        let (col, row) = ((x / self.tile_px) as usize, (y / self.tile_px) as usize);
+        if col < self.cols && row < self.rows && set(&mut self.tiles, row * self.cols + col) {
+            self.unique_tiles += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Rules, parse_level, step};
+
+    #[test]
+    fn a_walk_counts_each_pixel_once_and_noop_is_not_active() {
+        let text =
+            "+++\nname = \"t\"\ntile_px = 15\ntick_hz = 30\n+++\n#####\n#...#\n#P.Q#\n#####\n";
+        let level = parse_level(text, "t.level").unwrap();
+        let rules = Rules::agent();
+        let mut w = World::new(&level);
+        let mut c = Coverage::new(&level);
+        let right: Action = "right".parse().unwrap();
+        step(&level, &rules, &mut w, right);
+        c.record(&w, right);
+        step(&level, &rules, &mut w, Action::NOOP);
+        c.record(&w, Action::NOOP);
+        assert_eq!((c.ticks, c.active_ticks), (2, 1));
+        assert_eq!(c.unique_positions, 1, "standing still adds no position");
+        assert_eq!(c.unique_tiles, 1);
+        c.clear();
+        assert_eq!(c.unique_positions, 0);
+        assert_eq!(time_s(45, 30), 1.5);
+    }
+}

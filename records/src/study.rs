@@ -1,0 +1,254 @@
+//! Study and experiment files, and the one counterbalancing rule used by the lab
+//! (`priors session --experiment`) and by the sweep and the analysis (`priors sweep`).
+//!
+//! An experiment file (TOML) lists the level, the conditions and a design:
+//! ```toml
+//! level = "keydoor"
+//! conditions = ["original", "masked-semantics", "reverse-semantics"]
+//! design = "latin-square"   # or "balanced"
+//! seed = 2018
+//! ```
+//! `latin-square`: the conditions are first put in a seeded order; participant n (the number in
+//! the participant id) in session s plays condition `(n - 1 + s - 1) mod k` of that order, so
+//! over any k consecutive participants each condition appears once per session (a cyclic Latin
+//! square; with one play per subject, as in the paper, this is a balanced rotation).
+//! `balanced`: participants are taken in blocks of k; each block gets its own seeded random
+//! permutation, so counts stay equal after every block and the order is not predictable.
+//! [`assign_condition`] is pure: the same file, participant and session always give the same
+//! condition. A study file (the analysis' `Study`) uses the same top-level keys, so a
+//! humans-only study file is also an experiment file.
+
+use crate::error::RecordError;
+use crate::session::AssignmentRecord;
+use priors_core::rng::SplitMix64;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Counterbalancing design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Design {
+    /// Cyclic Latin square over a seeded order.
+    LatinSquare,
+    /// Seeded random permutation per block of k participants.
+    Balanced,
+}
+
+impl Design {
+    /// The kebab-case name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Design::LatinSquare => "latin-square",
+            Design::Balanced => "balanced",
+        }
+    }
+}
+
+/// Learner of an agent job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Algo {
+    /// PPO (CleanRL style).
+    Ppo,
+    /// Uniformly random actions.
+    Random,
+}
+
+/// Exploration bonus of an agent job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bonus {
+    /// Extrinsic reward only.
+    None,
+    /// SimHash counts.
+    Count,
+    /// Intrinsic curiosity module (the paper's agent).
+    Icm,
+    /// Random network distillation.
+    Rnd,
+}
+
+/// Compute device of an agent job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Device {
+    /// CPU.
+    #[default]
+    Cpu,
+    /// The first CUDA GPU.
+    Cuda,
+}
+
+/// An experiment file (the lab's view of a study file).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Experiment {
+    /// Level name or path.
+    pub level: String,
+    /// Condition names or paths (at least one).
+    pub conditions: Vec<String>,
+    /// `latin-square` or `balanced`.
+    pub design: Design,
+    /// Seed of the condition order.
+    #[serde(default)]
+    pub seed: u64,
+    /// Optional consent text (a consent screen is shown when present).
+    #[serde(default)]
+    pub consent_text: Option<String>,
+    /// Optional instruction text (default: the paper's instruction).
+    #[serde(default)]
+    pub instructions: Option<String>,
+    /// Optional time limit, s (default 1800).
+    #[serde(default)]
+    pub time_limit_s: Option<u32>,
+    /// A study's agent sweep (`priors sweep`); not used by the lab, accepted so that one study
+    /// file serves both.
+    #[serde(default)]
+    pub agents: Option<toml::Value>,
+    /// A study's cluster resources (`priors sweep`); not used by the lab.
+    #[serde(default)]
+    pub resources: Option<toml::Value>,
+}
+
+/// The 1-based line of a TOML error's span in `text` (0 when unknown).
+pub fn toml_line(text: &str, e: &toml::de::Error) -> u64 {
+    e.span().map_or(0, |s| {
+        text[..s.start.min(text.len())].matches('\n').count() as u64 + 1
+    })
+}
+
+/// Parses an experiment file's text (`file` names it in errors).
+pub fn parse_experiment(text: &str, file: &str) -> Result<Experiment, RecordError> {
+    let path = Path::new(file);
+    let e: Experiment = toml::from_str(text).map_err(|e| {
+        RecordError::malformed(
+            path,
+            toml_line(text, &e),
+            format!("bad experiment file: {}", e.message()),
+        )
+    })?;
+    if e.conditions.is_empty() {
+        return Err(RecordError::malformed(path, 0, "conditions is empty"));
+    }
+    Ok(e)
+}
+
+/// The number in a participant id (`P017` -> 17); ids without digits are refused.
+pub fn participant_number(id: &str) -> Result<u32, RecordError> {
+    let digits: String = id.chars().filter(|c| c.is_ascii_digit()).collect();
+    let n: u32 = digits.parse().map_err(|_| RecordError::Refused {
+        message: format!("participant id {id:?} has no number to assign a condition by"),
+    })?;
+    if n == 0 {
+        return Err(RecordError::Refused {
+            message: format!("participant id {id:?}: numbers start at 1"),
+        });
+    }
+    Ok(n)
+}
+
+fn shuffled(items: &[String], seed: u64) -> Vec<String> {
+    let mut v = items.to_vec();
+    let mut rng = SplitMix64::new(seed);
+    for i in (1..v.len()).rev() {
+        let j = rng.below(i as u64 + 1) as usize;
+        v.swap(i, j);
+    }
+    v
+}
+
+/// The one counterbalancing rule: the condition of participant `n` in session `s` (both from
+/// 1; 0 is read as 1) and the seeded order it was taken from. `None` without conditions.
+pub fn assign_condition(
+    conditions: &[String],
+    design: Design,
+    seed: u64,
+    n: u32,
+    s: u32,
+) -> Option<(String, Vec<String>)> {
+    let k = conditions.len() as u32;
+    if k == 0 {
+        return None;
+    }
+    let (n, s) = (n.max(1), s.max(1));
+    let (order, index) = match design {
+        Design::LatinSquare => (shuffled(conditions, seed), (n - 1 + s - 1) % k),
+        Design::Balanced => {
+            let block = (n - 1) / k;
+            let seed = seed ^ (block as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            (shuffled(conditions, seed), ((n - 1) % k + s - 1) % k)
+        }
+    };
+    Some((order[index as usize].clone(), order))
+}
+
+/// The condition for participant `n` in session `s` under an experiment file, with the record
+/// logged in session.json.
+pub fn assign(
+    e: &Experiment,
+    n: u32,
+    s: u32,
+    file: &str,
+    sha256: &str,
+) -> Result<(String, AssignmentRecord), RecordError> {
+    let (condition, order) = assign_condition(&e.conditions, e.design, e.seed, n, s)
+        .ok_or_else(|| RecordError::malformed(Path::new(file), 0, "conditions is empty"))?;
+    let record = AssignmentRecord {
+        experiment_file: file.into(),
+        experiment_sha256: sha256.into(),
+        design: e.design.name().into(),
+        seed: e.seed,
+        participant_number: n,
+        order,
+    };
+    Ok((condition, record))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exp(design: &str) -> Experiment {
+        parse_experiment(
+            &format!("level = \"princess\"\nconditions = [\"a\", \"b\", \"c\", \"d\"]\ndesign = \"{design}\"\nseed = 7\n"),
+            "e.toml",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn assignment_is_balanced_over_participants() {
+        for design in ["latin-square", "balanced"] {
+            let e = exp(design);
+            for s in 1..=2 {
+                let mut counts = std::collections::BTreeMap::new();
+                for n in 1..=40 {
+                    let (c, rec) = assign(&e, n, s, "e.toml", "x").unwrap();
+                    assert_eq!(rec.participant_number, n);
+                    *counts.entry(c).or_insert(0) += 1;
+                }
+                assert_eq!(counts.len(), 4, "{design}: {counts:?}");
+                assert!(counts.values().all(|&v| v == 10), "{design}: {counts:?}");
+            }
+        }
+        // A Latin square: one participant sees every condition once over k sessions.
+        let e = exp("latin-square");
+        let seen: std::collections::BTreeSet<String> = (1..=4)
+            .map(|s| assign(&e, 3, s, "e", "x").unwrap().0)
+            .collect();
+        assert_eq!(seen.len(), 4);
+        assert_eq!(participant_number("P017").unwrap(), 17);
+        assert!(participant_number("PX").is_err());
+    }
+
+    #[test]
+    fn errors_name_file_and_line() {
+        let e = parse_experiment(
+            "level = \"x\"\nconditions = [\"a\"]\ndesign = \"nope\"\n",
+            "s.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("s.toml:3:"), "{e}");
+    }
+}

@@ -1,0 +1,106 @@
+//! Small helpers every writer of records needs: SHA-256 as lower-case hex, write-then-rename,
+//! and the git commit of a source tree.
+
+use crate::error::RecordError;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+/// Lower-case hex SHA-256 of `bytes` (the form every record stores).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(64);
+    for b in Sha256::digest(bytes) {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Lower-case hex SHA-256 of a file's bytes.
+pub fn sha256_file(path: &Path) -> Result<String, RecordError> {
+    let bytes = std::fs::read(path).map_err(|e| RecordError::io(path, e))?;
+    Ok(sha256_hex(&bytes))
+}
+
+/// The name of the temporary file [`write_atomic`] writes beside `path` before the rename:
+/// `.<name>.tmp-<pid>`. Readers treat such a file as a sign of an interrupted update.
+pub fn temp_name(path: &Path) -> std::path::PathBuf {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// Whether a file name is one of [`write_atomic`]'s temporary files.
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with('.') && name.contains(".tmp-")
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, synced, then renamed:
+/// a reader sees the old file or the new one, never half of one. On failure the temporary
+/// file is removed (best effort) and `path` is untouched.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), RecordError> {
+    let tmp = temp_name(path);
+    let result = (|| {
+        let mut f = File::create(&tmp).map_err(|e| RecordError::io(&tmp, e))?;
+        f.write_all(bytes).map_err(|e| RecordError::io(&tmp, e))?;
+        f.sync_all().map_err(|e| RecordError::io(&tmp, e))?;
+        drop(f);
+        std::fs::rename(&tmp, path).map_err(|e| {
+            RecordError::io(path, format!("renaming {} into place: {e}", tmp.display()))
+        })
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes `value` as pretty JSON (with a final newline) through [`write_atomic`].
+pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), RecordError> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| RecordError::malformed(path, 0, format!("formatting JSON: {e}")))?;
+    text.push('\n');
+    write_atomic(path, text.as_bytes())
+}
+
+/// `git rev-parse HEAD` of the tree at `dir`, with `-dirty` when it has uncommitted changes;
+/// `unknown` outside a checkout or without git.
+pub fn git_hash(dir: &Path) -> String {
+    let run = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    match run(&["rev-parse", "HEAD"]) {
+        Some(h) if !h.is_empty() => {
+            let dirty = run(&["status", "--porcelain", "--untracked-files=no"])
+                .is_some_and(|s| !s.is_empty());
+            if dirty { format!("{h}-dirty") } else { h }
+        }
+        _ => "unknown".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_of_abc_is_the_standard_vector() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn temp_names_are_recognised() {
+        let t = temp_name(Path::new("/x/session.json"));
+        assert!(is_temp_name(t.file_name().unwrap().to_str().unwrap()));
+        assert!(!is_temp_name("session.json"));
+    }
+}
