@@ -78,6 +78,12 @@ class PriorsVectorEnv(VectorEnv):
         self._native = _native.NativeVecEnv(self.config, self.num_envs, mode)
         self._same_step = mode == "same_step"
         self._all = np.ones(self.num_envs, dtype=bool)
+        # The native buffers are fixed for the env's life: fetch them once.
+        nv = self._native
+        self._obs, self._rew, self._term, self._trunc = nv.obs, nv.rewards, nv.terminated, nv.truncated
+        self._state = {k: getattr(nv, k) for k in ("x_px", "y_px", "deaths", "has_key", "tick", "state_hash")}
+        self._ep = {k: getattr(nv, "episode_" + k) for k in ("return", "length", "success", "unique_positions", "deaths")}
+        self._ep_done, self._final_obs = nv.episode_done, nv.final_obs
         self._seed = 0
 
     @property
@@ -95,12 +101,11 @@ class PriorsVectorEnv(VectorEnv):
             seed = int(self.np_random.integers(0, 2**63 - 1))
         self._seed = int(seed)
         self._native.reset(self._seed & (2**64 - 1))
-        return self._out(self._native.obs), self._state_info()
+        return self._out(self._obs), self._state_info()
 
     def step(self, actions):
         a = np.asarray(actions, dtype=np.int64).reshape(self.num_envs)
         events = self._native.step(a)
-        n = self._native
         info = self._state_info()
         if events:
             ev = np.empty(self.num_envs, dtype=object)
@@ -110,15 +115,16 @@ class PriorsVectorEnv(VectorEnv):
                 ev[i] = tuple(names)
                 mask[i] = True
             info["events"], info["_events"] = ev, mask
-        done = n.episode_done
+        done = self._ep_done
         if done.any():
             mask = done.copy()
+            ep = self._ep
             info["episode"] = {
-                "r": n.episode_return.copy(),
-                "l": n.episode_length.copy(),
-                "success": n.episode_success.copy(),
-                "unique_positions": n.episode_unique_positions.copy(),
-                "deaths": n.episode_deaths.copy(),
+                "r": ep["return"].copy(),
+                "l": ep["length"].copy(),
+                "success": ep["success"].copy(),
+                "unique_positions": ep["unique_positions"].copy(),
+                "deaths": ep["deaths"].copy(),
                 "_r": mask,
                 "_l": mask,
                 "_success": mask,
@@ -130,14 +136,14 @@ class PriorsVectorEnv(VectorEnv):
                 final_obs = np.empty(self.num_envs, dtype=object)
                 final_obs[:] = [None] * self.num_envs
                 for i in np.flatnonzero(mask):
-                    final_obs[i] = n.final_obs[i].copy()
+                    final_obs[i] = self._final_obs[i].copy()
                 info["final_obs"], info["_final_obs"] = final_obs, mask
                 info["final_info"], info["_final_info"] = {**info["episode"]}, mask
         return (
-            self._out(n.obs),
-            self._out(n.rewards),
-            self._out(n.terminated),
-            self._out(n.truncated),
+            self._out(self._obs),
+            self._out(self._rew),
+            self._out(self._term),
+            self._out(self._trunc),
             info,
         )
 
@@ -145,21 +151,11 @@ class PriorsVectorEnv(VectorEnv):
         return a.copy() if self.copy else a
 
     def _state_info(self) -> dict[str, Any]:
-        n, m = self._native, self._all
-        return {
-            "x_px": n.x_px.copy(),
-            "y_px": n.y_px.copy(),
-            "deaths": n.deaths.copy(),
-            "has_key": n.has_key.copy(),
-            "tick": n.tick.copy(),
-            "state_hash": n.state_hash.copy(),
-            "_x_px": m,
-            "_y_px": m,
-            "_deaths": m,
-            "_has_key": m,
-            "_tick": m,
-            "_state_hash": m,
-        }
+        info: dict[str, Any] = {}
+        for k, v in self._state.items():
+            info[k] = v.copy() if self.copy else v
+            info["_" + k] = self._all
+        return info
 
     def render(self):
         """The renderer's RGB frames of every env, (num_envs, H, W, 3)."""
