@@ -62,6 +62,32 @@ fn observe_84x84_masked_similarity(bencher: Bencher) {
     observe(bencher, SIMILARITY);
 }
 
+/// 42 x 42 grey by nearest sampling, beside the same by area averaging (the paper preset's).
+#[divan::bench]
+fn observe_42x42_nearest_original(bencher: Bencher) {
+    let (level, condition, world) = setup(ORIGINAL);
+    let renderer = Renderer::new(&level, &condition).expect("renderer");
+    let observer = renderer.observer(42, 42);
+    let mut out = vec![0u8; 42 * 42];
+    bencher.bench_local(|| {
+        observer.observe(&renderer, black_box(&world), &mut out);
+        black_box(&mut out);
+    });
+}
+
+/// 42 x 42 grey by area averaging: a full frame render plus a separable box filter.
+#[divan::bench]
+fn observe_42x42_area_original(bencher: Bencher) {
+    let (level, condition, world) = setup(ORIGINAL);
+    let renderer = Renderer::new(&level, &condition).expect("renderer");
+    let observer = renderer.area_observer(42, 42);
+    let mut out = vec![0u8; 42 * 42];
+    bencher.bench_local(|| {
+        observer.observe(&renderer, black_box(&world), &mut out);
+        black_box(&mut out);
+    });
+}
+
 #[divan::bench]
 fn render_230x230_original(bencher: Bencher) {
     let (level, condition, world) = setup(ORIGINAL);
