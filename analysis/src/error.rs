@@ -14,7 +14,7 @@ pub enum AnalysisError {
         message: String,
     },
     /// A file does not have the expected format.
-    #[error("{}:{line}: {message}", path.display())]
+    #[error("{}", at(path, *line, message))]
     Malformed {
         /// The file.
         path: PathBuf,
@@ -42,6 +42,16 @@ pub enum AnalysisError {
         /// What went wrong.
         message: String,
     },
+}
+
+/// `path:line: message`, or `path: message` when the line is not known (as the records crate
+/// writes its errors, so both crates name a file the same way).
+fn at(path: &Path, line: u64, message: &str) -> String {
+    if line == 0 {
+        format!("{}: {message}", path.display())
+    } else {
+        format!("{}:{line}: {message}", path.display())
+    }
 }
 
 impl AnalysisError {

@@ -98,6 +98,19 @@ pub fn analyze_session(dir: &Path) -> Result<SessionResult, AnalysisError> {
     })
 }
 
+/// The verdict in one line, worded exactly as `priors_records::verify::verdict_line` words the
+/// verifier's result, so that `priors analyze` and `priors verify` can be compared verbatim.
+pub fn verdict_line(result: &Result<SessionResult, AnalysisError>) -> String {
+    match result {
+        Ok(s) => match (&s.divergence, &s.incomplete) {
+            (Some(d), _) => format!("{}: {d}", s.verdict.name()),
+            (None, Some(r)) => format!("{}: {r}", s.verdict.name()),
+            (None, None) => s.verdict.name().to_string(),
+        },
+        Err(e) => format!("unreadable: {e}"),
+    }
+}
+
 /// Whether a folder is a lab session folder (holds session.json).
 pub fn is_session_dir(dir: &Path) -> bool {
     dir.join(files::SESSION).is_file()

@@ -9,6 +9,7 @@ mod clock;
 mod cmd;
 
 use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
 /// Priors: investigating human priors for playing video games.
 #[derive(Parser, Debug)]
@@ -42,7 +43,6 @@ enum Command {
     #[cfg(feature = "window")]
     Session(cmd::session::Args),
     /// Replay a lab session folder through the core and check positions, deaths, hashes, outcome.
-    #[cfg(feature = "window")]
     Verify(cmd::verify::Args),
     /// Play a recorded lab session back in a window (experimenter review).
     #[cfg(feature = "window")]
@@ -55,8 +55,19 @@ enum Command {
     Demo(cmd::demo::Args),
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+/// Runs the command; every failure (a diverged replay included) is an error, printed once with
+/// its causes (`{:#}`), and a non-zero exit status.
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Levels(a) => cmd::levels::run(a),
         Command::Solve(a) => cmd::solve::run(a),
@@ -69,7 +80,6 @@ fn main() -> anyhow::Result<()> {
         Command::ExportBids(a) => cmd::export_bids::run(a),
         #[cfg(feature = "window")]
         Command::Session(a) => cmd::session::run(a),
-        #[cfg(feature = "window")]
         Command::Verify(a) => cmd::verify::run(a),
         #[cfg(feature = "window")]
         Command::Replay(a) => cmd::replay::run(a),

@@ -517,8 +517,32 @@ pub fn verify_session(
             recorded,
             replayed,
         };
-        // The recorded status must be what the replay ends in.
-        let outcome_ok = match meta.status {
+        // A session the program ended itself wrote all its rows (a write failure or a crash
+        // leaves rows unwritten, and n_ticks says how many were played): fewer rows in the file
+        // is a cut or truncated file, reported where it ends.
+        let ended = !matches!(meta.status, Status::Running | Status::WriteFailed);
+        replay.mismatch = if ended && meta.n_ticks != n {
+            Some(Mismatch {
+                file: ticks_path.clone(),
+                line: n as u64 + 2,
+                tick: n,
+                column: "rows".into(),
+                recorded: format!(
+                    "{} ticks in session.json ({})",
+                    meta.n_ticks,
+                    meta.status.name()
+                ),
+                replayed: format!(
+                    "{n} whole rows in the file{}",
+                    if replay.partial {
+                        ", then a cut row"
+                    } else {
+                        ""
+                    }
+                ),
+            })
+        } else if !match meta.status {
+            // The recorded status must be what the replay ends in.
             Status::Complete => w.outcome == Outcome::Won,
             Status::Timeout => w.outcome == Outcome::TimedOut,
             Status::Aborted | Status::Declined | Status::Interrupted => {
@@ -526,28 +550,21 @@ pub fn verify_session(
             }
             // A crash or a failed write can stop anywhere, also after the last tick was written.
             Status::Running | Status::WriteFailed => true,
-        };
-        // The tick count is exact whenever the program ended the session itself and its rows
-        // were all written (a write failure leaves rows unwritten).
-        let count_ok = matches!(meta.status, Status::Running | Status::WriteFailed)
-            || replay.partial
-            || meta.n_ticks == n;
-        let hash_ok = match (&meta.final_state_hash, meta.status) {
-            (Some(h), s) if s.is_complete() => *h == format_hash(w.state_hash()),
-            _ => true,
-        };
-        replay.mismatch = if !outcome_ok {
+        } {
             Some(end(
                 "status",
                 meta.status.name().into(),
                 format!("{:?}", w.outcome),
             ))
-        } else if !count_ok {
-            Some(end("n_ticks", meta.n_ticks.to_string(), n.to_string()))
-        } else if !hash_ok {
+        } else if let Some(h) = meta
+            .final_state_hash
+            .as_ref()
+            .filter(|_| meta.status.is_complete())
+            .filter(|h| **h != format_hash(w.state_hash()))
+        {
             Some(end(
                 "final_state_hash",
-                meta.final_state_hash.clone().unwrap_or_default(),
+                h.clone(),
                 format_hash(w.state_hash()),
             ))
         } else {

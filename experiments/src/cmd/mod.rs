@@ -17,5 +17,4 @@ pub mod simulate_subjects;
 pub mod solve;
 pub mod sweep;
 pub mod train;
-#[cfg(feature = "window")]
 pub mod verify;

@@ -1,11 +1,33 @@
 //! `priors verify <session-dir>`: replays a lab session's ticks.csv through the core and reports
-//! the first divergence; a crash-truncated prefix verifies as incomplete. Implemented in
-//! `priors_frontend::verify` (no window is opened).
+//! the verdict. The work is `priors_records::verify::verify_dir`, the same function `priors
+//! analyze` and the lab window use, so the three always agree; it needs neither a window nor
+//! libtorch, so this subcommand is in every build of the CLI.
 
-/// Arguments: see `priors verify --help`.
-pub type Args = priors_frontend::cli::VerifyArgs;
+use anyhow::{Result, bail};
+use priors_records::verify::{Verdict, verdict_line, verify_dir};
+use std::path::PathBuf;
 
-/// Verifies the folder; an error (exit status 1) on divergence.
-pub fn run(a: Args) -> anyhow::Result<()> {
-    priors_frontend::cli::verify(a)
+/// Arguments of `priors verify`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Args {
+    /// Session folder (holding session.json, ticks.csv and events.csv).
+    pub dir: PathBuf,
+    /// Fail (exit 1) also when the session is incomplete (crashed, interrupted, write failure).
+    #[arg(long)]
+    pub require_complete: bool,
+}
+
+/// Verifies the folder and prints the report; an error (exit status 1) when the folder cannot
+/// be read as a session, on divergence, and on an incomplete session with `--require-complete`.
+pub fn run(a: Args) -> Result<()> {
+    let result = verify_dir(&a.dir);
+    let line = verdict_line(&result);
+    let v = result?;
+    print!("{v}");
+    match v.verdict {
+        Verdict::Verified => Ok(()),
+        Verdict::VerifiedIncomplete if !a.require_complete => Ok(()),
+        Verdict::VerifiedIncomplete => bail!("session incomplete: {line}"),
+        Verdict::Diverged => bail!("the recording diverges from the simulation: {line}"),
+    }
 }
