@@ -158,7 +158,20 @@ fn write_report(
         notes.push("No TrueType font found (set PRIORS_FONT to a .ttf file): charts were skipped; heatmaps were drawn.".to_string());
     }
 
-    // Fig. 3: one bar chart per (level, measure), humans.
+    // Who the subjects are: bot subjects are never called humans. With any simulated session
+    // included, every heading and figure title says so.
+    let simulated = c.entries.iter().any(|e| {
+        e.included() && matches!(&e.unit, crate::collect::Unit::Session(s) if s.meta.simulated)
+    });
+    let real = c.entries.iter().any(|e| {
+        e.included() && matches!(&e.unit, crate::collect::Unit::Session(s) if !s.meta.simulated)
+    });
+    let subjects = match (simulated, real) {
+        (true, false) => "Simulated subjects",
+        (true, true) => "Subjects (humans and simulated subjects)",
+        _ => "Humans",
+    };
+    // Fig. 3: one bar chart per (level, measure), subjects.
     let human = aggregate::human_groups(c);
     if font.is_some() {
         for level in human.keys() {
@@ -183,11 +196,11 @@ fn write_report(
                 figures::bar_chart(
                     &fig_dir,
                     &stem,
-                    &format!("{level}: {label}, mean +/- SEM (dots: paper)"),
+                    &format!("{subjects}, {level}: {label}, mean +/- SEM (dots: paper)"),
                     label,
                     &bars,
                 )?;
-                figs.push((stem, format!("{level}: {label}")));
+                figs.push((stem, format!("{subjects}, {level}: {label}")));
             }
         }
         // Fig. 4: height curves (mean number of tiers reached by time t).
@@ -422,7 +435,10 @@ fn write_report(
         blocks.push(Block::T(exclusions, vec![]));
     }
     if !conditions.rows.is_empty() {
-        blocks.push(Block::H(2, "Humans per condition (Fig. 3)".into()));
+        blocks.push(Block::H(2, format!("{subjects} per condition (Fig. 3)")));
+        if simulated {
+            blocks.push(Block::P("These rows include simulated subjects (bots played through the lab code path, `simulated: true` in session.json): they are a test of the pipeline, never evidence about people.".into()));
+        }
         blocks.push(Block::P("Mean +/- SEM, median and percentile-bootstrap 95 % CI of the mean; Mann-Whitney U (normal approximation, tie and continuity corrected) and a permutation test of the difference of means against `original`, both Holm-corrected over the conditions of each level and measure; effect sizes: rank-biserial r and Cohen's d. `paper`: the paper's keydoor value (time converted to s). Full table: conditions.csv.".into()));
         for (measure, label) in HUMAN_MEASURES {
             let mut t = Table::new(&[
@@ -477,8 +493,8 @@ fn write_report(
         blocks.push(Block::T(agent.clone(), vec![]));
     }
     if !ratios.rows.is_empty() {
-        blocks.push(Block::H(2, "Humans, agent and the optimum".into()));
-        blocks.push(Block::P("human_actions_mean: mean ticks of completed sessions; agent_steps_mean: mean env steps to the first completion; optimum_ticks: the BFS solver's shortest route under the condition's mechanics.".into()));
+        blocks.push(Block::H(2, format!("{subjects}, agent and the optimum")));
+        blocks.push(Block::P(format!("human_actions_mean: mean ticks of completed sessions{}; agent_steps_mean: mean env steps to the first completion; optimum_ticks: the BFS solver's shortest route under the condition's mechanics.", if simulated { " (here of simulated subjects)" } else { "" })));
         blocks.push(Block::T(ratios.clone(), vec![]));
     }
     if !figs.is_empty() {

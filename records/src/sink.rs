@@ -100,18 +100,24 @@ impl CsvLog {
         &self.path
     }
 
-    /// Writes the queued rows with one `write_all` (whole rows only). On failure the rows stay
-    /// queued, and what reached the file before is untouched.
+    /// Writes the queued rows (whole rows, in as few writes as the OS allows). On failure only
+    /// the bytes that did not reach the file stay queued, so a later flush completes the cut
+    /// row instead of writing it twice; what reached the file before is untouched.
     pub fn flush(&mut self) -> Result<(), RecordError> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        self.file
-            .write_all(&self.pending)
-            .and_then(|()| self.file.flush())
-            .map_err(|e| RecordError::io(&self.path, format!("writing: {e}")))?;
-        self.pending.clear();
-        Ok(())
+        let mut done = 0;
+        let result = loop {
+            if done == self.pending.len() {
+                break self.file.flush();
+            }
+            match self.file.write(&self.pending[done..]) {
+                Ok(0) => break Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        self.pending.drain(..done);
+        result.map_err(|e| RecordError::io(&self.path, format!("writing: {e}")))
     }
 
     /// Flushes and asks the OS to put the file on disk (end of session).

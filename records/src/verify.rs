@@ -423,6 +423,27 @@ pub fn replay_ticks(
     })
 }
 
+/// Reads every whole row of a session's ticks.csv into memory (for the review window, which
+/// needs them all; checks use the streaming [`replay_ticks`]). Returns the rows and whether a
+/// partial last line was dropped.
+pub fn read_ticks(dir: &Path) -> Result<(Vec<TickRow>, bool), RecordError> {
+    let path = dir.join(files::TICKS);
+    let (mut rdr, header, partial) = open_csv(&path, &ticks_header())?;
+    let mut rows = Vec::new();
+    let mut rec = csv::StringRecord::new();
+    while rdr
+        .read_record(&mut rec)
+        .map_err(|e| RecordError::csv(&path, &e))?
+    {
+        let line = rec.position().map_or(0, |p| p.line());
+        rows.push(
+            rec.deserialize(Some(&header))
+                .map_err(|e| RecordError::malformed(&path, line, e.to_string()))?,
+        );
+    }
+    Ok((rows, partial))
+}
+
 /// Reads events.csv as typed [`EventRow`]s (header exactly [`events_header`]); returns the row
 /// count and whether a partial last line was dropped.
 pub fn read_events(path: &Path) -> Result<(u64, bool), RecordError> {
