@@ -11,6 +11,7 @@ use crate::collect::{Collected, Entry, Options, Unit};
 use crate::run::RunResult;
 use crate::stats;
 use crate::table::{NA, Table, num, opt, opt_d};
+use priors_core::measure::time_s;
 use priors_core::solve::solve;
 use priors_core::{Condition, Level, Rules};
 use std::collections::BTreeMap;
@@ -108,7 +109,6 @@ pub fn summary_table(c: &Collected) -> Table {
         let row = match &e.unit {
             Unit::Session(s) => {
                 let m = &s.measures;
-                let hz = s.meta.tick_hz.max(1) as f64;
                 vec![
                     "human".into(),
                     id,
@@ -129,7 +129,7 @@ pub fn summary_table(c: &Collected) -> Table {
                     b(s.meta.simulated),
                     b(m.completed),
                     m.n_ticks.to_string(),
-                    num(m.n_ticks as f64 / hz),
+                    num(time_s(m.n_ticks, s.meta.tick_hz)),
                     m.deaths.to_string(),
                     m.unique_positions.to_string(),
                     m.unique_tiles.to_string(),
@@ -217,7 +217,7 @@ fn human_value(e: &Entry, measure: &str) -> Option<f64> {
     };
     let m = &s.measures;
     Some(match measure {
-        "time_s" => m.n_ticks as f64 / s.meta.tick_hz.max(1) as f64,
+        "time_s" => time_s(m.n_ticks, s.meta.tick_hz),
         "n_ticks" => m.n_ticks as f64,
         "deaths" => m.deaths as f64,
         "unique_positions" => m.unique_positions as f64,

@@ -9,6 +9,7 @@
 //! agent.csv        Fig. 8: env steps to first completion per condition across seeds
 //! ratios.csv       human vs agent vs the solver's optimum per (level, condition)
 //! failed.csv       folders that could not be read (path:line: message)
+//! measures.columns.json  definitions of summary.csv's measure columns (priors_core::measure)
 //! figures/         bar charts, heatmaps, height curves, learning curves (PNG + SVG)
 //! report.md        all of the above, with n, exclusions and software versions
 //! report.html      the same, self-contained apart from the figure files
@@ -148,6 +149,17 @@ fn write_report(
     ] {
         t.write_csv(&out.join(format!("{name}.csv")))?;
     }
+    // The measures' definitions (the one definition of priors_core::measure), beside the CSV.
+    let dict = out.join("measures.columns.json");
+    priors_records::util::write_json_atomic(
+        &dict,
+        &priors_records::session::ColumnsFile {
+            file: "summary.csv".into(),
+            schema_version: 1,
+            missing_value: "NA".into(),
+            columns: priors_records::measures::measure_columns(),
+        },
+    )?;
 
     let included = c.entries.iter().filter(|e| e.included()).count();
     let excluded = c.entries.len() - included;

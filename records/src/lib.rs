@@ -13,6 +13,7 @@
 //! way round, so `priors verify` builds without a window and without libtorch.
 
 pub mod error;
+pub mod measures;
 pub mod run;
 pub mod session;
 pub mod sink;
