@@ -215,3 +215,28 @@ fn a_column_dictionary_that_disagrees_with_the_header_is_reported() {
         "{failed}"
     );
 }
+
+#[test]
+fn simulated_subjects_are_never_called_humans() {
+    let root = common::tmp("simulated-words");
+    let sessions = root.join("sessions");
+    common::princess_set(&sessions);
+    let out = root.join("report");
+    let o = Options {
+        include_simulated: true,
+        ..options()
+    };
+    priors_analysis::report::analyze(&[sessions.clone()], &out, &o).unwrap();
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("## Subjects (humans and simulated subjects) per condition"),
+        "{md}"
+    );
+    assert!(!md.contains("## Humans"), "{md}");
+    // Without simulated sessions the heading says humans.
+    let out2 = root.join("report2");
+    priors_analysis::report::analyze(&[sessions], &out2, &options()).unwrap();
+    let md = std::fs::read_to_string(out2.join("report.md")).unwrap();
+    assert!(md.contains("## Humans per condition"), "{md}");
+    assert!(out2.join("measures.columns.json").is_file());
+}
