@@ -226,7 +226,7 @@ fn simulated_subjects_are_never_called_humans() {
         include_simulated: true,
         ..options()
     };
-    priors_analysis::report::analyze(&[sessions.clone()], &out, &o).unwrap();
+    priors_analysis::report::analyze(std::slice::from_ref(&sessions), &out, &o).unwrap();
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
         md.contains("## Subjects (humans and simulated subjects) per condition"),

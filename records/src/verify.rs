@@ -225,19 +225,15 @@ pub fn open_prefix(path: &Path) -> Result<(std::io::Take<std::fs::File>, bool), 
     Ok((f.take(keep), keep != len))
 }
 
+/// A CSV reader over a file's whole lines.
+type PrefixReader = csv::Reader<BufReader<std::io::Take<std::fs::File>>>;
+
 /// A CSV reader over the whole lines of `path` whose header must be exactly `want` (the
 /// writer's columns, in the writer's order: a reordered or foreign file is refused at line 1).
 fn open_csv(
     path: &Path,
     want: &[String],
-) -> Result<
-    (
-        csv::Reader<BufReader<std::io::Take<std::fs::File>>>,
-        csv::StringRecord,
-        bool,
-    ),
-    RecordError,
-> {
+) -> Result<(PrefixReader, csv::StringRecord, bool), RecordError> {
     let (reader, partial) = open_prefix(path)?;
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -577,19 +573,12 @@ pub fn verify_session(
                 meta.status.name().into(),
                 format!("{:?}", w.outcome),
             ))
-        } else if let Some(h) = meta
-            .final_state_hash
-            .as_ref()
-            .filter(|_| meta.status.is_complete())
-            .filter(|h| **h != format_hash(w.state_hash()))
-        {
-            Some(end(
-                "final_state_hash",
-                h.clone(),
-                format_hash(w.state_hash()),
-            ))
         } else {
-            None
+            meta.final_state_hash
+                .as_ref()
+                .filter(|_| meta.status.is_complete())
+                .filter(|h| **h != format_hash(w.state_hash()))
+                .map(|h| end("final_state_hash", h.clone(), format_hash(w.state_hash())))
         };
     }
     let complete = meta.status.is_complete()
