@@ -26,8 +26,9 @@ pub struct SimHash {
     beta: f64,
     /// `bits x dim` Gaussian projection, row-major.
     proj: Vec<f32>,
-    /// Subtracted from every observation before projecting (the mean start frame), so the hash
-    /// sees what moved rather than the static level that dominates every frame.
+    /// Subtracted from every observation before projecting: the level-independent grey 0.5 by
+    /// default (the hash sees the observation as rendered, masking included), or the mean start
+    /// frame with [`SimHash::set_center`] (the `count_subtract_start` option).
     center: Vec<f32>,
     counts: HashMap<u64, u32>,
 }
@@ -151,19 +152,24 @@ pub struct Icm {
     inverse: nn::Sequential,
     forward: nn::Sequential,
     num_actions: i64,
+    /// Forward loss summed over features (Pathak et al.) instead of averaged.
+    forward_sum: bool,
 }
 
 /// Per-sample ICM terms.
 #[derive(Debug)]
 pub struct IcmTerms {
-    /// `0.5 * mean_k (f(phi(s), a)_k - phi(s')_k)^2`, `[B]`; the target is detached.
+    /// `0.5 * mean_k (f(phi(s), a)_k - phi(s')_k)^2` (or the sum over k), `[B]`; the target is
+    /// detached.
     pub forward: Tensor,
     /// Cross-entropy of the inverse model's action prediction, `[B]`.
     pub inverse: Tensor,
 }
 
 impl Icm {
-    /// Builds the module under `p` on inputs of `shape` (the stacked observation, as the policy sees it).
+    /// Builds the module under `p` on inputs of `shape` (the stacked observation, as the policy
+    /// sees it). With the universe encoder the features are its raw convolution output (288 on
+    /// 42 x 42, Pathak et al.) and `feature` is ignored.
     pub fn new(
         p: &nn::Path,
         kind: NetKind,
@@ -171,12 +177,18 @@ impl Icm {
         feature: usize,
         hidden: usize,
         num_actions: usize,
+        forward_sum: bool,
     ) -> Result<Icm, ModelError> {
+        let (encoder, feature) = match kind {
+            NetKind::Universe => crate::model::universe_convs(&(p / "encoder"), shape)?,
+            _ => (torso(&(p / "encoder"), kind, shape, feature)?, feature),
+        };
         Ok(Icm {
-            encoder: torso(&(p / "encoder"), kind, shape, feature)?,
+            encoder,
             inverse: mlp_head(p / "inverse", 2 * feature, hidden, num_actions),
             forward: mlp_head(p / "forward", feature + num_actions, hidden, feature),
             num_actions: num_actions as i64,
+            forward_sum,
         })
     }
 
@@ -191,10 +203,12 @@ impl Icm {
         let phi_next = self.encoder.forward(next);
         let onehot = actions.one_hot(self.num_actions).to_kind(Kind::Float);
         let pred = self.forward.forward(&Tensor::cat(&[&phi, &onehot], 1));
-        let forward = (pred - phi_next.detach())
-            .square()
-            .mean_dim(-1, false, Kind::Float)
-            * 0.5;
+        let sq = (pred - phi_next.detach()).square();
+        let forward = if self.forward_sum {
+            sq.sum_dim_intlist(-1, false, Kind::Float) * 0.5
+        } else {
+            sq.mean_dim(-1, false, Kind::Float) * 0.5
+        };
         let logits = self.inverse.forward(&Tensor::cat(&[&phi, &phi_next], 1));
         let inverse = -crate::ppo::log_prob(&logits, actions);
         IcmTerms { forward, inverse }

@@ -19,6 +19,7 @@
 //! (`LIBTORCH_USE_PYTORCH=1`, `VIRTUAL_ENV`); `build.rs` embeds the rpath so nothing else is needed
 //! at run time.
 
+pub mod adam;
 pub mod bonus;
 pub mod config;
 pub mod env_adapter;

@@ -53,6 +53,43 @@ fn conv(p: nn::Path, i: usize, o: usize, k: usize, s: usize) -> nn::Conv2D {
     conv
 }
 
+/// A 3x3 stride-2 convolution with "same" padding (output side ceil(n / 2)), as Pathak et al.'s
+/// universe head.
+fn conv_same(p: nn::Path, i: usize, o: usize) -> nn::Conv2D {
+    let c = nn::ConvConfig {
+        stride: 2,
+        padding: 1,
+        bs_init: nn::Init::Const(0.0),
+        ..Default::default()
+    };
+    nn::conv2d(p, i as i64, o as i64, 3, c)
+}
+
+/// The universe head's convolutions (four 3x3 stride-2, 32 filters, ELU) and its flat output
+/// size (288 on 42 x 42: 42 -> 21 -> 11 -> 6 -> 3).
+pub fn universe_convs(
+    p: &nn::Path,
+    shape: InputShape,
+) -> Result<(nn::Sequential, usize), ModelError> {
+    let (c, h, w) = shape;
+    if c == 0 || h == 0 || w == 0 {
+        return Err(ModelError {
+            kind: NetKind::Universe,
+            shape,
+            why: "empty input".into(),
+        });
+    }
+    let side = |n: usize| (0..4).fold(n, |n, _| n.div_ceil(2));
+    let flat = 32 * side(h) * side(w);
+    let mut seq = nn::seq();
+    for (k, input) in [c, 32, 32, 32].into_iter().enumerate() {
+        seq = seq
+            .add(conv_same(p / format!("u{k}"), input, 32))
+            .add_fn(|x| x.elu());
+    }
+    Ok((seq.add_fn(|x| x.flatten(1, -1)), flat))
+}
+
 /// Output side of a valid convolution.
 fn conv_out(n: usize, k: usize, s: usize) -> Option<usize> {
     (n >= k).then(|| (n - k) / s + 1)
@@ -88,6 +125,12 @@ pub fn torso(
                 .add_fn(|x| x.flatten(1, -1))
                 .add(linear(p / "fc", flat, hidden, 2f64.sqrt()))
                 .add_fn(|x| x.relu()))
+        }
+        NetKind::Universe => {
+            let (convs, flat) = universe_convs(p, shape)?;
+            Ok(convs
+                .add(linear(p / "fc", flat, hidden, 1.0))
+                .add_fn(|x| x.elu()))
         }
         NetKind::Mlp => {
             let flat = c * h * w;

@@ -19,6 +19,7 @@
 //! observation, so the intrinsic reward of the step that ended an episode is 0 (its transition
 //! is also left out of ICM training).
 
+use crate::adam::{Adam, clip_grad_norm as clip_group};
 use crate::bonus::{Icm, Rnd, SimHash};
 use crate::config::{Algo, Bonus, DeviceKind, TrainConfig};
 use crate::envs::{Episode, VecEnvironment};
@@ -28,7 +29,7 @@ use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::path::Path;
-use tch::nn::{self, OptimizerConfig};
+use tch::nn;
 use tch::{Device, Kind, Tensor};
 
 /// Errors of the trainer.
@@ -132,6 +133,10 @@ struct SavedState {
     int_filter: Vec<f64>,
     simhash_counts: Vec<(u64, u32)>,
     rnd_obs: Option<(Vec<f32>, Vec<f32>, f64)>,
+    /// Adam steps of the policy's and the ICM's optimisers (their moments are in optim.ot and
+    /// icm_optim.ot); absent in checkpoints written before the optimiser state was saved.
+    #[serde(default)]
+    adam_steps: Option<(i64, Option<i64>)>,
 }
 
 /// The trainer: environment batch, networks, optimiser, bonus model and bookkeeping.
@@ -149,7 +154,11 @@ pub struct Trainer<E: VecEnvironment> {
     icm: Option<Icm>,
     rnd: Option<Rnd>,
     simhash: Option<SimHash>,
-    opt: Option<nn::Optimizer>,
+    /// The policy's optimiser (every trainable variable, or all but the ICM's with
+    /// `icm_own_optimizer`).
+    opt: Option<Adam>,
+    /// The ICM's own optimiser (`icm_own_optimizer`).
+    icm_opt: Option<Adam>,
     rng: Rng,
     /// Stacked observations, `[N, k * c, h, w]`, oldest frame first.
     stack: Vec<u8>,
@@ -159,6 +168,9 @@ pub struct Trainer<E: VecEnvironment> {
     int_filter: Vec<f64>,
     progress: Progress,
 }
+
+/// Serialises `manual_seed` + weight initialisation across threads (see [`Trainer::new`]).
+static TORCH_SEED: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Sets the torch thread count once per process (later calls are ignored by libtorch for the
 /// inter-op pool, so do it before any tensor work).
@@ -180,6 +192,10 @@ impl<E: VecEnvironment> Trainer<E> {
     pub fn new(cfg: TrainConfig, mut env: E) -> Result<Trainer<E>, TrainError> {
         cfg.validate()?;
         set_threads(cfg.torch_threads);
+        // torch's generator is process-wide: hold a lock from seeding until the last weight is
+        // drawn, so trainers built at once on several threads (parallel tests, one process
+        // training several seeds) each get exactly their seed's weights.
+        let _seeding = TORCH_SEED.lock().unwrap_or_else(|e| e.into_inner());
         tch::manual_seed(cfg.seed as i64);
         let device = device(cfg.device)?;
         let n = env.num_envs();
@@ -199,6 +215,7 @@ impl<E: VecEnvironment> Trainer<E> {
         let root = vs.root();
         let mut target_vs = None;
         let (mut net, mut icm, mut rnd, mut simhash, mut opt) = (None, None, None, None, None);
+        let mut icm_opt = None;
         if cfg.algo == Algo::Ppo {
             net = Some(ActorCritic::new(
                 &(&root / "policy"),
@@ -220,11 +237,12 @@ impl<E: VecEnvironment> Trainer<E> {
                 Bonus::Icm => {
                     icm = Some(Icm::new(
                         &(&root / "icm"),
-                        cfg.net,
+                        cfg.icm_net.unwrap_or(cfg.net),
                         input,
                         cfg.icm_feature,
                         cfg.hidden,
                         num_actions,
+                        cfg.icm_forward_sum,
                     )?)
                 }
                 Bonus::Rnd => {
@@ -241,14 +259,24 @@ impl<E: VecEnvironment> Trainer<E> {
                     target_vs = Some(tvs);
                 }
             }
-            let adam = nn::Adam {
-                eps: 1e-5,
-                ..Default::default()
-            };
-            opt = Some(adam.build(&vs, cfg.learning_rate)?);
+            // CleanRL's Adam epsilon 1e-5 (PyTorch's default is 1e-8).
+            let mut vars: Vec<(String, Tensor)> = vs
+                .variables()
+                .into_iter()
+                .filter(|(_, t)| t.requires_grad())
+                .collect();
+            if cfg.bonus == Bonus::Icm && cfg.icm_own_optimizer {
+                let (icm_vars, rest): (Vec<_>, Vec<_>) =
+                    vars.into_iter().partition(|(n, _)| n.starts_with("icm"));
+                vars = rest;
+                icm_opt = Some(Adam::new(icm_vars, 1e-5));
+            }
+            opt = Some(Adam::new(vars, 1e-5));
         }
         let first = env.reset().to_vec();
-        if let Some(s) = simhash.as_mut() {
+        if let Some(s) = simhash.as_mut()
+            && cfg.count_subtract_start
+        {
             s.set_center(&first);
         }
         let mut t = Trainer {
@@ -270,6 +298,7 @@ impl<E: VecEnvironment> Trainer<E> {
             rnd,
             simhash,
             opt,
+            icm_opt,
             int_rms: RunningMeanStd::default(),
             progress: Progress::default(),
         };
@@ -409,16 +438,9 @@ impl<E: VecEnvironment> Trainer<E> {
         let (n, steps) = (cfg.num_envs, cfg.num_steps);
         let batch = n * steps;
         let in_len = self.stack.len() / n;
-        let frac =
-            1.0 - (self.progress.global_step as f64 / cfg.max_steps.max(1) as f64).clamp(0.0, 1.0);
-        let lr = if cfg.anneal_lr {
-            cfg.learning_rate * frac.max(1e-3)
-        } else {
-            cfg.learning_rate
-        };
-        if let Some(o) = self.opt.as_mut() {
-            o.set_lr(lr);
-        }
+        // A fixed horizon, not the budget: a run's schedule does not depend on --max-steps, and
+        // a resumed run continues it from its recorded global step.
+        let lr = cfg.lr_at(self.progress.global_step);
         let mut obs_buf = Vec::with_capacity(if self.net.is_some() {
             batch * in_len
         } else {
@@ -528,7 +550,11 @@ impl<E: VecEnvironment> Trainer<E> {
                         Vec::<f32>::try_from(icm.terms(&o, &nx, &a).forward.to_device(Device::Cpu))
                             .unwrap_or_default();
                     for (j, x) in f.into_iter().enumerate() {
-                        r_int[s + j] = if dones[s + j] { 0.0 } else { x };
+                        r_int[s + j] = if dones[s + j] {
+                            0.0
+                        } else {
+                            cfg.icm_eta as f32 * x
+                        };
                     }
                 }
             });
@@ -578,7 +604,7 @@ impl<E: VecEnvironment> Trainer<E> {
         let (adv_int, ret_int) = gae(
             &r_int,
             &v_int,
-            &no_dones,
+            if cfg.int_episodic { &dones } else { &no_dones },
             &last_int,
             n,
             cfg.gamma_int,
@@ -698,9 +724,18 @@ impl<E: VecEnvironment> Trainer<E> {
                 }
                 let opt = self.opt.as_mut().expect("ppo has an optimiser");
                 opt.zero_grad();
+                if let Some(io) = self.icm_opt.as_mut() {
+                    io.zero_grad();
+                }
+                // The ICM's loss reaches only its own variables (its bonus was computed without
+                // gradients), so one backward pass serves both optimisers.
                 loss.backward();
-                let gn = clip_grad_norm(&self.vs, cfg.max_grad_norm);
-                opt.step();
+                let gn = clip_group(&opt.tensors(), cfg.max_grad_norm);
+                opt.step(lr);
+                if let Some(io) = self.icm_opt.as_mut() {
+                    clip_group(&io.tensors(), cfg.max_grad_norm);
+                    io.step(lr * cfg.icm_lr_scale);
+                }
                 let vals = [
                     pl.loss.double_value(&[]),
                     vl_ext.double_value(&[]),
@@ -867,7 +902,21 @@ impl<E: VecEnvironment> Trainer<E> {
                 .map(|s| s.counts_sorted())
                 .unwrap_or_default(),
             rnd_obs,
+            adam_steps: self
+                .opt
+                .as_ref()
+                .map(|o| (o.steps, self.icm_opt.as_ref().map(|i| i.steps))),
         };
+        if let Some(o) = &self.opt {
+            o.save(&dir.join("optim.ot.tmp"))?;
+            std::fs::rename(dir.join("optim.ot.tmp"), dir.join("optim.ot"))
+                .map_err(|e| ck(dir, e))?;
+        }
+        if let Some(o) = &self.icm_opt {
+            o.save(&dir.join("icm_optim.ot.tmp"))?;
+            std::fs::rename(dir.join("icm_optim.ot.tmp"), dir.join("icm_optim.ot"))
+                .map_err(|e| ck(dir, e))?;
+        }
         let text = serde_json::to_string(&st).map_err(|e| ck(dir, e))?;
         let tmp = dir.join("state.json.tmp");
         std::fs::write(&tmp, text).map_err(|e| ck(dir, e))?;
@@ -876,8 +925,9 @@ impl<E: VecEnvironment> Trainer<E> {
     }
 
     /// Restores a checkpoint written by [`Trainer::save`] into a trainer built with the same
-    /// configuration. The environments restart from fresh episodes and Adam's moments restart
-    /// from zero, so a resumed run is not bit-identical to an uninterrupted one.
+    /// configuration, Adam's moments and step counts included (checkpoints from before they were
+    /// saved restart them from zero). The environments restart from fresh episodes, so a resumed
+    /// run is not bit-identical to an uninterrupted one.
     pub fn load(&mut self, dir: &Path) -> Result<(), TrainError> {
         if self.net.is_some() {
             self.vs.load(dir.join("model.ot"))?;
@@ -888,6 +938,16 @@ impl<E: VecEnvironment> Trainer<E> {
         let path = dir.join("state.json");
         let text = std::fs::read_to_string(&path).map_err(|e| ck(&path, e))?;
         let st: SavedState = serde_json::from_str(&text).map_err(|e| ck(&path, e))?;
+        if let Some((steps, icm_steps)) = st.adam_steps {
+            if let Some(o) = self.opt.as_mut() {
+                o.load(&dir.join("optim.ot"))?;
+                o.steps = steps;
+            }
+            if let (Some(o), Some(n)) = (self.icm_opt.as_mut(), icm_steps) {
+                o.load(&dir.join("icm_optim.ot"))?;
+                o.steps = n;
+            }
+        }
         self.progress = st.progress;
         self.rng = st.rng;
         self.int_rms = st.int_rms;
@@ -939,30 +999,4 @@ fn variance(x: &[f32]) -> f64 {
     let n = x.len() as f64;
     let m = x.iter().map(|&v| v as f64).sum::<f64>() / n;
     x.iter().map(|&v| (v as f64 - m).powi(2)).sum::<f64>() / n
-}
-
-/// Clips the global gradient norm of all trainable variables to `max`; returns the norm before
-/// clipping (CleanRL's `nn.utils.clip_grad_norm_`).
-pub fn clip_grad_norm(vs: &nn::VarStore, max: f64) -> f64 {
-    tch::no_grad(|| {
-        let vars = vs.trainable_variables();
-        let mut sq = 0f64;
-        let grads: Vec<Tensor> = vars
-            .iter()
-            .map(|v| v.grad())
-            .filter(|g| g.defined())
-            .collect();
-        for g in &grads {
-            sq += g.square().sum(Kind::Double).double_value(&[]);
-        }
-        let norm = sq.sqrt();
-        let coef = max / (norm + 1e-6);
-        if coef < 1.0 {
-            for g in &grads {
-                let mut g = g.shallow_clone();
-                let _ = g.g_mul_scalar_(coef);
-            }
-        }
-        norm
-    })
 }

@@ -40,7 +40,7 @@ fn icm_forward_loss_falls_on_a_fixed_batch() {
     tch::manual_seed(0);
     let vs = nn::VarStore::new(Device::Cpu);
     let shape = (4, 20, 20);
-    let icm = Icm::new(&(vs.root() / "icm"), NetKind::Cnn, shape, 64, 64, 18).unwrap();
+    let icm = Icm::new(&(vs.root() / "icm"), NetKind::Cnn, shape, 64, 64, 18, false).unwrap();
     let mut rng = Rng::new(9);
     let b = 32;
     let px = |rng: &mut Rng| -> Vec<f32> {
@@ -80,4 +80,79 @@ fn icm_forward_loss_falls_on_a_fixed_batch() {
         last < 0.5 * first,
         "relative forward error {first} -> {last}"
     );
+}
+
+#[test]
+fn the_count_bonus_sees_static_masking_unless_told_to_subtract_the_start_frame() {
+    // Two conditions' start frames that differ only in a static texture: hashed as rendered
+    // they fall in different buckets; with each condition's own start frame subtracted (the old
+    // behaviour, now the `count_subtract_start` option) both become the zero vector.
+    let dim = 42 * 42;
+    let plain = vec![60u8; dim];
+    let textured: Vec<u8> = (0..dim)
+        .map(|i| if (i / 3) % 2 == 0 { 20 } else { 140 })
+        .collect();
+    let h = SimHash::new(dim, 64, 0.01, 5);
+    assert_ne!(
+        h.key(&plain),
+        h.key(&textured),
+        "as rendered, the texture changes the hash"
+    );
+    let mut a = SimHash::new(dim, 64, 0.01, 5);
+    a.set_center(&plain);
+    let mut b = SimHash::new(dim, 64, 0.01, 5);
+    b.set_center(&textured);
+    assert_eq!(
+        a.key(&plain),
+        b.key(&textured),
+        "subtracting each start frame erases the masking"
+    );
+}
+
+#[test]
+fn the_universe_encoder_gives_288_features_on_42_by_42_and_the_forward_loss_sums_them() {
+    let vs = nn::VarStore::new(Device::Cpu);
+    let shape = (4, 42, 42);
+    let mean = Icm::new(
+        &(vs.root() / "m"),
+        NetKind::Universe,
+        shape,
+        999,
+        256,
+        6,
+        false,
+    )
+    .unwrap();
+    let sum = Icm::new(
+        &(vs.root() / "s"),
+        NetKind::Universe,
+        shape,
+        999,
+        256,
+        6,
+        true,
+    )
+    .unwrap();
+    let x = Tensor::rand([3, 4, 42, 42], (Kind::Float, Device::Cpu));
+    let y = Tensor::rand([3, 4, 42, 42], (Kind::Float, Device::Cpu));
+    assert_eq!(mean.features(&x).size(), vec![3, 288]);
+    let a = Tensor::from_slice(&[0i64, 3, 5]);
+    // Same weights for both modules: copy m's into s, then the summed loss is 288 x the mean.
+    tch::no_grad(|| {
+        let vars = vs.variables();
+        for (name, t) in &vars {
+            if let Some(rest) = name.strip_prefix("s.") {
+                let mut t = t.shallow_clone();
+                t.copy_(&vars[&format!("m.{rest}")]);
+            }
+        }
+    });
+    let (fm, fs) = (
+        mean.terms(&x, &y, &a).forward,
+        sum.terms(&x, &y, &a).forward,
+    );
+    let ratio = Vec::<f32>::try_from(fs / fm).unwrap();
+    for r in ratio {
+        assert!((r - 288.0).abs() < 1e-2, "{r}");
+    }
 }

@@ -119,3 +119,28 @@ fn entropy_and_log_prob_of_known_distributions() {
     let h: f64 = -(4.0 * (1.0 / 6.0) * (1.0f64 / 6.0).ln() + (2.0 / 6.0) * (2.0f64 / 6.0).ln());
     close(scalar(&entropy(&logits)), h);
 }
+
+/// The paper preset runs PPO with one epoch over one minibatch: on that single step the ratio is
+/// exactly 1, the clip is inactive, and the gradient is A2C's, -mean(A * grad log pi).
+#[test]
+fn one_unclipped_ppo_step_has_the_a2c_gradient() {
+    let logits = Tensor::from_slice(&[0.3f32, -1.2, 0.8, 0.0, 2.0, -0.5])
+        .view([2, 3])
+        .set_requires_grad(true);
+    let actions = Tensor::from_slice(&[2i64, 0]);
+    let adv = Tensor::from_slice(&[1.5f32, -0.7]);
+    let lp = log_prob(&logits, &actions);
+    let ppo = policy_loss(&lp, &lp.detach(), &adv, 0.1).loss;
+    let g_ppo = Tensor::run_backward(&[ppo], &[&logits], true, false).remove(0);
+    let lp = log_prob(&logits, &actions);
+    let a2c = -(lp * &adv).mean(tch::Kind::Float);
+    let g_a2c = Tensor::run_backward(&[a2c], &[&logits], false, false).remove(0);
+    let (p, a) = (
+        Vec::<f32>::try_from(g_ppo.flatten(0, -1)).unwrap(),
+        Vec::<f32>::try_from(g_a2c.flatten(0, -1)).unwrap(),
+    );
+    for (x, y) in p.iter().zip(&a) {
+        close(*x as f64, *y as f64);
+    }
+    assert!(a.iter().any(|v| v.abs() > 1e-3), "a non-trivial gradient");
+}

@@ -1,4 +1,6 @@
-//! `priors eval <run>`: plays a trained run's checkpoint for K episodes (greedy or sampled), writes
+//! `priors eval <run>`: plays a trained run's checkpoint for K episodes (sampled from the policy by
+//! default, as it acted in training; `--greedy` takes the most likely action), prints the success
+//! rate with its 95 % Wilson interval, writes
 //! the same per-episode CSV as training, and optionally each episode's tick trace in the lab
 //! sessions' `ticks.csv` format, so the analysis treats agent and human episodes alike.
 //!
@@ -12,12 +14,13 @@ use std::path::PathBuf;
 pub struct Args {
     /// The run folder written by `priors train`.
     pub run: PathBuf,
-    /// Episodes to play.
-    #[arg(long, default_value_t = 10)]
+    /// Episodes to play (at least 100 for a success rate worth reporting).
+    #[arg(long, default_value_t = 100)]
     pub episodes: usize,
-    /// Sample actions from the policy instead of taking the most likely one.
+    /// Take the most likely action instead of sampling from the policy (a greedy policy can
+    /// loop forever where the sampled one succeeds; the reported rate is the sampled one's).
     #[arg(long)]
-    pub sample: bool,
+    pub greedy: bool,
     /// Write each episode's ticks.csv and actions.csv (replayed through the core).
     #[arg(long)]
     pub record: bool,
@@ -47,9 +50,22 @@ mod imp {
     }
 }
 
+/// The 95 % Wilson score interval of a binomial proportion k / n.
+pub fn wilson(k: f64, n: f64) -> (f64, f64) {
+    if n <= 0.0 {
+        return (0.0, 1.0);
+    }
+    let z = 1.959_963_984_540_054f64;
+    let p = k / n;
+    let d = 1.0 + z * z / n;
+    let c = (p + z * z / (2.0 * n)) / d;
+    let h = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / d;
+    ((c - h).max(0.0), (c + h).min(1.0))
+}
+
 #[cfg(feature = "agent")]
 mod imp {
-    use super::Args;
+    use super::{Args, wilson};
     use anyhow::{Context, Result};
     use priors_agent::run::{EvalOptions, Recorder, RunConfig};
 
@@ -67,25 +83,30 @@ mod imp {
             hash_every: 30,
         });
         let out = args.out.clone().unwrap_or_else(|| {
-            args.run.join(if args.sample {
-                "eval_sampled"
-            } else {
+            args.run.join(if args.greedy {
                 "eval_greedy"
+            } else {
+                "eval_sampled"
             })
         });
         let opts = EvalOptions {
             episodes: args.episodes,
-            greedy: !args.sample,
+            greedy: args.greedy,
             out: out.clone(),
             record,
         };
         let s = priors_agent::run::evaluate(&args.run, cfg, env, &opts)
             .with_context(|| format!("evaluating {}", args.run.display()))?;
+        let (lo, hi) = wilson(s.successes as f64, s.episodes as f64);
         println!(
-            "{}: {} of {} episodes reached the goal, mean length {:.1} ticks (checkpoint at {} env steps)",
+            "{}: {} of {} episodes reached the goal ({} policy): success rate {:.3} (95 % CI {:.3}-{:.3}), mean length {:.1} ticks (checkpoint at {} env steps)",
             out.display(),
             s.successes,
             s.episodes,
+            if args.greedy { "greedy" } else { "sampled" },
+            s.successes as f64 / (s.episodes as f64).max(1.0),
+            lo,
+            hi,
             s.mean_length,
             s.checkpoint_env_steps
         );

@@ -43,10 +43,32 @@ pub enum ObsArg {
 /// Action set.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ActionsArg {
+    /// The released game's six actions (`noop left right up down jump`), the paper's agent's.
+    #[value(alias = "original-six")]
+    Six,
     /// The 18 combinations that differ in effect.
     Effective,
-    /// The original game's six actions.
-    OriginalSix,
+    /// All 32 button sets (only 18 differ in effect).
+    All,
+}
+
+/// A named set of defaults.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PresetArg {
+    /// PPO (CleanRL-style) with a separate intrinsic stream; defaults: count bonus, 18 actions.
+    Ppo,
+    /// The paper's agent: A2C (synchronous A3C) with ICM at Pathak et al.'s constants, the six
+    /// actions, the universe network (see `TrainConfig::paper`).
+    Paper,
+}
+
+/// How pixel observations are resized.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObsFilterArg {
+    /// Area averaging (a smooth resize, as the paper's pipeline).
+    Area,
+    /// Nearest-neighbour sampling (fast; aliases fine textures).
+    Nearest,
 }
 
 /// Network torso.
@@ -56,6 +78,8 @@ pub enum NetArg {
     Cnn,
     /// Two linear layers on the flattened observation.
     Mlp,
+    /// Pathak et al.'s four 3x3 stride-2 ELU convolutions and a linear layer.
+    Universe,
 }
 
 /// Device.
@@ -79,21 +103,24 @@ pub struct Args {
     /// Learner.
     #[arg(long, value_enum, default_value = "ppo")]
     pub algo: AlgoArg,
-    /// Exploration bonus (ignored by --algo random).
-    #[arg(long, value_enum, default_value = "count")]
-    pub bonus: BonusArg,
+    /// Preset: ppo (modern learner) or paper (A2C + ICM as in Dubey et al. / Pathak et al.).
+    #[arg(long, value_enum, default_value = "ppo")]
+    pub preset: PresetArg,
+    /// Exploration bonus (default: count for ppo, icm for paper; ignored by --algo random).
+    #[arg(long, value_enum)]
+    pub bonus: Option<BonusArg>,
     /// Seed of the run (weights, sampling, minibatch order, hashes).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Budget in environment steps (ticks summed over all environments).
     #[arg(long, default_value_t = 2_000_000)]
     pub max_steps: u64,
-    /// Parallel environments.
-    #[arg(long, default_value_t = 32)]
-    pub num_envs: usize,
-    /// Steps per environment per rollout.
-    #[arg(long, default_value_t = 128)]
-    pub num_steps: usize,
+    /// Parallel environments (default: 32 for ppo, 20 for paper).
+    #[arg(long)]
+    pub num_envs: Option<usize>,
+    /// Steps per environment per rollout (default: 128 for ppo, 20 for paper).
+    #[arg(long)]
+    pub num_steps: Option<usize>,
     /// Compute device.
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: DeviceArg,
@@ -106,12 +133,15 @@ pub struct Args {
     /// Observation side in pixels or grid cells (default: 42 for pixels, 32 for the object grid).
     #[arg(long)]
     pub obs_size: Option<u32>,
-    /// Network torso (default: cnn for pixels, mlp for the object grid).
+    /// How pixel observations are resized from the frame.
+    #[arg(long, value_enum, default_value = "area")]
+    pub obs_filter: ObsFilterArg,
+    /// Network torso (default: universe for paper, cnn for pixels, mlp for the object grid).
     #[arg(long, value_enum)]
     pub net: Option<NetArg>,
-    /// Action set.
-    #[arg(long, value_enum, default_value = "effective")]
-    pub actions: ActionsArg,
+    /// Action set (default: six for paper, effective for ppo).
+    #[arg(long, value_enum)]
+    pub actions: Option<ActionsArg>,
     /// Keep training after reliable completion (>= 90 % success over the last 100 episodes).
     #[arg(long)]
     pub no_early_stop: bool,
@@ -177,6 +207,10 @@ mod imp {
             .with_context(|| format!("loading condition {}", meta.condition))?
             .value;
         let obs = match meta.obs.as_str() {
+            "pixels_area" => ObsKind::PixelsArea {
+                width: meta.obs_width,
+                height: meta.obs_height,
+            },
             "pixels" => ObsKind::Pixels {
                 width: meta.obs_width,
                 height: meta.obs_height,
@@ -263,15 +297,28 @@ mod imp {
                     .with_context(|| format!("loading level {}", args.level))?;
                 let condition = catalog::load_condition(&args.condition)
                     .with_context(|| format!("loading condition {}", args.condition))?;
-                let (obs, side, net) = match args.obs {
-                    ObsArg::Pixels => ("pixels", args.obs_size.unwrap_or(42), NetKind::Cnn),
-                    ObsArg::ObjectGrid => {
+                let paper = args.preset == PresetArg::Paper;
+                let base = if paper {
+                    TrainConfig::paper()
+                } else {
+                    TrainConfig::default()
+                };
+                let (obs, side, net) = match (args.obs, args.obs_filter) {
+                    (ObsArg::Pixels, ObsFilterArg::Area) => {
+                        ("pixels_area", args.obs_size.unwrap_or(42), NetKind::Cnn)
+                    }
+                    (ObsArg::Pixels, ObsFilterArg::Nearest) => {
+                        ("pixels", args.obs_size.unwrap_or(42), NetKind::Cnn)
+                    }
+                    (ObsArg::ObjectGrid, _) => {
                         ("object_grid", args.obs_size.unwrap_or(32), NetKind::Mlp)
                     }
                 };
                 let net = match args.net {
                     Some(NetArg::Cnn) => NetKind::Cnn,
                     Some(NetArg::Mlp) => NetKind::Mlp,
+                    Some(NetArg::Universe) => NetKind::Universe,
+                    None if paper && args.obs == ObsArg::Pixels => NetKind::Universe,
                     None => net,
                 };
                 let mut cfg = TrainConfig {
@@ -280,20 +327,21 @@ mod imp {
                         AlgoArg::Random => Algo::Random,
                     },
                     bonus: match args.bonus {
-                        BonusArg::None => Bonus::None,
-                        BonusArg::Count => Bonus::Count,
-                        BonusArg::Icm => Bonus::Icm,
-                        BonusArg::Rnd => Bonus::Rnd,
+                        Some(BonusArg::None) => Bonus::None,
+                        Some(BonusArg::Count) => Bonus::Count,
+                        Some(BonusArg::Icm) => Bonus::Icm,
+                        Some(BonusArg::Rnd) => Bonus::Rnd,
+                        None => base.bonus,
                     },
                     seed: args.seed,
                     max_steps: args.max_steps,
-                    num_envs: args.num_envs,
-                    num_steps: args.num_steps,
+                    num_envs: args.num_envs.unwrap_or(base.num_envs),
+                    num_steps: args.num_steps.unwrap_or(base.num_steps),
                     net,
                     device,
                     torch_threads: args.threads,
                     stop_on_reliable: !args.no_early_stop,
-                    ..TrainConfig::default()
+                    ..base
                 };
                 if cfg.algo == Algo::Random {
                     cfg.bonus = Bonus::None;
@@ -304,7 +352,7 @@ mod imp {
                 let (stamp, iso) = crate::clock::now_utc();
                 let learner = match cfg.algo {
                     Algo::Random => "random".to_string(),
-                    Algo::Ppo => format!("ppo-{}", cfg.bonus.name()),
+                    Algo::Ppo => format!("{}-{}", cfg.preset.name(), cfg.bonus.name()),
                 };
                 let name = format!(
                     "{}_{}_{}_s{}_{}",
@@ -323,8 +371,11 @@ mod imp {
                     obs_width: side,
                     obs_height: side,
                     action_set: match args.actions {
-                        ActionsArg::Effective => "effective".into(),
-                        ActionsArg::OriginalSix => "original_six".into(),
+                        Some(ActionsArg::Six) => "six".into(),
+                        Some(ActionsArg::Effective) => "effective".into(),
+                        Some(ActionsArg::All) => "all".into(),
+                        None if paper => "six".into(),
+                        None => "effective".into(),
                     },
                     git_hash: git_hash(),
                     created_utc: iso,

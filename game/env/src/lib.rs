@@ -15,10 +15,10 @@
 //! The game has no randomness: `seed` is recorded and returned, it changes nothing in the
 //! dynamics. Stepping allocates nothing.
 
-use priors_core::world::{DeathCause, Events, Outcome, Rules, World, reward, step};
 use priors_core::measure::Coverage;
+use priors_core::world::{DeathCause, Events, Outcome, Rules, World, reward, step};
 use priors_core::{Action, Condition, Level, SUB};
-use priors_render::{Observer, RenderError, Renderer};
+use priors_render::{AreaObserver, Observer, RenderError, Renderer};
 use std::sync::Arc;
 
 /// What the agent observes.
@@ -26,6 +26,14 @@ use std::sync::Arc;
 pub enum ObsKind {
     /// One grey channel of the condition's rendered frame, resized (nearest) to width x height.
     Pixels {
+        /// Width in pixels.
+        width: u32,
+        /// Height in pixels.
+        height: u32,
+    },
+    /// One grey channel of the rendered frame resized by area averaging (each pixel the mean of
+    /// the frame over the area it covers, as the paper's smooth resize), width x height.
+    PixelsArea {
         /// Width in pixels.
         width: u32,
         /// Height in pixels.
@@ -127,6 +135,7 @@ struct Shared {
     rules: Rules,
     renderer: Renderer,
     observer: Option<Observer>,
+    area: Option<AreaObserver>,
     /// Object grid: the static channels, precomputed.
     grid_static: Vec<u8>,
     /// Object grid: cell boundaries (sub-pixels), width + 1 and height + 1 of them.
@@ -139,14 +148,21 @@ impl Shared {
     fn new(cfg: EnvConfig) -> Result<Shared, EnvError> {
         let rules = cfg.rules.with_ladder(cfg.condition.mechanics.ladder);
         let renderer = Renderer::new(&cfg.level, &cfg.condition)?;
-        let (mut observer, mut grid_static, mut grid_x, mut grid_y) =
-            (None, Vec::new(), Vec::new(), Vec::new());
+        let (mut observer, mut area, mut grid_static, mut grid_x, mut grid_y) =
+            (None, None, Vec::new(), Vec::new(), Vec::new());
         let obs_shape = match cfg.obs {
             ObsKind::Pixels { width, height } => {
                 if width == 0 || height == 0 {
                     return Err(EnvError::Config("observation size must be positive".into()));
                 }
                 observer = Some(renderer.observer(width, height));
+                (1, height as usize, width as usize)
+            }
+            ObsKind::PixelsArea { width, height } => {
+                if width == 0 || height == 0 {
+                    return Err(EnvError::Config("observation size must be positive".into()));
+                }
+                area = Some(renderer.area_observer(width, height));
                 (1, height as usize, width as usize)
             }
             ObsKind::ObjectGrid { width, height } => {
@@ -195,6 +211,7 @@ impl Shared {
             rules,
             renderer,
             observer,
+            area,
             grid_static,
             grid_x,
             grid_y,
@@ -207,9 +224,10 @@ impl Shared {
     }
 
     fn observe(&self, world: &World, out: &mut [u8]) {
-        match &self.observer {
-            Some(o) => o.observe(&self.renderer, world, out),
-            None => self.observe_grid(world, out),
+        match (&self.observer, &self.area) {
+            (Some(o), _) => o.observe(&self.renderer, world, out),
+            (None, Some(a)) => a.observe(&self.renderer, world, out),
+            (None, None) => self.observe_grid(world, out),
         }
     }
 
