@@ -170,12 +170,14 @@ pub fn assign_condition(
     if k == 0 {
         return None;
     }
-    let (n, s) = (n.max(1), s.max(1));
+    // In u64: participant and session numbers come from ids (up to u32::MAX each), and their
+    // sum must not overflow (found by fuzzing, issue 10).
+    let (n, s, k) = (n.max(1) as u64, s.max(1) as u64, k as u64);
     let (order, index) = match design {
         Design::LatinSquare => (shuffled(conditions, seed), (n - 1 + s - 1) % k),
         Design::Balanced => {
             let block = (n - 1) / k;
-            let seed = seed ^ (block as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let seed = seed ^ block.wrapping_mul(0x9E37_79B9_7F4A_7C15);
             (shuffled(conditions, seed), ((n - 1) % k + s - 1) % k)
         }
     };
@@ -239,6 +241,15 @@ mod tests {
         assert_eq!(seen.len(), 4);
         assert_eq!(participant_number("P017").unwrap(), 17);
         assert!(participant_number("PX").is_err());
+    }
+
+    #[test]
+    fn the_largest_participant_and_session_numbers_assign() {
+        for design in ["latin-square", "balanced"] {
+            let e = exp(design);
+            let (c, _) = assign(&e, u32::MAX, u32::MAX, "e", "x").unwrap();
+            assert!(e.conditions.contains(&c));
+        }
     }
 
     #[test]
