@@ -525,7 +525,9 @@ pub fn agent_table(c: &Collected, o: &Options) -> Table {
                 .filter(|_| cond != "original")
                 .and_then(|y| stats::mann_whitney(&ranked(runs), y));
             ps.push(mw.map(|m| m.p));
-            let paper = (level == "princess")
+            // The paper's figures (A3C + ICM) stand beside the paper preset only, never beside
+            // another learner as if it were its reference.
+            let paper = (level == "princess" && algo.starts_with("paper"))
                 .then(|| {
                     PAPER_AGENT_PRINCESS_MSTEPS
                         .iter()

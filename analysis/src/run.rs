@@ -29,6 +29,28 @@ pub struct CurvePoint {
     pub success_rate: f64,
 }
 
+/// The learner as reports name it: the preset (`paper` for the paper's A2C + ICM, else the
+/// algorithm), the action set and the observation, e.g. `paper/six/pixels_area-42x42` or
+/// `ppo/effective/pixels-42x42` (run folders from before presets: `ppo/original_six/...`).
+fn learner_label<'a>(
+    get_str: &dyn Fn(&str, &str) -> Option<String>,
+    get: impl Fn(&str, &str) -> Option<&'a toml::Value>,
+) -> String {
+    let preset = get_str("train", "preset");
+    let algo = match preset.as_deref() {
+        Some("paper") => "paper".to_string(),
+        _ => get_str("train", "algo").unwrap_or_else(|| "NA".into()),
+    };
+    let actions =
+        get_str("run", "action_set").map(|a| if a == "original_six" { "six".into() } else { a });
+    let obs = get_str("run", "obs");
+    let size = |k: &str| get("run", k).and_then(|v| v.as_integer());
+    match (actions, obs, size("obs_width"), size("obs_height")) {
+        (Some(a), Some(o), Some(w), Some(h)) => format!("{algo}/{a}/{o}-{w}x{h}"),
+        _ => algo,
+    }
+}
+
 /// A run folder, read.
 #[derive(Debug, Clone)]
 pub struct RunResult {
@@ -38,7 +60,7 @@ pub struct RunResult {
     pub level: String,
     /// Condition id (file stem of what was given).
     pub condition: String,
-    /// `ppo` or `random`.
+    /// The learner: preset or algorithm, action set and observation (`paper/six/pixels_area-42x42`).
     pub algo: String,
     /// Exploration bonus.
     pub bonus: String,
@@ -224,8 +246,17 @@ pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
         dir: dir.to_path_buf(),
         level,
         condition,
-        algo: get_str("train", "algo").unwrap_or_else(|| "NA".into()),
-        bonus: get_str("train", "bonus").unwrap_or_else(|| "NA".into()),
+        algo: learner_label(&get_str, get),
+        bonus: {
+            let b = get_str("train", "bonus").unwrap_or_else(|| "NA".into());
+            // The older count bonus that subtracted each condition's start frame is named, so a
+            // report never passes it off as the default.
+            if get("train", "count_subtract_start").and_then(|v| v.as_bool()) == Some(true) {
+                format!("{b}-subtract-start")
+            } else {
+                b
+            }
+        },
         seed: get("train", "seed")
             .and_then(|v| v.as_integer())
             .unwrap_or(0)
