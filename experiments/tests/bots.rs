@@ -1,5 +1,6 @@
 //! Bot subjects play through the real session code path: their folders verify through the core,
-//! are marked simulated, reach the goal, and a masked condition's bots are slower on average.
+//! are marked simulated, reach the goal, and a bot behaves the same under every condition except
+//! through what the condition changes (reversed-keys: other keys, the same actions).
 #![cfg(feature = "window")]
 
 use std::path::Path;
@@ -25,7 +26,7 @@ fn bot_subjects_complete_verify_and_are_marked_simulated() {
         "--level",
         "princess",
         "--conditions",
-        "original,reversed-keys",
+        "original,reversed-keys,masked-semantics",
         "--subjects",
         "2",
         "--out",
@@ -43,7 +44,7 @@ fn bot_subjects_complete_verify_and_are_marked_simulated() {
         .map(|e| e.path())
         .filter(|p| p.join("session.json").is_file())
         .collect();
-    assert_eq!(dirs.len(), 4, "{text}");
+    assert_eq!(dirs.len(), 6, "{text}");
     for d in &dirs {
         let meta: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(d.join("session.json")).unwrap())
@@ -74,4 +75,37 @@ fn bot_subjects_complete_verify_and_are_marked_simulated() {
         events.contains("arrow_right"),
         "reversed-keys bot never pressed the right arrow"
     );
+    // masked-semantics changes only pixels, so each bot takes exactly the same actions under it
+    // as under original (no per-condition exploration rate or seed).
+    let actions = |d: &Path| -> Vec<String> {
+        let t = std::fs::read_to_string(d.join("ticks.csv")).unwrap();
+        t.lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(2).unwrap().to_string())
+            .collect()
+    };
+    let condition = |d: &Path| -> String {
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("session.json")).unwrap())
+                .unwrap();
+        meta["condition"]["name"].as_str().unwrap().to_string()
+    };
+    for bot in ["bot001", "bot002"] {
+        let of = |c: &str| {
+            dirs.iter()
+                .find(|d| {
+                    d.file_name()
+                        .unwrap()
+                        .to_string_lossy()
+                        .starts_with(&format!("{bot}_"))
+                        && condition(d) == c
+                })
+                .unwrap_or_else(|| panic!("{bot} under {c}: {dirs:?}"))
+        };
+        assert_eq!(
+            actions(of("original")),
+            actions(of("masked-semantics")),
+            "{bot}"
+        );
+    }
 }

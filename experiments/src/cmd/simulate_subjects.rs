@@ -8,9 +8,10 @@
 //! shortest route from where it is (BFS over the core from the current state, recomputed
 //! whenever it has strayed); with a per-tick probability it starts a burst of exploration: one
 //! random key combination held for 5-30 ticks, or a pause. Bursts cause detours and deaths, as
-//! with people. Its exploration rate is scaled by the slowdown the paper reports for the
-//! condition (minutes to finish relative to original, from the condition file's `paper` table),
-//! so demo reports have the paper's shape; bot data are never evidence about people.
+//! with people. The bot behaves the same under every condition: the same exploration rate and
+//! the same seeds, so a condition can change its data only through what the condition changes
+//! (the key mapping, the mechanics). Nothing here reads the paper's numbers; bot data are never
+//! evidence about people.
 
 use anyhow::{Context, Result, bail};
 use priors_catalog as catalog;
@@ -47,7 +48,7 @@ pub struct Args {
     /// Base seed; bot i uses a seed derived from it and i.
     #[arg(long, default_value_t = 2018)]
     pub seed: u64,
-    /// Per-tick probability of starting an exploration burst under `original`.
+    /// Per-tick probability of starting an exploration burst (the same under every condition).
     #[arg(long, default_value_t = 0.04)]
     pub explore: f64,
     /// Time limit per session, s of game time.
@@ -104,18 +105,6 @@ impl Bot {
     }
 }
 
-/// Minutes to finish relative to original, from the conditions' `paper` tables (1 if unknown).
-fn slowdown(condition: &priors_core::Condition) -> f64 {
-    let base = catalog::load_condition("original")
-        .ok()
-        .and_then(|c| c.value.paper)
-        .and_then(|p| p.minutes);
-    match (condition.paper.and_then(|p| p.minutes), base) {
-        (Some(m), Some(b)) if b > 0.0 => m / b,
-        _ => 1.0,
-    }
-}
-
 /// Plays one session; returns its folder and status.
 fn play(
     args: &Args,
@@ -125,8 +114,10 @@ fn play(
 ) -> Result<(PathBuf, String)> {
     let level = catalog::load_level(&args.level)?;
     let condition = catalog::load_condition(condition_name)?;
-    let explore = (args.explore * slowdown(&condition.value)).min(0.5);
-    let seed = mix(args.seed, (subject as u64) << 16 | session_no as u64);
+    let explore = args.explore;
+    // The bot's seed depends on the bot only: under every condition it makes the same choices
+    // wherever the condition leaves the game the same.
+    let seed = mix(args.seed, subject as u64);
     let participant = format!("bot{subject:03}");
     let spec = SessionSpec {
         root: args.out.clone(),
@@ -158,6 +149,14 @@ fn play(
         lab.fail(e);
     }
     result?;
+    // The lab's own end-of-session check: the verifier `priors verify` and `priors analyze` use.
+    let check = priors_records::verify::verify_dir(&dir);
+    if !matches!(&check, Ok(v) if v.verdict == priors_records::verify::Verdict::Verified) {
+        bail!(
+            "{participant}: the recorded session does not verify: {}",
+            priors_records::verify::verdict_line(&check)
+        );
+    }
     Ok((dir, format!("{:?}", lab.meta().status)))
 }
 

@@ -263,17 +263,28 @@ fn close_requested(
     }
 }
 
+/// The stop flag of [`crate::signals`]: when raised, the frame ends the session as interrupted
+/// and closes the app.
+#[derive(Resource, Debug, Clone)]
+pub struct StopRes(pub crate::signals::StopFlag);
+
 fn end_frame(
     mut lab: ResMut<LabRes>,
     time: Res<Time<Real>>,
     summary: Res<SummaryRes>,
     close_after: Option<Res<CloseAfterEnd>>,
+    stop: Option<Res<StopRes>>,
     mut end_seen_s: Local<Option<f64>>,
     mut exit: MessageWriter<AppExit>,
 ) {
     let lab = &mut lab.0;
     let r = lab.end_frame(time.delta_secs_f64());
     guard(lab, r);
+    let stopped = stop.is_some_and(|s| s.0.raised());
+    if stopped {
+        let r = lab.interrupt("stopped by a signal (SIGTERM, SIGHUP or SIGINT)");
+        guard(lab, r);
+    }
     if let Ok(mut s) = summary.0.lock() {
         s.dir = Some(lab.dir().to_path_buf());
         s.status = Some(lab.meta().status);
@@ -285,7 +296,9 @@ fn end_frame(
         *end_seen_s = Some(now);
     }
     let timed_close = close_after.is_some_and(|c| end_seen_s.is_some_and(|t| now - t >= c.0));
-    if lab.exit_requested() || timed_close {
+    if stopped {
+        exit.write(AppExit::Success);
+    } else if lab.exit_requested() || timed_close {
         let r = lab.close();
         guard(lab, r);
         exit.write(AppExit::Success);

@@ -5,13 +5,13 @@
 use crate::assign::{assign, parse_experiment, participant_number};
 use crate::lab::{DEFAULT_INSTRUCTIONS, DEFAULT_TIME_LIMIT_S, Lab, SessionSpec};
 use crate::meta::{DisplayInfo, FileRef, Status};
-use crate::verify::{Verdict, verify_dir};
+use crate::verify::{Verdict, verdict_line, verify_dir};
 use crate::window::{WindowOptions, run_replay, run_session};
 use anyhow::{Context, Result, bail};
 use priors_catalog::{CatalogError, Loaded, load_condition, load_level};
 use priors_core::Condition;
 use priors_core::replay::parse_actions;
-use sha2::{Digest, Sha256};
+use priors_records::util::sha256_file;
 use std::path::PathBuf;
 
 /// `priors session`: one subject plays one level under one condition; every tick is logged.
@@ -96,14 +96,6 @@ pub struct ReplayArgs {
     pub speed: f64,
 }
 
-fn sha256_file(path: &std::path::Path) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
-
 fn load_condition_or_builtin(name: &str) -> Result<Option<Loaded<Condition>>> {
     match load_condition(name) {
         Ok(c) => Ok(Some(c)),
@@ -148,7 +140,7 @@ pub fn session(a: SessionArgs) -> Result<()> {
                 session_no.max(1),
                 file,
                 sha,
-            );
+            )?;
             (load_condition_or_builtin(&name)?, Some(record))
         }
         None => (
@@ -265,19 +257,31 @@ pub fn session(a: SessionArgs) -> Result<()> {
     if let Some(f) = summary.failure {
         bail!("the session data could not be written; the session is incomplete: {f}");
     }
+    // The lab's own end-of-session check: the very verifier `priors verify` and `priors
+    // analyze` use, so the experimenter sees at once the verdict the analysis will give.
+    let check = verify_dir(&dir);
+    println!("check: {}", verdict_line(&check));
+    if matches!(check, Ok(ref v) if v.verdict == Verdict::Diverged) || check.is_err() {
+        bail!(
+            "the recorded session does not verify: {}",
+            verdict_line(&check)
+        );
+    }
     Ok(())
 }
 
 /// Runs `verify`: prints the report; exits with an error on divergence (and on an incomplete
 /// session with `--require-complete`).
 pub fn verify(a: VerifyArgs) -> Result<()> {
-    let report = verify_dir(&a.dir)?;
+    let result = verify_dir(&a.dir);
+    let line = verdict_line(&result);
+    let report = result?;
     print!("{report}");
     match report.verdict {
         Verdict::Verified => Ok(()),
         Verdict::VerifiedIncomplete if !a.require_complete => Ok(()),
-        Verdict::VerifiedIncomplete => bail!("session incomplete"),
-        Verdict::Diverged => bail!("the recording diverges from the simulation"),
+        Verdict::VerifiedIncomplete => bail!("session incomplete: {line}"),
+        Verdict::Diverged => bail!("the recording diverges from the simulation: {line}"),
     }
 }
 

@@ -21,18 +21,19 @@ use crate::meta::{
     SESSION_SCHEMA_VERSION, SessionMeta, Status, events_columns, events_header, files,
     ticks_header,
 };
-use crate::sink::{CsvLog, PendingDir, write_json_atomic};
+use crate::sink::{CsvLog, PendingDir};
 use anyhow::{Context, Result};
 use priors_catalog::Loaded;
 use priors_core::condition::{Key, KeyMap};
 use priors_core::replay::format_hash;
 use priors_core::trace::{TICKS_SCHEMA_VERSION, TickRow, ticks_columns};
 use priors_core::{Action, Condition, Event, Events, Level, Outcome, Rules, World, step};
+use priors_records::util::write_json_atomic;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
-/// Longest time rows may wait in memory, s (the crash-safety bound).
-pub const FLUSH_EVERY_S: f64 = 0.25;
+/// Longest time rows may wait in memory, s (the flush policy of `priors_records::sink`).
+pub use priors_records::sink::FLUSH_EVERY_S;
 
 /// The paper's only instruction to subjects.
 pub const DEFAULT_INSTRUCTIONS: &str =
@@ -541,7 +542,10 @@ impl Lab {
                 self.meta.start_utc = Some(utc(SystemTime::now()));
                 self.set_screen(Screen::Playing)?;
                 self.log(EventKind::PlayStarted, None, None, None)?;
-                write_json_atomic(&self.dir.join(files::SESSION), &self.meta)
+                Ok(write_json_atomic(
+                    &self.dir.join(files::SESSION),
+                    &self.meta,
+                )?)
             }
             (Screen::ConfirmAbort, "key_y") => {
                 self.log(EventKind::Aborted, None, None, Some("experimenter"))?;
@@ -725,7 +729,10 @@ impl Lab {
         self.set_screen(Screen::End)?;
         self.ticks.sync()?;
         self.events.sync()?;
-        write_json_atomic(&self.dir.join(files::SESSION), &self.meta)
+        Ok(write_json_atomic(
+            &self.dir.join(files::SESSION),
+            &self.meta,
+        )?)
     }
 
     /// The window is closing: a session that has not ended is recorded as aborted.
@@ -735,6 +742,26 @@ impl Lab {
         }
         self.log(EventKind::WindowClosed, None, None, None)?;
         self.finish(Status::Aborted, Some("window closed before the end".into()))
+    }
+
+    /// The process was asked to stop (SIGTERM, SIGHUP, SIGINT: a lab machine shutting down, a
+    /// terminal closed): flush every queued row, then mark the session `interrupted` with its
+    /// tick count and final hash. A session that has already ended is left as it is.
+    pub fn interrupt(&mut self, why: &str) -> Result<()> {
+        if self.meta.status.is_final() || self.failed.is_some() {
+            return Ok(());
+        }
+        self.ticks.sync()?;
+        self.events.sync()?;
+        self.meta.status = Status::Interrupted;
+        self.meta.status_detail = Some(why.to_string());
+        self.meta.end_utc = Some(utc(SystemTime::now()));
+        self.meta.n_ticks = self.world.tick;
+        self.meta.deaths = self.world.deaths;
+        self.meta.final_state_hash = Some(format_hash(self.world.state_hash()));
+        self.meta.frame_timing = self.frame_stats();
+        write_json_atomic(&self.dir.join(files::SESSION), &self.meta)?;
+        Ok(())
     }
 
     /// A write failed: stop play, remember the message for the screen, and try to mark the
@@ -751,5 +778,16 @@ impl Lab {
         let _ = self.ticks.flush();
         let _ = self.events.flush();
         let _ = write_json_atomic(&self.dir.join(files::SESSION), &self.meta);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screen_names_are_the_records_crate_screens() {
+        let names: Vec<&str> = Screen::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(names, priors_records::session::SCREENS);
     }
 }

@@ -6,22 +6,30 @@
 //!
 //! Layers, from the inside out:
 //! - [`input`]: per-frame key accumulation consumed per tick (no lost or doubled presses);
-//! - [`sink`]: the session folder (atomic creation, whole-row CSV flushes, atomic JSON);
-//! - [`meta`]: session.json and events.csv types and the events column dictionary;
+//! - the session folder's format, writing, verifying and counterbalancing live in
+//!   `priors-records` (re-exported here as [`meta`], [`sink`], [`verify`], [`assign`]) so that
+//!   `priors verify` and the analysis read with the writer's own structs and need no Bevy;
 //! - [`lab`]: the session as plain Rust (screens, ticks, files), testable without Bevy;
-//! - [`verify`], [`script`], [`assign`]: replay checks, scripted input, counterbalancing;
+//! - [`signals`]: SIGTERM / SIGHUP / SIGINT end a session as `interrupted`, flushed;
+//! - [`script`]: scripted input;
 //! - [`app`] and [`window`]: the thin Bevy shell; [`cli`]: the subcommands.
 //!
 //! What it deliberately does not do: no game rule (that is `priors-core`), no drawing of the
 //! game (that is `priors-render`: the window shows its frame, scaled), no analysis.
 
 pub mod app;
-pub mod assign;
 pub mod cli;
 pub mod input;
 pub mod lab;
-pub mod meta;
 pub mod script;
-pub mod sink;
-pub mod verify;
+pub mod signals;
 pub mod window;
+
+/// session.json and events.csv types and the column dictionaries (`priors_records::session`).
+pub use priors_records::session as meta;
+/// The atomic folder claim and whole-row CSV logs (`priors_records::sink`).
+pub use priors_records::sink;
+/// Counterbalanced condition assignment from an experiment file (`priors_records::study`).
+pub use priors_records::study as assign;
+/// The one verifier (`priors_records::verify`), shared with `priors verify` and the analysis.
+pub use priors_records::verify;

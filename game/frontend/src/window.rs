@@ -3,11 +3,13 @@
 //! [`DisplayPlugin`]; all logic lives in those and in [`crate::lab`].
 
 use crate::app::{
-    CloseAfterEnd, DisplayPlugin, LabPlugin, LabRes, PublishView, ScriptDriver, Summary,
+    CloseAfterEnd, DisplayPlugin, LabPlugin, LabRes, PublishView, ScriptDriver, StopRes, Summary,
     SummaryRes, ViewState, initial_view,
 };
 use crate::lab::Lab;
-use crate::verify::{load_setup, read_meta, read_ticks};
+use crate::meta::read_meta;
+use crate::signals::StopFlag;
+use crate::verify::{load_setup, read_ticks};
 use anyhow::Result;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
@@ -95,6 +97,7 @@ pub fn run_session(lab: Lab, opts: WindowOptions) -> Result<Summary> {
         .insert_resource(LabRes(lab))
         .insert_resource(view)
         .insert_resource(summary.clone())
+        .insert_resource(StopRes(StopFlag::install()?))
         .add_plugins((LabPlugin { tick_hz }, DisplayPlugin { pilot: opts.pilot }));
     if let Some(keys) = opts.script.clone() {
         // One tick per frame: the script's keys change exactly between ticks.

@@ -149,7 +149,7 @@ fn scripted_key_timeline_gives_the_golden_ticks_csv() {
     // The recording verifies (still running: a verified prefix).
     let r = verify_dir(&dir).unwrap();
     assert_eq!(r.verdict, Verdict::VerifiedIncomplete, "{r}");
-    assert_eq!(r.rows, 40);
+    assert_eq!(r.replay.rows, 40);
 }
 
 /// Counts ticks whose action holds `button`.
@@ -345,7 +345,7 @@ fn the_solver_route_played_through_keys_completes_and_verifies() {
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     let r = verify_dir(&dir).unwrap();
     assert_eq!(r.verdict, Verdict::Diverged, "{r}");
-    assert_eq!(r.mismatch.unwrap().tick, 5);
+    assert_eq!(r.replay.mismatch.unwrap().tick, 5);
 }
 
 #[test]
@@ -410,8 +410,8 @@ fn a_partial_last_line_is_dropped_and_reported_incomplete() {
     f.write_all(b"12,0.43333333333333335,rig").unwrap();
     let r = verify_dir(&dir).unwrap();
     assert_eq!(r.verdict, Verdict::VerifiedIncomplete, "{r}");
-    assert!(r.dropped_partial_line);
-    assert_eq!(r.rows, 12);
+    assert!(r.replay.partial);
+    assert_eq!(r.replay.rows, 12);
     assert!(r.to_string().contains("partial last line"), "{r}");
 }
 

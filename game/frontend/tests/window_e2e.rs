@@ -355,7 +355,7 @@ fn kill_9_mid_session_leaves_a_verifiable_incomplete_prefix() {
     assert!(rdr.records().count() > 0);
     let r = verify_dir(&dir).unwrap();
     assert_eq!(r.verdict, Verdict::VerifiedIncomplete, "{r}");
-    assert_eq!(r.rows as usize, rows.len());
+    assert_eq!(r.replay.rows as usize, rows.len());
     assert!(r.to_string().contains("crashed-incomplete"), "{r}");
     let o = Command::new(BIN).arg("verify").arg(&dir).output().unwrap();
     assert!(o.status.success() && String::from_utf8_lossy(&o.stdout).contains("INCOMPLETE"));

@@ -12,7 +12,11 @@ pub struct TempDir(PathBuf);
 impl TempDir {
     /// Creates the folder.
     pub fn new() -> TempDir {
-        let p = std::env::temp_dir().join(format!("priors-frontend-test-{}", uuid::Uuid::new_v4()));
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p =
+            std::env::temp_dir().join(format!("priors-frontend-test-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)
     }
