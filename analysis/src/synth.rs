@@ -204,21 +204,15 @@ pub fn write_session(root: &Path, spec: &SynthSession, run: u32) -> Result<PathB
         }
     };
     let condition_ref = match &cond_bytes {
-        Some(cb) => FileRef {
-            name: condition.id.clone(),
-            source_path: spec
+        Some(cb) => FileRef::condition_copy(
+            &condition.id,
+            &spec
                 .condition_path
                 .as_ref()
                 .map_or_else(String::new, |p| p.display().to_string()),
-            copy: Some(files::CONDITION.into()),
-            sha256: sha256_hex(cb),
-        },
-        None => FileRef {
-            name: "original".into(),
-            source_path: "builtin".into(),
-            copy: None,
-            sha256: "NA".into(),
-        },
+            &sha256_hex(cb),
+        ),
+        None => FileRef::builtin_original(),
     };
     let meta = SessionMeta {
         schema_version: SESSION_SCHEMA_VERSION,

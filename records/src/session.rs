@@ -102,6 +102,28 @@ pub struct FileRef {
     pub sha256: String,
 }
 
+impl FileRef {
+    /// The reference of a condition file copied into the session folder as `condition.toml`.
+    pub fn condition_copy(name: &str, source_path: &str, sha256: &str) -> FileRef {
+        FileRef {
+            name: name.into(),
+            source_path: source_path.into(),
+            copy: Some(files::CONDITION.into()),
+            sha256: sha256.into(),
+        }
+    }
+
+    /// The built-in original condition: no file, no copy, no hash (`NA`).
+    pub fn builtin_original() -> FileRef {
+        FileRef {
+            name: "original".into(),
+            source_path: "builtin".into(),
+            copy: None,
+            sha256: "NA".into(),
+        }
+    }
+}
+
 /// How the condition was chosen when an experiment file assigned it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AssignmentRecord {

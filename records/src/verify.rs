@@ -621,3 +621,26 @@ pub fn verdict_line(result: &Result<Verification, RecordError>) -> String {
         Err(e) => format!("unreadable: {e}"),
     }
 }
+
+/// What a `verify` command prints and whether it succeeds, shared by `priors verify` and
+/// `priors-lab verify`: `Ok(report)` for a verified session (and an incomplete prefix unless
+/// `require_complete`), `Err((report, reason))` otherwise; the report is empty when the folder
+/// could not be read, and the reason is the verdict line (naming file and line).
+pub fn verify_command(dir: &Path, require_complete: bool) -> Result<String, (String, String)> {
+    let result = verify_dir(dir);
+    let line = verdict_line(&result);
+    let v = match result {
+        Ok(v) => v,
+        Err(_) => return Err((String::new(), line)),
+    };
+    let report = v.to_string();
+    match v.verdict {
+        Verdict::Verified => Ok(report),
+        Verdict::VerifiedIncomplete if !require_complete => Ok(report),
+        Verdict::VerifiedIncomplete => Err((report, format!("session incomplete: {line}"))),
+        Verdict::Diverged => Err((
+            report,
+            format!("the recording diverges from the simulation: {line}"),
+        )),
+    }
+}

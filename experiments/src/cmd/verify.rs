@@ -4,7 +4,7 @@
 //! libtorch, so this subcommand is in every build of the CLI.
 
 use anyhow::{Result, bail};
-use priors_records::verify::{Verdict, verdict_line, verify_dir};
+use priors_records::verify::verify_command;
 use std::path::PathBuf;
 
 /// Arguments of `priors verify`.
@@ -20,14 +20,14 @@ pub struct Args {
 /// Verifies the folder and prints the report; an error (exit status 1) when the folder cannot
 /// be read as a session, on divergence, and on an incomplete session with `--require-complete`.
 pub fn run(a: Args) -> Result<()> {
-    let result = verify_dir(&a.dir);
-    let line = verdict_line(&result);
-    let v = result?;
-    print!("{v}");
-    match v.verdict {
-        Verdict::Verified => Ok(()),
-        Verdict::VerifiedIncomplete if !a.require_complete => Ok(()),
-        Verdict::VerifiedIncomplete => bail!("session incomplete: {line}"),
-        Verdict::Diverged => bail!("the recording diverges from the simulation: {line}"),
+    match verify_command(&a.dir, a.require_complete) {
+        Ok(report) => {
+            print!("{report}");
+            Ok(())
+        }
+        Err((report, reason)) => {
+            print!("{report}");
+            bail!("{reason}")
+        }
     }
 }

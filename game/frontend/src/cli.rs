@@ -273,15 +273,15 @@ pub fn session(a: SessionArgs) -> Result<()> {
 /// Runs `verify`: prints the report; exits with an error on divergence (and on an incomplete
 /// session with `--require-complete`).
 pub fn verify(a: VerifyArgs) -> Result<()> {
-    let result = verify_dir(&a.dir);
-    let line = verdict_line(&result);
-    let report = result?;
-    print!("{report}");
-    match report.verdict {
-        Verdict::Verified => Ok(()),
-        Verdict::VerifiedIncomplete if !a.require_complete => Ok(()),
-        Verdict::VerifiedIncomplete => bail!("session incomplete: {line}"),
-        Verdict::Diverged => bail!("the recording diverges from the simulation: {line}"),
+    match crate::verify::verify_command(&a.dir, a.require_complete) {
+        Ok(report) => {
+            print!("{report}");
+            Ok(())
+        }
+        Err((report, reason)) => {
+            print!("{report}");
+            bail!("{reason}")
+        }
     }
 }
 

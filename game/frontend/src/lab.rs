@@ -205,19 +205,9 @@ impl Lab {
             Some(c) => {
                 std::fs::copy(&c.path, pending.tmp.join(files::CONDITION))
                     .with_context(|| format!("copying {}", c.path.display()))?;
-                FileRef {
-                    name: c.value.id.clone(),
-                    source_path: c.path.display().to_string(),
-                    copy: Some(files::CONDITION.into()),
-                    sha256: c.sha256.clone(),
-                }
+                FileRef::condition_copy(&c.value.id, &c.path.display().to_string(), &c.sha256)
             }
-            None => FileRef {
-                name: "original".into(),
-                source_path: "builtin".into(),
-                copy: None,
-                sha256: "NA".into(),
-            },
+            None => FileRef::builtin_original(),
         };
         let meta = SessionMeta {
             schema_version: SESSION_SCHEMA_VERSION,

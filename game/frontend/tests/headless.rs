@@ -8,31 +8,11 @@ mod common;
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 use priors_frontend::app::{LabPlugin, LabRes, keyboard_message};
-use priors_frontend::lab::{DEFAULT_INSTRUCTIONS, Lab, Screen, SessionSpec};
-use priors_frontend::meta::{DisplayInfo, Status, files};
+use priors_frontend::lab::{Lab, Screen};
+use priors_frontend::meta::{Status, files};
 use priors_frontend::verify::{Verdict, read_ticks, verify_dir};
 use std::path::Path;
 use std::time::Duration;
-
-fn spec(root: &Path, participant: &str, new_run: bool) -> SessionSpec {
-    SessionSpec {
-        root: root.to_path_buf(),
-        participant: participant.into(),
-        session: "1".into(),
-        new_run,
-        pilot: false,
-        level: priors_catalog::load_level("princess").unwrap(),
-        condition: None,
-        assignment: None,
-        script: None,
-        time_limit_s: 1800,
-        hash_every: 10,
-        time_scale: 1.0,
-        consent_text: None,
-        instructions: DEFAULT_INSTRUCTIONS.into(),
-        display: DisplayInfo::default(),
-    }
-}
 
 /// An app with the lab plugin and a time strategy; `update()` = one frame.
 fn app(lab: Lab, strategy: TimeUpdateStrategy) -> App {
@@ -86,7 +66,7 @@ fn actions(dir: &Path) -> Vec<String> {
 fn scripted_key_timeline_gives_the_golden_ticks_csv() {
     let root = common::TempDir::new();
     let mut app = app(
-        Lab::create(spec(root.path(), "P001", false)).unwrap(),
+        Lab::create(common::spec(root.path(), "P001", false)).unwrap(),
         TimeUpdateStrategy::FixedTimesteps(1),
     );
     start(&mut app);
@@ -165,7 +145,7 @@ fn taps_are_never_lost_or_doubled_across_frame_and_tick_boundaries() {
     // Two ticks per frame: a tap inside a frame counts for exactly one of them.
     let root = common::TempDir::new();
     let mut a = app(
-        Lab::create(spec(root.path(), "P002", false)).unwrap(),
+        Lab::create(common::spec(root.path(), "P002", false)).unwrap(),
         TimeUpdateStrategy::FixedTimesteps(2),
     );
     start(&mut a);
@@ -182,7 +162,7 @@ fn taps_are_never_lost_or_doubled_across_frame_and_tick_boundaries() {
     // Half a tick per frame: a tap in a frame without a tick is kept for the next tick, once.
     let tick = Duration::from_secs_f64(1.0 / 30.0);
     let mut b = app(
-        Lab::create(spec(root.path(), "P003", false)).unwrap(),
+        Lab::create(common::spec(root.path(), "P003", false)).unwrap(),
         TimeUpdateStrategy::ManualDuration(tick / 2),
     );
     start(&mut b);
@@ -208,7 +188,7 @@ fn taps_are_never_lost_or_doubled_across_frame_and_tick_boundaries() {
 
     // A key held across many frames and ticks counts once per tick; OS repeats add nothing.
     let mut c = app(
-        Lab::create(spec(root.path(), "P004", false)).unwrap(),
+        Lab::create(common::spec(root.path(), "P004", false)).unwrap(),
         TimeUpdateStrategy::FixedTimesteps(3),
     );
     start(&mut c);
@@ -229,15 +209,15 @@ fn taps_are_never_lost_or_doubled_across_frame_and_tick_boundaries() {
 #[test]
 fn an_existing_participant_session_is_refused_unless_new_run() {
     let root = common::TempDir::new();
-    let first = Lab::create(spec(root.path(), "P005", false)).unwrap();
-    let e = Lab::create(spec(root.path(), "P005", false))
+    let first = Lab::create(common::spec(root.path(), "P005", false)).unwrap();
+    let e = Lab::create(common::spec(root.path(), "P005", false))
         .unwrap_err()
         .to_string();
     assert!(
         e.contains("already exists") && e.contains("--new-run"),
         "{e}"
     );
-    let second = Lab::create(spec(root.path(), "P005", true)).unwrap();
+    let second = Lab::create(common::spec(root.path(), "P005", true)).unwrap();
     assert_eq!(first.meta().run, 1);
     assert_eq!(second.meta().run, 2);
     assert_ne!(first.dir(), second.dir());
@@ -265,7 +245,7 @@ fn an_existing_participant_session_is_refused_unless_new_run() {
 fn abort_needs_confirmation_and_is_recorded() {
     let root = common::TempDir::new();
     let mut a = app(
-        Lab::create(spec(root.path(), "P006", false)).unwrap(),
+        Lab::create(common::spec(root.path(), "P006", false)).unwrap(),
         TimeUpdateStrategy::FixedTimesteps(1),
     );
     start(&mut a);
@@ -323,7 +303,7 @@ fn the_solver_route_played_through_keys_completes_and_verifies() {
     let keymap = priors_core::condition::KeyMap::default_map();
     let keys = priors_frontend::script::key_sets(&level, &rules, &keymap, &route).unwrap();
     let mut a = app(
-        Lab::create(spec(root.path(), "P007", false)).unwrap(),
+        Lab::create(common::spec(root.path(), "P007", false)).unwrap(),
         TimeUpdateStrategy::FixedTimesteps(1),
     );
     a.insert_resource(priors_frontend::app::ScriptDriver::new(keys));
@@ -352,7 +332,7 @@ fn the_solver_route_played_through_keys_completes_and_verifies() {
 fn losing_focus_pauses_play_and_drops_held_keys() {
     let root = common::TempDir::new();
     let mut a = app(
-        Lab::create(spec(root.path(), "P008", false)).unwrap(),
+        Lab::create(common::spec(root.path(), "P008", false)).unwrap(),
         TimeUpdateStrategy::FixedTimesteps(1),
     );
     start(&mut a);
@@ -391,7 +371,7 @@ fn losing_focus_pauses_play_and_drops_held_keys() {
 fn a_partial_last_line_is_dropped_and_reported_incomplete() {
     let root = common::TempDir::new();
     let mut a = app(
-        Lab::create(spec(root.path(), "P009", false)).unwrap(),
+        Lab::create(common::spec(root.path(), "P009", false)).unwrap(),
         TimeUpdateStrategy::FixedTimesteps(1),
     );
     start(&mut a);
@@ -419,7 +399,7 @@ fn a_partial_last_line_is_dropped_and_reported_incomplete() {
 fn a_failed_write_stops_play_and_marks_the_session() {
     let root = common::TempDir::new();
     let mut a = app(
-        Lab::create(spec(root.path(), "P010", false)).unwrap(),
+        Lab::create(common::spec(root.path(), "P010", false)).unwrap(),
         TimeUpdateStrategy::FixedTimesteps(1),
     );
     start(&mut a);
@@ -445,7 +425,7 @@ fn a_failed_write_stops_play_and_marks_the_session() {
 #[test]
 fn the_session_command_refuses_existing_ids_before_opening_a_window() {
     let root = common::TempDir::new();
-    let first = Lab::create(spec(root.path(), "P011", false)).unwrap();
+    let first = Lab::create(common::spec(root.path(), "P011", false)).unwrap();
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_priors-lab"))
         .args([
             "session",

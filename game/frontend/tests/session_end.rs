@@ -10,8 +10,8 @@ mod common;
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 use priors_frontend::app::{LabPlugin, LabRes, StopRes, keyboard_message};
-use priors_frontend::lab::{DEFAULT_INSTRUCTIONS, Lab, Screen, SessionSpec};
-use priors_frontend::meta::{DisplayInfo, SessionMeta, Status, files};
+use priors_frontend::lab::{Lab, Screen};
+use priors_frontend::meta::{SessionMeta, Status, files};
 use priors_frontend::signals::StopFlag;
 use priors_frontend::verify::{Verdict, read_ticks, verify_dir};
 use std::io::{BufRead, BufReader};
@@ -19,29 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn spec(root: &Path) -> SessionSpec {
-    SessionSpec {
-        root: root.to_path_buf(),
-        participant: "P001".into(),
-        session: "1".into(),
-        new_run: false,
-        pilot: false,
-        level: priors_catalog::load_level("princess").unwrap(),
-        condition: None,
-        assignment: None,
-        script: None,
-        time_limit_s: 1800,
-        hash_every: 10,
-        time_scale: 1.0,
-        consent_text: None,
-        instructions: DEFAULT_INSTRUCTIONS.into(),
-        display: DisplayInfo::default(),
-    }
-}
-
 /// A headless app (one tick per update) playing a fresh session under `root`, holding right.
 fn playing(root: &Path, stop: Option<StopFlag>) -> App {
-    let lab = Lab::create(spec(root)).unwrap();
+    let lab = Lab::create(common::spec(root, "P001", false)).unwrap();
     let mut app = App::new();
     app.add_plugins(MinimalPlugins);
     app.insert_resource(TimeUpdateStrategy::FixedTimesteps(1));
