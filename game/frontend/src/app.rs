@@ -173,11 +173,15 @@ fn drive_script(
     windows: Query<Entity, With<PrimaryWindow>>,
 ) {
     let window = windows.iter().next().unwrap_or(Entity::PLACEHOLDER);
+    let lab = &lab.0;
     if let Some(code) = driver.tapped.take() {
         out.write(keyboard_message(code, false, window));
-        return;
+        // The frame that releases the start key runs tick 0: press the script's first keys in
+        // it too, or tick 0 would play `noop` (issue 8).
+        if lab.screen() != Screen::Playing {
+            return;
+        }
     }
-    let lab = &lab.0;
     let tap = match lab.screen() {
         Screen::Consent => Some(KeyCode::KeyY),
         Screen::Instructions | Screen::Ready => Some(KeyCode::Space),
