@@ -20,31 +20,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// What a run was trained on; written at the top of `config.toml`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RunMeta {
-    /// Level name or path, as given.
-    pub level: String,
-    /// Condition name or path, as given.
-    pub condition: String,
-    /// SHA-256 of the level file.
-    pub level_sha256: String,
-    /// SHA-256 of the condition file.
-    pub condition_sha256: String,
-    /// Observation: `pixels` or `object_grid`.
-    pub obs: String,
-    /// Observation width (pixels or grid cells).
-    pub obs_width: u32,
-    /// Observation height.
-    pub obs_height: u32,
-    /// Action set: `effective` or `original_six`.
-    pub action_set: String,
-    /// `git rev-parse HEAD` of the source tree (`+dirty` if it had changes), or `NA`.
-    pub git_hash: String,
-    /// When the run was created, UTC, `YYYY-MM-DDTHH:MM:SSZ`.
-    pub created_utc: String,
-}
+/// What a run was trained on (the `[run]` table of `config.toml`): the records crate owns it.
+pub use priors_records::run::RunMeta;
 
 /// The contents of `config.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,35 +45,8 @@ impl RunConfig {
     }
 }
 
-/// The contents of `summary.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    /// Env steps (summed over envs) when the first episode reached the goal.
-    pub steps_to_first_completion: Option<u64>,
-    /// Env steps when reliable completion (success rate >= `reliable_rate` over the last
-    /// `reliable_window` episodes) first held.
-    pub steps_to_reliable_completion: Option<u64>,
-    /// Env steps taken.
-    pub total_env_steps: u64,
-    /// Episodes finished.
-    pub episodes: u64,
-    /// Episodes that reached the goal.
-    pub successes: u64,
-    /// Success rate over the last window of episodes.
-    pub final_success_rate: f64,
-    /// Wall time of training, seconds (summed over resumed segments).
-    pub wall_time_s: f64,
-    /// Env steps per second of wall time.
-    pub steps_per_s: f64,
-    /// `cpu` or `cuda`.
-    pub device: String,
-    /// Torch intra-op threads.
-    pub torch_threads: usize,
-    /// Whether training stopped on reliable completion before the budget.
-    pub stopped_early: bool,
-    /// Whether the run has finished (false while it runs or if it was interrupted).
-    pub complete: bool,
-}
+/// The contents of `summary.json`: the records crate owns it.
+pub use priors_records::run::Summary;
 
 /// Errors of a run.
 #[derive(Debug, thiserror::Error)]

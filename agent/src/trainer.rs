@@ -59,30 +59,8 @@ pub enum TrainError {
     },
 }
 
-/// One finished episode, as written to `episodes.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpisodeRow {
-    /// Environment steps summed over all envs when the episode ended (CleanRL's `global_step`).
-    pub env_steps_total: u64,
-    /// Index of the episode in the run, from 0.
-    pub episode: u64,
-    /// Which env of the batch played it.
-    pub env: usize,
-    /// Ticks.
-    pub length: u32,
-    /// Extrinsic return.
-    pub ret: f32,
-    /// Whether the goal was reached.
-    pub success: bool,
-    /// `fire`, `spikes`, `enemy`, `fell`, or `NA`.
-    pub death_cause: String,
-    /// Whether the tick limit cut it.
-    pub truncated: bool,
-    /// Distinct player positions visited (whole pixels).
-    pub unique_positions: u32,
-    /// Deaths.
-    pub deaths: u32,
-}
+/// One finished episode, as written to `episodes.csv`: the records crate owns the row.
+pub use priors_records::run::EpisodeRow;
 
 /// Completion bookkeeping (the numbers `summary.json` reports).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

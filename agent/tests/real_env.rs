@@ -41,6 +41,8 @@ fn meta(obs: &str) -> RunMeta {
         obs_width: 42,
         obs_height: 42,
         action_set: "effective".into(),
+        preset: "ppo".into(),
+        obs_filter: "nearest".into(),
         git_hash: "NA".into(),
         created_utc: "NA".into(),
     }

@@ -65,6 +65,8 @@ fn meta() -> RunMeta {
         obs_width: 22,
         obs_height: 3,
         action_set: "effective".into(),
+        preset: "ppo".into(),
+        obs_filter: "nearest".into(),
         git_hash: "NA".into(),
         created_utc: "NA".into(),
     }

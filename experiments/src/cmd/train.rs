@@ -377,6 +377,12 @@ mod imp {
                         None if paper => "six".into(),
                         None => "effective".into(),
                     },
+                    preset: cfg.preset.name().into(),
+                    obs_filter: match (args.obs, args.obs_filter) {
+                        (ObsArg::Pixels, ObsFilterArg::Area) => "area".into(),
+                        (ObsArg::Pixels, ObsFilterArg::Nearest) => "nearest".into(),
+                        (ObsArg::ObjectGrid, _) => "NA".into(),
+                    },
                     git_hash: git_hash(),
                     created_utc: iso,
                 };
