@@ -43,10 +43,12 @@ def make_config(
         profile: physics profile overriding the level header's: ``clean``, ``released-2018``
             or ``released-2018-py3`` (princess levels default to released-2018).
         tick_limit: episode cut in ticks (``truncated``); 0 for none; default from ``rules``.
-        filter: downsampling of pixel observations; ``nearest`` is the one the renderer has.
+        filter: downsampling of pixel observations: ``nearest`` (sampling, fast) or ``area``
+            (each pixel the mean of the frame over the area it covers, the paper's smooth resize;
+            what the Rust agent's paper preset sees).
     """
-    if filter != "nearest":
-        raise ValueError(f"unknown filter {filter!r}: the renderer downsamples with nearest only")
+    if filter not in ("nearest", "area"):
+        raise ValueError(f"unknown filter {filter!r}: expected nearest or area")
     if observation not in ("pixels", "grid", "rgb"):
         raise ValueError(f"unknown observation {observation!r}: expected pixels, rgb or grid")
     if size is None:
@@ -61,7 +63,8 @@ def make_config(
     elif isinstance(size, int):
         size = (size, size)
     w, h = (int(v) for v in size)
-    return _native.make_config(str(level), str(condition), observation, (w, h), action_set, rules, profile, tick_limit)
+    native = "pixels_area" if (observation == "pixels" and filter == "area") else observation
+    return _native.make_config(str(level), str(condition), native, (w, h), action_set, rules, profile, tick_limit)
 
 
 def observation_space(config: _native.Config) -> spaces.Box:

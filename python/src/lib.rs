@@ -215,6 +215,14 @@ fn make_config(
             },
             Observation::Pixels,
         ),
+        // Grey pixels resized by area averaging (the paper's smooth resize).
+        "pixels_area" => (
+            ObsKind::PixelsArea {
+                width: w,
+                height: h,
+            },
+            Observation::Pixels,
+        ),
         "grid" => (
             ObsKind::ObjectGrid {
                 width: w,

@@ -45,6 +45,7 @@ def test_check_env_passes_for_every_id_and_condition(env_id, condition):
         {"action_set": "all"},
         {"rules": "human"},
         {"profile": "released-2018-py3", "tick_limit": 100},
+        {"observation": "pixels", "filter": "area"},
     ],
     ids=lambda k: ",".join(f"{a}={b}" for a, b in k.items()),
 )
@@ -68,6 +69,22 @@ def test_spaces_are_exact():
     rgb = gym.make("priors/Princess-v0", observation="rgb").unwrapped
     assert rgb.observation_space.shape == (230, 230, 3)
     assert gym.make("priors/Princess-v0", size=(20, 10)).observation_space.shape == (1, 10, 20)
+
+
+def test_area_filter_is_the_mean_of_the_frame_over_each_pixel():
+    # 230 x 230 -> 46 x 46 is exactly 5 x 5 frame pixels per observation pixel.
+    rgb = gym.make("priors/Princess-v0", observation="rgb", condition="masked-similarity")
+    frame, _ = rgb.reset(seed=0)
+    f = frame.astype(np.uint32)
+    grey = (77 * f[..., 0] + 150 * f[..., 1] + 29 * f[..., 2]) >> 8
+    want = (grey.reshape(46, 5, 46, 5).sum(axis=(1, 3)) + 12) // 25
+    area = gym.make("priors/Princess-v0", size=46, filter="area", condition="masked-similarity")
+    obs, _ = area.reset(seed=0)
+    assert np.array_equal(obs[0], want.astype(np.uint8))
+    nearest, _ = gym.make("priors/Princess-v0", size=46, condition="masked-similarity").reset(seed=0)
+    assert not np.array_equal(obs, nearest), "textures blend under area averaging"
+    with pytest.raises(ValueError, match="filter"):
+        gym.make("priors/Princess-v0", filter="bicubic")
 
 
 def test_render_is_the_renderers_frame_and_equals_the_rgb_observation():
