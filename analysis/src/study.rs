@@ -138,6 +138,10 @@ pub struct Study {
     /// The agent sweep, if any.
     #[serde(default)]
     pub agents: Option<AgentSweep>,
+    /// The lab's extra keys (`[keys]`, see `priors_records::study::Experiment::keys`); not used by
+    /// the sweep, accepted so that one study file serves both.
+    #[serde(default)]
+    pub keys: Option<toml::Value>,
     /// Job resources.
     #[serde(default)]
     pub resources: Resources,

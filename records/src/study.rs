@@ -101,6 +101,10 @@ pub struct Experiment {
     /// Optional time limit, s (default 1800).
     #[serde(default)]
     pub time_limit_s: Option<u32>,
+    /// Keys added to (or re-mapped over) every condition's key map, e.g. `[keys]` with
+    /// `space = ["jump"]`; by default only the four arrows move the player, as in the paper.
+    #[serde(default)]
+    pub keys: std::collections::BTreeMap<priors_core::condition::Key, Vec<priors_core::Button>>,
     /// A study's agent sweep (`priors sweep`); not used by the lab, accepted so that one study
     /// file serves both.
     #[serde(default)]
@@ -216,6 +220,24 @@ mod tests {
             "e.toml",
         )
         .unwrap()
+    }
+
+    #[test]
+    fn an_experiment_may_add_keys_explicitly() {
+        let text = "level = \"princess\"\nconditions = [\"original\"]\ndesign = \"latin-square\"\n[keys]\nspace = [\"jump\"]\n";
+        let e = parse_experiment(text, "exp.toml").unwrap();
+        assert_eq!(
+            e.keys.get(&priors_core::condition::Key::Space),
+            Some(&vec![priors_core::Button::Jump])
+        );
+        let bad = text.replace("space = [\"jump\"]", "space = [\"fly\"]");
+        assert!(parse_experiment(&bad, "exp.toml").is_err());
+        let none = parse_experiment(
+            &text.replace("[keys]\nspace = [\"jump\"]\n", ""),
+            "exp.toml",
+        )
+        .unwrap();
+        assert!(none.keys.is_empty(), "no extra keys by default");
     }
 
     #[test]

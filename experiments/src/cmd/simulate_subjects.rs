@@ -139,6 +139,7 @@ fn play(
         time_scale: 1.0,
         consent_text: None,
         instructions: DEFAULT_INSTRUCTIONS.into(),
+        extra_keys: Default::default(),
         display: DisplayInfo::default(),
     };
     let mut lab =

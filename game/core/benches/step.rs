@@ -32,7 +32,11 @@ const TICKS: usize = 10_000;
 fn main() {
     // Allocations per step, measured once outside divan's timing.
     let clean = PRINCESS.replace("profile = \"released-2018\"", "profile = \"clean\"");
-    for (name, text) in [("princess", PRINCESS), ("princess-clean", clean.as_str()), ("keydoor", KEYDOOR)] {
+    for (name, text) in [
+        ("princess", PRINCESS),
+        ("princess-clean", clean.as_str()),
+        ("keydoor", KEYDOOR),
+    ] {
         let level = parse_level(text, name).unwrap();
         let rules = Rules::human(30);
         let mut w = World::new(&level);
@@ -81,7 +85,10 @@ fn ticks_princess(b: divan::Bencher) {
 /// 10,000 ticks on princess under the clean profile (the released profile's cost ratio).
 #[divan::bench]
 fn ticks_princess_clean(b: divan::Bencher) {
-    ticks(b, &PRINCESS.replace("profile = \"released-2018\"", "profile = \"clean\""));
+    ticks(
+        b,
+        &PRINCESS.replace("profile = \"released-2018\"", "profile = \"clean\""),
+    );
 }
 
 /// 10,000 ticks on keydoor.

@@ -7,9 +7,12 @@ use priors_core::{Action, Rules, parse_level};
 
 fn main() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data");
-    let princess = std::fs::read_to_string(format!("{root}/levels/princess.level")).expect("princess.level");
+    let princess =
+        std::fs::read_to_string(format!("{root}/levels/princess.level")).expect("princess.level");
     let end = |e: (Ending, u32)| format!("{:?} @ {}", e.0, e.1).to_lowercase();
-    println!("| sequence | reference | profile | steps | within 0.5 px | first divergence | reference ending | our ending |");
+    println!(
+        "| sequence | reference | profile | steps | within 0.5 px | first divergence | reference ending | our ending |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     for n in 1..=6 {
         let seq = format!("{root}/reference/released-princess/seqs/seq{n}.txt");
@@ -19,10 +22,19 @@ fn main() {
             .filter(|l| !l.trim().is_empty())
             .map(|l| l.parse().expect("action"))
             .collect();
-        for (stack, profile) in [("py2", "released-2018"), ("py2", "clean"), ("py3t", "released-2018-py3"), ("py3t", "clean")] {
+        for (stack, profile) in [
+            ("py2", "released-2018"),
+            ("py2", "clean"),
+            ("py3t", "released-2018-py3"),
+            ("py3t", "clean"),
+        ] {
             let path = format!("{root}/reference/released-princess/{stack}/seq{n}.csv");
-            let reference = parse(&std::fs::read_to_string(&path).expect("reference"), &path).expect("parse");
-            let text = princess.replace("profile = \"released-2018\"", &format!("profile = \"{profile}\""));
+            let reference =
+                parse(&std::fs::read_to_string(&path).expect("reference"), &path).expect("parse");
+            let text = princess.replace(
+                "profile = \"released-2018\"",
+                &format!("profile = \"{profile}\""),
+            );
             let level = parse_level(&text, "princess.level").expect("level");
             let c = compare(&level, &Rules::agent(), &actions, &reference);
             println!(

@@ -220,6 +220,15 @@ impl KeyMap {
             Action::NOOP,
         ])
     }
+    /// This map with the keys of `keys` re-mapped (a condition's `map`, or the keys an experiment
+    /// file adds explicitly, e.g. `space = ["jump"]`).
+    pub fn with_keys(mut self, keys: &BTreeMap<Key, Vec<Button>>) -> KeyMap {
+        for (k, buttons) in keys {
+            let i = Key::ALL.iter().position(|x| x == k).unwrap_or(0);
+            self.0[i] = Action::from_buttons(buttons);
+        }
+        self
+    }
     /// The action for a set of held keys (bit i = `Key::ALL[i]`).
     pub fn action(&self, held_keys: u8) -> Action {
         let mut bits = 0;
@@ -262,11 +271,7 @@ impl Controls {
             }
             m.0[..4].copy_from_slice(&arrows);
         }
-        for (k, buttons) in &self.map {
-            let i = Key::ALL.iter().position(|x| x == k).unwrap_or(0);
-            m.0[i] = Action::from_buttons(buttons);
-        }
-        m
+        m.with_keys(&self.map)
     }
 }
 
@@ -465,6 +470,16 @@ mod tests {
         assert_eq!(
             KeyMap::default_map().action(0b00101),
             "left+up+jump".parse().unwrap()
+        );
+        // Space moves nothing by default; a map may add it explicitly.
+        assert_eq!(KeyMap::default_map().action(0b10000), Action::NOOP);
+        let extra = BTreeMap::from([(Key::Space, vec![Button::Jump])]);
+        let m = KeyMap::default_map().with_keys(&extra);
+        assert_eq!(m.action(0b10000), "jump".parse().unwrap());
+        assert_eq!(
+            m.0[..4],
+            KeyMap::default_map().0[..4],
+            "the arrows keep their meaning"
         );
     }
 }

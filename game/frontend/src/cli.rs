@@ -214,6 +214,7 @@ pub fn session(a: SessionArgs) -> Result<()> {
         time_scale: a.time_scale,
         consent_text,
         instructions,
+        extra_keys: exp.map(|e| e.keys.clone()).unwrap_or_default(),
         display: DisplayInfo {
             fullscreen,
             monitor_index: a.monitor,

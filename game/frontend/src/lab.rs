@@ -114,6 +114,9 @@ pub struct SessionSpec {
     pub consent_text: Option<String>,
     /// Instruction text.
     pub instructions: String,
+    /// Keys the experiment file adds over the condition's map (`[keys]`; empty: none).
+    pub extra_keys:
+        std::collections::BTreeMap<priors_core::condition::Key, Vec<priors_core::Button>>,
     /// Display settings known before the window opens.
     pub display: DisplayInfo,
 }
@@ -197,7 +200,10 @@ impl Lab {
         // condition asks for it (hard); it is logged as `seed` in session.json.
         let experiment_seed = spec.assignment.as_ref().map_or(0, |a| a.seed);
         let seed = priors_core::condition::participant_seed(experiment_seed, &spec.participant);
-        let keymap = condition.controls.key_map_for(seed);
+        let keymap = condition
+            .controls
+            .key_map_for(seed)
+            .with_keys(&spec.extra_keys);
 
         std::fs::copy(&spec.level.path, pending.tmp.join(files::LEVEL))
             .with_context(|| format!("copying {}", spec.level.path.display()))?;

@@ -54,6 +54,7 @@ pub fn spec(root: &Path, participant: &str, new_run: bool) -> SessionSpec {
         time_scale: 1.0,
         consent_text: None,
         instructions: DEFAULT_INSTRUCTIONS.into(),
+        extra_keys: Default::default(),
         display: DisplayInfo::default(),
     }
 }
