@@ -156,39 +156,43 @@ impl Resolved {
         let (_, _, w, h) = px_box(r);
         match self.get(kind) {
             (_, Some(s)) => Bitmap::from_sprite(s),
-            (Paint::Color { color }, None) => {
-                Bitmap::new(w, h, vec![Some(color.0); (w * h) as usize])
-            }
-            (
-                Paint::Texture {
-                    texture,
-                    seed,
-                    palette,
-                    per_instance,
-                },
-                None,
-            ) => {
-                let seed = if *per_instance {
-                    mix(*seed, instance)
-                } else {
-                    *seed
-                };
-                let rgb = (0..w * h)
-                    .map(|i| {
-                        Some(texture::sample(
-                            *texture,
-                            seed,
-                            palette,
-                            tile_px,
-                            i % w,
-                            i / w,
-                        ))
-                    })
-                    .collect();
-                Bitmap::new(w, h, rgb)
-            }
-            (Paint::Sprite { .. }, None) => unreachable!("sprites are resolved in Resolved::new"),
+            (paint, None) => paint_block(paint, w, h, instance, tile_px)
+                .expect("sprites are resolved and palettes checked in Resolved::new"),
         }
+    }
+}
+
+/// A `w x h` block of a colour or texture paint, textures sampled in the block's own coordinates
+/// (`instance` seeds per-instance textures); `None` for sprites and empty palettes.
+fn paint_block(paint: &Paint, w: i32, h: i32, instance: u64, tile_px: i32) -> Option<Bitmap> {
+    match paint {
+        Paint::Color { color } => Some(Bitmap::new(w, h, vec![Some(color.0); (w * h) as usize])),
+        Paint::Texture {
+            texture,
+            seed,
+            palette,
+            per_instance,
+        } if !palette.is_empty() => {
+            let seed = if *per_instance {
+                mix(*seed, instance)
+            } else {
+                *seed
+            };
+            let rgb = (0..w * h)
+                .map(|i| {
+                    Some(texture::sample(
+                        *texture,
+                        seed,
+                        palette,
+                        tile_px,
+                        i % w,
+                        i / w,
+                    ))
+                })
+                .collect();
+            Some(Bitmap::new(w, h, rgb))
+        }
+        _ => None,
     }
 }
 
@@ -477,27 +481,19 @@ pub(crate) fn static_layer(level: &Level, res: &Resolved, placebo: Option<&Place
 
     if let Some(p) = placebo {
         for (i, (x0, y0, w, h, c)) in placebo_blocks(level, p, (vw, vh)).into_iter().enumerate() {
-            for y in y0..y0 + h {
-                for x in x0..x0 + w {
-                    let c = match &p.paint {
-                        Some(Paint::Color { color }) => color.0,
-                        Some(Paint::Texture {
-                            texture,
-                            seed,
-                            palette,
-                            per_instance,
-                        }) if !palette.is_empty() => {
-                            // Instances after the real objects' so no block repeats an object's look.
-                            let seed = if *per_instance {
-                                mix(*seed, 1000 + i as u64)
-                            } else {
-                                *seed
-                            };
-                            texture::sample(*texture, seed, palette, t, x - x0, y - y0)
+            // Instances after the real objects' so no block repeats an object's look.
+            match p
+                .paint
+                .as_ref()
+                .and_then(|pt| paint_block(pt, w, h, 1000 + i as u64, t))
+            {
+                Some(bm) => layer.draw(&bm, x0, y0),
+                None => {
+                    for y in y0..y0 + h {
+                        for x in x0..x0 + w {
+                            layer.put(x, y, c);
                         }
-                        _ => c,
-                    };
-                    layer.put(x, y, c);
+                    }
                 }
             }
         }
