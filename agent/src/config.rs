@@ -6,15 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Which learner acts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Algo {
-    /// Proximal policy optimisation (Schulman et al. 2017), CleanRL style.
-    Ppo,
-    /// Uniformly random actions (baseline; no network, no learning).
-    Random,
-}
+/// The learner, the bonus and the device are the records crate's types (one declaration for
+/// run folders, study files and the trainer).
+pub use priors_records::study::{Algo, Bonus, Device as DeviceKind};
 
 /// A named set of defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -38,32 +32,6 @@ impl Preset {
     }
 }
 
-/// The exploration bonus, kept as a separate intrinsic reward stream.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Bonus {
-    /// No bonus: extrinsic reward only (baseline).
-    None,
-    /// Count-based with SimHash (Tang et al. 2017): `beta / sqrt(n(hash(obs)))`.
-    Count,
-    /// Intrinsic curiosity module (Pathak et al. 2017): forward-model error in feature space.
-    Icm,
-    /// Random network distillation (Burda et al. 2018): error predicting a fixed random network.
-    Rnd,
-}
-
-impl Bonus {
-    /// Lower-case name (run folder names, CSV).
-    pub fn name(self) -> &'static str {
-        match self {
-            Bonus::None => "none",
-            Bonus::Count => "count",
-            Bonus::Icm => "icm",
-            Bonus::Rnd => "rnd",
-        }
-    }
-}
-
 /// The torso of the actor-critic network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -76,16 +44,6 @@ pub enum NetKind {
     /// with ELU ("same" padding; 288 features on 42 x 42), then a linear layer of `hidden` with
     /// ELU standing in for their 256-unit LSTM (frames are stacked instead).
     Universe,
-}
-
-/// Compute device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceKind {
-    /// CPU (reproducible with a fixed seed and one torch thread).
-    Cpu,
-    /// The first CUDA GPU.
-    Cuda,
 }
 
 /// Every hyperparameter of a run.

@@ -6,8 +6,8 @@
 //! Usage: `cargo run --release -p priors-analysis --example bench_sessions -- <out> [n] [ticks] [threads]`
 
 use priors_analysis::synth::{SynthSession, random_walk_actions, write_session};
+use priors_records::util::par_for_each;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -22,33 +22,26 @@ fn main() {
         .unwrap_or(30 * 60 * 30);
     let threads: usize = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(2);
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
-    let next = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= n {
-                        break;
-                    }
-                    let cond = priors_catalog::PAPER_CONDITIONS
-                        [i % priors_catalog::PAPER_CONDITIONS.len()];
-                    let spec = SynthSession {
-                        participant: format!("B{i:05}"),
-                        session: "1".into(),
-                        level_path: data.join("levels/keydoor.level"),
-                        condition_path: (cond != "original")
-                            .then(|| data.join(format!("conditions/{cond}.toml"))),
-                        actions: random_walk_actions(i as u64, ticks),
-                        pilot: false,
-                        simulated: true,
-                        crash: false,
-                        time_limit_s: 1800,
-                    };
-                    write_session(&out, &spec, 1).expect("write session");
-                }
-            });
-        }
-    });
+    par_for_each(
+        n,
+        threads,
+        |i| {
+            let cond = priors_catalog::PAPER_CONDITIONS[i % priors_catalog::PAPER_CONDITIONS.len()];
+            let spec = SynthSession {
+                participant: format!("B{i:05}"),
+                session: "1".into(),
+                level_path: data.join("levels/keydoor.level"),
+                condition_path: (cond != "original")
+                    .then(|| data.join(format!("conditions/{cond}.toml"))),
+                actions: random_walk_actions(i as u64, ticks),
+                pilot: false,
+                simulated: true,
+                crash: false,
+                time_limit_s: 1800,
+            };
+            write_session(&out, &spec, 1).expect("write session");
+        },
+        |_, ()| {},
+    );
     println!("{n} sessions of up to {ticks} ticks in {}", out.display());
 }

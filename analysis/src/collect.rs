@@ -15,9 +15,9 @@ use crate::metrics::{Measures, heat_dims};
 use crate::run::{RunResult, analyze_run, is_run_dir};
 use crate::session::{SessionResult, Status, Verdict, analyze_session, is_session_dir};
 use priors_core::{Condition, Level};
+use priors_records::util::par_for_each;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What to include and how hard to work.
 #[derive(Debug, Clone)]
@@ -191,99 +191,81 @@ enum Read {
 
 /// Reads every discovered folder with `o.threads` workers and decides inclusion.
 pub fn collect(found: &[(PathBuf, bool)], o: &Options) -> Collected {
-    let next = AtomicUsize::new(0);
-    let (tx, rx) =
-        std::sync::mpsc::sync_channel::<(usize, Result<Read, AnalysisError>)>(o.threads.max(1) * 2);
     let mut slots: Vec<Option<Result<Entry, Failed>>> = vec![None; found.len()];
     let mut c = Collected::default();
-    std::thread::scope(|scope| {
-        for _ in 0..o.threads.max(1).min(found.len().max(1)) {
-            let tx = tx.clone();
-            let next = &next;
-            scope.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((dir, is_session)) = found.get(i) else {
-                        break;
-                    };
-                    let r = if *is_session {
-                        analyze_session(dir).map(|s| {
-                            let (level, condition) = (s.level_def.clone(), s.condition_def.clone());
-                            Read::Session(Box::new((s, level, condition)))
-                        })
-                    } else {
-                        analyze_run(dir).and_then(|mut r| {
-                            let heat = crate::run::replay_eval(&mut r)?;
-                            Ok(Read::Run(Box::new((r, heat))))
-                        })
-                    };
-                    if tx.send((i, r)).is_err() {
-                        break;
+    let read = |i: usize| -> Result<Read, AnalysisError> {
+        let (dir, is_session) = &found[i];
+        if *is_session {
+            analyze_session(dir).map(|s| {
+                let (level, condition) = (s.level_def.clone(), s.condition_def.clone());
+                Read::Session(Box::new((s, level, condition)))
+            })
+        } else {
+            analyze_run(dir).and_then(|mut r| {
+                let heat = crate::run::replay_eval(&mut r)?;
+                Ok(Read::Run(Box::new((r, heat))))
+            })
+        }
+    };
+    par_for_each(found.len(), o.threads, read, |i, r| {
+        slots[i] = Some(match r {
+            Err(e) => Err(Failed {
+                dir: found[i].0.clone(),
+                error: e.to_string(),
+            }),
+            Ok(Read::Session(b)) => {
+                let (s, level, condition) = *b;
+                let mut s = Box::new(s);
+                let exclusion = session_exclusion(&s, o);
+                let key = (s.level.clone(), s.condition.clone());
+                let heat = std::mem::take(&mut s.measures.heat);
+                if exclusion.is_none() {
+                    let dims = heat_dims(&level);
+                    let h = c.heat.entry(key.clone()).or_insert_with(|| Heat {
+                        level: level.clone(),
+                        condition: condition.clone(),
+                        counts: vec![0; dims.0 * dims.1],
+                        sessions: 0,
+                    });
+                    if h.counts.len() == heat.len() {
+                        for (a, b) in h.counts.iter_mut().zip(&heat) {
+                            *a += *b as u64;
+                        }
+                        h.sessions += 1;
                     }
                 }
-            });
-        }
-        drop(tx);
-        for (i, r) in rx {
-            slots[i] = Some(match r {
-                Err(e) => Err(Failed {
-                    dir: found[i].0.clone(),
-                    error: e.to_string(),
-                }),
-                Ok(Read::Session(b)) => {
-                    let (s, level, condition) = *b;
-                    let mut s = Box::new(s);
-                    let exclusion = session_exclusion(&s, o);
-                    let key = (s.level.clone(), s.condition.clone());
-                    let heat = std::mem::take(&mut s.measures.heat);
-                    if exclusion.is_none() {
-                        let dims = heat_dims(&level);
-                        let h = c.heat.entry(key.clone()).or_insert_with(|| Heat {
-                            level: level.clone(),
-                            condition: condition.clone(),
-                            counts: vec![0; dims.0 * dims.1],
+                c.setups.entry(key).or_insert((level, condition));
+                Ok(Entry {
+                    unit: Unit::Session(s),
+                    exclusion,
+                })
+            }
+            Ok(Read::Run(b)) => {
+                let (r, heat) = *b;
+                let exclusion = run_exclusion(&r, o);
+                if let (None, Some(h)) = (&exclusion, heat) {
+                    let e = c
+                        .agent_heat
+                        .entry((r.level.clone(), r.condition.clone()))
+                        .or_insert_with(|| Heat {
+                            level: h.level.clone(),
+                            condition: h.condition.clone(),
+                            counts: vec![0; h.heat.len()],
                             sessions: 0,
                         });
-                        if h.counts.len() == heat.len() {
-                            for (a, b) in h.counts.iter_mut().zip(&heat) {
-                                *a += *b as u64;
-                            }
-                            h.sessions += 1;
+                    if e.counts.len() == h.heat.len() {
+                        for (a, b) in e.counts.iter_mut().zip(&h.heat) {
+                            *a += *b;
                         }
+                        e.sessions += r.eval_episodes - r.eval_diverged;
                     }
-                    c.setups.entry(key).or_insert((level, condition));
-                    Ok(Entry {
-                        unit: Unit::Session(s),
-                        exclusion,
-                    })
                 }
-                Ok(Read::Run(b)) => {
-                    let (r, heat) = *b;
-                    let exclusion = run_exclusion(&r, o);
-                    if let (None, Some(h)) = (&exclusion, heat) {
-                        let e = c
-                            .agent_heat
-                            .entry((r.level.clone(), r.condition.clone()))
-                            .or_insert_with(|| Heat {
-                                level: h.level.clone(),
-                                condition: h.condition.clone(),
-                                counts: vec![0; h.heat.len()],
-                                sessions: 0,
-                            });
-                        if e.counts.len() == h.heat.len() {
-                            for (a, b) in e.counts.iter_mut().zip(&h.heat) {
-                                *a += *b;
-                            }
-                            e.sessions += r.eval_episodes - r.eval_diverged;
-                        }
-                    }
-                    Ok(Entry {
-                        unit: Unit::Run(Box::new(r)),
-                        exclusion,
-                    })
-                }
-            });
-        }
+                Ok(Entry {
+                    unit: Unit::Run(Box::new(r)),
+                    exclusion,
+                })
+            }
+        });
     });
     for s in slots.into_iter().flatten() {
         match s {

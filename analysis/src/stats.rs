@@ -269,6 +269,20 @@ pub fn holm(p: &[Option<f64>]) -> Vec<Option<f64>> {
     out
 }
 
+/// The 95 % Wilson score interval of a binomial proportion `k / n` (`(0, 1)` when `n` is 0):
+/// the interval `priors eval` prints beside a success rate.
+pub fn wilson(k: f64, n: f64) -> (f64, f64) {
+    if n <= 0.0 {
+        return (0.0, 1.0);
+    }
+    let z = 1.959_963_984_540_054f64;
+    let p = k / n;
+    let d = 1.0 + z * z / n;
+    let c = (p + z * z / (2.0 * n)) / d;
+    let h = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / d;
+    ((c - h).max(0.0), (c + h).min(1.0))
+}
+
 /// Cohen's d with the pooled standard deviation, `(mean(x) - mean(y)) / s_pooled`; `None`
 /// below two values in a sample or with zero spread.
 pub fn cohens_d(x: &[f64], y: &[f64]) -> Option<f64> {
@@ -399,5 +413,15 @@ mod tests {
         assert!(lo > 7.6 && lo < 8.4 && hi > 12.6 && hi < 13.4, "{lo} {hi}");
         assert_eq!(bootstrap_mean_ci(&x, 0.95, 4000, 42), Some((lo, hi)));
         assert_eq!(bootstrap_mean_ci(&[3.0], 0.95, 10, 1), Some((3.0, 3.0)));
+    }
+
+    #[test]
+    fn wilson_interval_matches_the_textbook_values() {
+        // 0 of 100: [0, 0.037] (the upper bound 3.84 / 103.84); 50 of 100: 0.5 -+ 0.0962.
+        let (lo, hi) = wilson(0.0, 100.0);
+        assert!(lo.abs() < 1e-12 && (hi - 0.036_99).abs() < 1e-4, "{lo} {hi}");
+        let (lo, hi) = wilson(50.0, 100.0);
+        assert!((lo - 0.4038).abs() < 1e-4 && (hi - 0.5962).abs() < 1e-4, "{lo} {hi}");
+        assert_eq!(wilson(0.0, 0.0), (0.0, 1.0));
     }
 }

@@ -2,10 +2,10 @@
 //! (level, conditions, counterbalancing) and/or an agent sweep (levels x conditions x algos x
 //! bonuses x seeds, with a budget) and the resources a job needs on a cluster.
 //!
-//! The human keys sit at the top level with exactly the names and meaning of the lab's
-//! `priors session --experiment` file (`priors_records::study::Experiment`: `level`, `conditions`,
-//! `design`, `seed`, `consent_text`, `instructions`, `time_limit_s`), so a humans-only study
-//! file is also a valid lab experiment file. [`Study::assign`] is the one rule of
+//! The file is one struct, `priors_records::study::StudyFile`: the human keys at the top level
+//! (`level`, `conditions`, `design`, `seed`, `consent_text`, `instructions`, `time_limit_s`,
+//! `[keys]`) are what the lab's `priors session --experiment` reads, so a humans-only study
+//! file is also a lab experiment file; this module reads its `[agents]` and `[resources]`. [`Study::assign`] is the one rule of
 //! `priors_records::study::assign_condition`, which the lab uses too; a test pins its output.
 //!
 //! Agent jobs are numbered in a fixed order (levels, conditions, algos, bonuses, seeds, outer
@@ -16,14 +16,7 @@ use crate::error::AnalysisError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-pub use priors_records::study::{Algo, Bonus, Design, Device};
-
-fn name_of<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
+pub use priors_records::study::{Algo, Bonus, Design, Device, StudyFile};
 
 /// The agent sweep of a study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,41 +103,16 @@ impl Default for Resources {
     }
 }
 
-/// A study file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Study {
-    /// Human sessions: the level (name or path).
-    #[serde(default)]
-    pub level: Option<String>,
-    /// Human sessions: the conditions (names or paths).
-    #[serde(default)]
-    pub conditions: Vec<String>,
-    /// Human sessions: counterbalancing design.
-    #[serde(default)]
-    pub design: Option<Design>,
-    /// Human sessions: seed of the condition order.
-    #[serde(default)]
-    pub seed: u64,
-    /// Human sessions: consent text (a consent screen when present).
-    #[serde(default)]
-    pub consent_text: Option<String>,
-    /// Human sessions: instruction text (default: the paper's).
-    #[serde(default)]
-    pub instructions: Option<String>,
-    /// Human sessions: time limit, s (default 1800).
-    #[serde(default)]
-    pub time_limit_s: Option<u32>,
-    /// The agent sweep, if any.
-    #[serde(default)]
-    pub agents: Option<AgentSweep>,
-    /// The lab's extra keys (`[keys]`, see `priors_records::study::Experiment::keys`); not used by
-    /// the sweep, accepted so that one study file serves both.
-    #[serde(default)]
-    pub keys: Option<toml::Value>,
-    /// Job resources.
-    #[serde(default)]
-    pub resources: Resources,
+/// A study file as the sweep reads it: the records crate's one study-file struct
+/// ([`StudyFile`], also read by the lab) with a typed `[agents]` sweep and `[resources]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Study(pub StudyFile<AgentSweep, Resources>);
+
+impl std::ops::Deref for Study {
+    type Target = StudyFile<AgentSweep, Resources>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 /// One agent job of a sweep.
@@ -236,15 +204,17 @@ impl Study {
     /// Reads and validates a study file (levels and conditions must load from the catalog).
     pub fn load(path: &Path) -> Result<Study, AnalysisError> {
         let text = std::fs::read_to_string(path).map_err(|e| AnalysisError::io(path, e))?;
-        let s: Study = toml::from_str(&text).map_err(|e| AnalysisError::Malformed {
-            path: path.to_path_buf(),
-            line: e
-                .span()
-                .map_or(0, |sp| text[..sp.start].matches('\n').count() as u64 + 1),
-            message: e.message().to_string(),
-        })?;
+        let s = Study(priors_records::study::parse_study_file(
+            &text,
+            &path.display().to_string(),
+        )?);
         s.validate(path)?;
         Ok(s)
+    }
+
+    /// The job resources (the defaults when the file has no `[resources]`).
+    pub fn resources(&self) -> Resources {
+        self.0.resources.clone().unwrap_or_default()
     }
 
     fn validate(&self, path: &Path) -> Result<(), AnalysisError> {
@@ -308,7 +278,7 @@ impl Study {
                 }
             }
         }
-        if self.resources.max_parallel == 0 {
+        if self.resources().max_parallel == 0 {
             return bad("[resources] max_parallel must be at least 1".into());
         }
         Ok(())
@@ -329,8 +299,8 @@ impl Study {
                                 index: out.len(),
                                 level: l.clone(),
                                 condition: c.clone(),
-                                algo: name_of(al),
-                                bonus: name_of(b),
+                                algo: al.name().into(),
+                                bonus: b.name().into(),
                                 seed: s,
                             });
                         }
@@ -369,7 +339,7 @@ impl Study {
                 "--max-steps".into(),
                 a.max_steps.to_string(),
                 "--device".into(),
-                name_of(&a.device),
+                a.device.name().into(),
                 "--quiet".into(),
             ];
         }
@@ -388,7 +358,7 @@ impl Study {
             "--max-steps".into(),
             a.max_steps.to_string(),
             "--device".into(),
-            name_of(&a.device),
+            a.device.name().into(),
             "--out".into(),
             out.display().to_string(),
             "--quiet".into(),
@@ -419,7 +389,7 @@ impl Study {
         train_exe: Option<&Path>,
     ) -> String {
         let n = self.jobs().len();
-        let r = &self.resources;
+        let r = &self.resources();
         let name = study_abs
             .file_stem()
             .and_then(|s| s.to_str())

@@ -319,7 +319,11 @@ fn event_names(e: &Events) -> Vec<String> {
 }
 
 /// The per-step info dict of the single env.
-fn info_dict<'py>(py: Python<'py>, world: &World, info: Option<&Info>) -> PyResult<Bound<'py, PyDict>> {
+fn info_dict<'py>(
+    py: Python<'py>,
+    world: &World,
+    info: Option<&Info>,
+) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("tick", world.tick)?;
     d.set_item("x_px", world.player.x as f64 / priors_core::SUB as f64)?;
@@ -367,7 +371,9 @@ impl NativeEnv {
     /// The observation as a new array: the env's pixels or grid, or the rendered frame.
     fn obs_array<'py>(&mut self, py: Python<'py>, obs: &[u8]) -> Bound<'py, PyArrayDyn<u8>> {
         let data = if self.observation == Observation::Rgb {
-            self.env.renderer().render(self.env.world(), &mut self.frame);
+            self.env
+                .renderer()
+                .render(self.env.world(), &mut self.frame);
             self.frame.rgb.clone()
         } else {
             obs.to_vec()
@@ -393,7 +399,11 @@ impl NativeEnv {
     }
 
     /// Starts an episode; returns (obs, info).
-    fn reset<'py>(&mut self, py: Python<'py>, seed: u64) -> PyResult<(Bound<'py, PyArrayDyn<u8>>, Bound<'py, PyDict>)> {
+    fn reset<'py>(
+        &mut self,
+        py: Python<'py>,
+        seed: u64,
+    ) -> PyResult<(Bound<'py, PyArrayDyn<u8>>, Bound<'py, PyDict>)> {
         let obs = self.env.reset(seed).to_vec();
         let arr = self.obs_array(py, &obs);
         Ok((arr, info_dict(py, self.env.world(), None)?))
@@ -405,7 +415,13 @@ impl NativeEnv {
         &mut self,
         py: Python<'py>,
         action: i64,
-    ) -> PyResult<(Bound<'py, PyArrayDyn<u8>>, f32, bool, bool, Bound<'py, PyDict>)> {
+    ) -> PyResult<(
+        Bound<'py, PyArrayDyn<u8>>,
+        f32,
+        bool,
+        bool,
+        Bound<'py, PyDict>,
+    )> {
         let a = action_index(action, self.env.num_actions())?;
         let (obs, r, term, trunc, info) = self.env.step(a);
         let obs = obs.to_vec();
@@ -416,7 +432,9 @@ impl NativeEnv {
 
     /// The renderer's RGB frame of the current state, (height, width, 3).
     fn render<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyArrayDyn<u8>> {
-        self.env.renderer().render(self.env.world(), &mut self.frame);
+        self.env
+            .renderer()
+            .render(self.env.world(), &mut self.frame);
         let (w, h) = (self.frame.width as usize, self.frame.height as usize);
         ArrayD::from_shape_vec(IxDyn(&[h, w, 3]), self.frame.rgb.clone())
             .expect("frame length matches its size")
@@ -590,14 +608,22 @@ impl Core<'_> {
             let (r, term, trunc, info, final_in_side) = {
                 let (obs, r, term, trunc, info) = self.envs[i].step(actions[i]);
                 let side = (term || trunc) && same_step;
-                let dst = if side { &mut v.final_obs[slot.clone()] } else { &mut v.obs[slot.clone()] };
+                let dst = if side {
+                    &mut v.final_obs[slot.clone()]
+                } else {
+                    &mut v.obs[slot.clone()]
+                };
                 if !rgb {
                     dst.copy_from_slice(obs);
                 }
                 (r, term, trunc, info, side)
             };
             if rgb {
-                let dst = if final_in_side { &mut v.final_obs[slot.clone()] } else { &mut v.obs[slot.clone()] };
+                let dst = if final_in_side {
+                    &mut v.final_obs[slot.clone()]
+                } else {
+                    &mut v.obs[slot.clone()]
+                };
                 self.render_obs(i, dst);
             }
             v.rewards[i] = r;
@@ -735,7 +761,12 @@ impl NativeVecEnv {
 impl NativeVecEnv {
     /// `autoreset`: `next_step` (Gymnasium's default) or `same_step` (the Rust `VecEnv`'s).
     #[new]
-    fn new(py: Python<'_>, config: &Config, num_envs: usize, autoreset: &str) -> PyResult<NativeVecEnv> {
+    fn new(
+        py: Python<'_>,
+        config: &Config,
+        num_envs: usize,
+        autoreset: &str,
+    ) -> PyResult<NativeVecEnv> {
         if num_envs == 0 {
             return Err(PyValueError::new_err("num_envs must be positive"));
         }
@@ -800,8 +831,14 @@ impl NativeVecEnv {
 
     /// Steps every env with its action index (an int64 array of length num_envs). Returns the
     /// events of this step as a list of (env index, event names).
-    fn step(&mut self, py: Python<'_>, actions: numpy::PyReadonlyArray1<'_, i64>) -> PyResult<Vec<(usize, Vec<String>)>> {
-        let a = actions.as_slice().map_err(|e| PyValueError::new_err(e.to_string()))?;
+    fn step(
+        &mut self,
+        py: Python<'_>,
+        actions: numpy::PyReadonlyArray1<'_, i64>,
+    ) -> PyResult<Vec<(usize, Vec<String>)>> {
+        let a = actions
+            .as_slice()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         if a.len() != self.envs.len() {
             return Err(PyValueError::new_err(format!(
                 "{} actions for {} envs",
@@ -859,7 +896,9 @@ fn rust_vecenv_trace<'py>(
     let mut v = VecEnv::new(config.cfg.clone(), num_envs, seed).map_err(data_err)?;
     let shape = actions.shape().to_vec();
     if shape[1] != num_envs {
-        return Err(PyValueError::new_err("actions must have shape (steps, num_envs)"));
+        return Err(PyValueError::new_err(
+            "actions must have shape (steps, num_envs)",
+        ));
     }
     let steps = shape[0];
     let acts = actions.as_array();
@@ -908,7 +947,9 @@ fn rust_vecenv_trace<'py>(
     )?;
     d.set_item(
         "obs",
-        ArrayD::from_shape_vec(IxDyn(&oshape), obs).expect("shape").to_pyarray(py),
+        ArrayD::from_shape_vec(IxDyn(&oshape), obs)
+            .expect("shape")
+            .to_pyarray(py),
     )?;
     let two = |x: Vec<f32>| {
         ArrayD::from_shape_vec(IxDyn(&[steps, num_envs]), x)
@@ -945,7 +986,12 @@ fn rust_vecenv_trace<'py>(
 /// Steps/s of the Rust `priors_env::VecEnv` on a fixed cyclic action pattern (that of
 /// game/env/benches/env.rs), GIL released: the Rust figure beside the Python ones.
 #[pyfunction]
-fn rust_vecenv_steps_per_s(py: Python<'_>, config: &Config, num_envs: usize, steps: usize) -> PyResult<f64> {
+fn rust_vecenv_steps_per_s(
+    py: Python<'_>,
+    config: &Config,
+    num_envs: usize,
+    steps: usize,
+) -> PyResult<f64> {
     let mut v = VecEnv::new(config.cfg.clone(), num_envs, 1).map_err(data_err)?;
     let k = v.num_actions();
     Ok(py.detach(move || {
@@ -986,8 +1032,8 @@ fn json_u32(meta: &serde_json::Value, key: &str, file: &Path) -> PyResult<u32> {
 /// Reads a copied file of a session folder and checks it against session.json's SHA-256.
 fn read_copy(dir: &Path, copy: &str, sha: Option<&str>, what: &str) -> PyResult<(PathBuf, String)> {
     let path = dir.join(copy);
-    let bytes = std::fs::read(&path)
-        .map_err(|e| PyOSError::new_err(format!("{}: {e}", path.display())))?;
+    let bytes =
+        std::fs::read(&path).map_err(|e| PyOSError::new_err(format!("{}: {e}", path.display())))?;
     if let Some(want) = sha
         && sha256_hex(&bytes) != want
     {
@@ -996,8 +1042,8 @@ fn read_copy(dir: &Path, copy: &str, sha: Option<&str>, what: &str) -> PyResult<
             path.display()
         )));
     }
-    let text = String::from_utf8(bytes)
-        .map_err(|e| data_err(format!("{}: {e}", path.display())))?;
+    let text =
+        String::from_utf8(bytes).map_err(|e| data_err(format!("{}: {e}", path.display())))?;
     Ok((path, text))
 }
 
@@ -1012,12 +1058,21 @@ fn replay_session<'py>(py: Python<'py>, dir: PathBuf) -> PyResult<Bound<'py, PyD
     let meta: serde_json::Value = serde_json::from_str(&meta_text)
         .map_err(|e| data_err(format!("{}: {e}", meta_path.display())))?;
     let level_copy = json_str(&meta, &["level", "copy"]).unwrap_or("level.level");
-    let (lpath, ltext) = read_copy(&dir, level_copy, json_str(&meta, &["level", "sha256"]), "level")?;
+    let (lpath, ltext) = read_copy(
+        &dir,
+        level_copy,
+        json_str(&meta, &["level", "sha256"]),
+        "level",
+    )?;
     let level = priors_core::parse_level(&ltext, &lpath.display().to_string()).map_err(data_err)?;
     let condition = match json_str(&meta, &["condition", "copy"]) {
         Some(copy) => {
-            let (cpath, ctext) =
-                read_copy(&dir, copy, json_str(&meta, &["condition", "sha256"]), "condition")?;
+            let (cpath, ctext) = read_copy(
+                &dir,
+                copy,
+                json_str(&meta, &["condition", "sha256"]),
+                "condition",
+            )?;
             priors_core::parse_condition(&ctext, &cpath.display().to_string()).map_err(data_err)?
         }
         None => Condition::original(),
@@ -1042,7 +1097,12 @@ fn replay_session<'py>(py: Python<'py>, dir: PathBuf) -> PyResult<Bound<'py, PyD
     // Beside the hashes, the recorded state columns of every row are compared with the replay's
     // (as `priors verify` does), so a trace whose hashes are sparse still cannot drift unseen.
     let header: Vec<&str> = text.lines().next().unwrap_or("").split(',').collect();
-    let rows: Vec<Vec<&str>> = text.lines().skip(1).filter(|l| !l.is_empty()).map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split(',').collect())
+        .collect();
     let checked = ["x_px", "y_px", "on_ladder", "has_key", "deaths", "event"];
     let cols: Vec<(usize, &str)> = checked
         .iter()
@@ -1071,7 +1131,8 @@ fn replay_session<'py>(py: Python<'py>, dir: PathBuf) -> PyResult<Bound<'py, PyD
                     _ => recorded == replayed,
                 };
                 if !same {
-                    column_mismatch = Some((rec.tick, c.to_string(), recorded.to_string(), replayed));
+                    column_mismatch =
+                        Some((rec.tick, c.to_string(), recorded.to_string(), replayed));
                     return;
                 }
             }

@@ -15,8 +15,8 @@
 //! `balanced`: participants are taken in blocks of k; each block gets its own seeded random
 //! permutation, so counts stay equal after every block and the order is not predictable.
 //! [`assign_condition`] is pure: the same file, participant and session always give the same
-//! condition. A study file (the analysis' `Study`) uses the same top-level keys, so a
-//! humans-only study file is also an experiment file.
+//! condition. Experiment files and study files are one format, [`StudyFile`]: the lab reads
+//! its human part ([`parse_experiment`]), the sweep its `[agents]` part (the analysis' `Study`).
 
 use crate::error::RecordError;
 use crate::session::AssignmentRecord;
@@ -44,51 +44,96 @@ impl Design {
     }
 }
 
-/// Learner of an agent job.
+/// Which learner acts (a study's `algos`, a run's config.toml; the agent's `Algo`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Algo {
-    /// PPO (CleanRL style).
+    /// Proximal policy optimisation (Schulman et al. 2017), CleanRL style.
     Ppo,
-    /// Uniformly random actions.
+    /// Uniformly random actions (baseline; no network, no learning).
     Random,
 }
 
-/// Exploration bonus of an agent job.
+impl Algo {
+    /// Lower-case name (run folder names, CSV).
+    pub fn name(self) -> &'static str {
+        match self {
+            Algo::Ppo => "ppo",
+            Algo::Random => "random",
+        }
+    }
+}
+
+/// The exploration bonus, kept as a separate intrinsic reward stream (a study's `bonuses`, a
+/// run's config.toml; the agent's `Bonus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Bonus {
-    /// Extrinsic reward only.
+    /// No bonus: extrinsic reward only (baseline).
     None,
-    /// SimHash counts.
+    /// Count-based with SimHash (Tang et al. 2017): `beta / sqrt(n(hash(obs)))`.
     Count,
-    /// Intrinsic curiosity module (the paper's agent).
+    /// Intrinsic curiosity module (Pathak et al. 2017): forward-model error in feature space;
+    /// the paper's agent.
     Icm,
-    /// Random network distillation.
+    /// Random network distillation (Burda et al. 2018): error predicting a fixed random network.
     Rnd,
 }
 
-/// Compute device of an agent job.
+impl Bonus {
+    /// Lower-case name (run folder names, CSV).
+    pub fn name(self) -> &'static str {
+        match self {
+            Bonus::None => "none",
+            Bonus::Count => "count",
+            Bonus::Icm => "icm",
+            Bonus::Rnd => "rnd",
+        }
+    }
+}
+
+/// Compute device (a study's `device`, a run's config.toml; the agent's `DeviceKind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Device {
-    /// CPU.
+    /// CPU (reproducible with a fixed seed and one torch thread).
     #[default]
     Cpu,
     /// The first CUDA GPU.
     Cuda,
 }
 
-/// An experiment file (the lab's view of a study file).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+impl Device {
+    /// Lower-case name (the `--device` value).
+    pub fn name(self) -> &'static str {
+        match self {
+            Device::Cpu => "cpu",
+            Device::Cuda => "cuda",
+        }
+    }
+}
+
+/// A study file: the human sessions at the top level (what the lab's
+/// `priors session --experiment` reads) and, for `priors sweep`, the `[agents]` sweep and its
+/// `[resources]`, whose types the reader chooses: the lab keeps them as raw TOML (it does not
+/// use them), the sweep reads them typed (`priors_analysis::study`). One struct, so the lab and
+/// the sweep can never read the same file two ways; unknown keys are refused by both.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Experiment {
-    /// Level name or path.
-    pub level: String,
-    /// Condition names or paths (at least one).
+#[serde(bound(
+    deserialize = "A: serde::de::DeserializeOwned, R: serde::de::DeserializeOwned",
+    serialize = "A: Serialize, R: Serialize"
+))]
+pub struct StudyFile<A = toml::Value, R = toml::Value> {
+    /// Human sessions: the level (name or path).
+    #[serde(default)]
+    pub level: Option<String>,
+    /// Human sessions: the conditions (names or paths).
+    #[serde(default)]
     pub conditions: Vec<String>,
-    /// `latin-square` or `balanced`.
-    pub design: Design,
+    /// Human sessions: `latin-square` or `balanced`.
+    #[serde(default)]
+    pub design: Option<Design>,
     /// Seed of the condition order.
     #[serde(default)]
     pub seed: u64,
@@ -105,13 +150,24 @@ pub struct Experiment {
     /// `space = ["jump"]`; by default only the four arrows move the player, as in the paper.
     #[serde(default)]
     pub keys: std::collections::BTreeMap<priors_core::condition::Key, Vec<priors_core::Button>>,
-    /// A study's agent sweep (`priors sweep`); not used by the lab, accepted so that one study
-    /// file serves both.
+    /// The agent sweep (`priors sweep`), if any.
     #[serde(default)]
-    pub agents: Option<toml::Value>,
-    /// A study's cluster resources (`priors sweep`); not used by the lab.
+    pub agents: Option<A>,
+    /// Cluster and local resources of the sweep's jobs (`priors sweep`), if given.
     #[serde(default)]
-    pub resources: Option<toml::Value>,
+    pub resources: Option<R>,
+}
+
+/// An experiment file: a study file with human sessions, as the lab reads it (the level and the
+/// design are present and there is at least one condition).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Experiment {
+    /// Level name or path.
+    pub level: String,
+    /// The counterbalancing design.
+    pub design: Design,
+    /// The whole file (conditions, seed, texts, time limit, keys).
+    pub file: StudyFile,
 }
 
 /// The 1-based line of a TOML error's span in `text` (0 when unknown).
@@ -121,20 +177,42 @@ pub fn toml_line(text: &str, e: &toml::de::Error) -> u64 {
     })
 }
 
+/// Parses a study file's text (`file` names it in errors, with the line).
+pub fn parse_study_file<A, R>(text: &str, file: &str) -> Result<StudyFile<A, R>, RecordError>
+where
+    A: serde::de::DeserializeOwned,
+    R: serde::de::DeserializeOwned,
+{
+    toml::from_str(text).map_err(|e| {
+        RecordError::malformed(
+            Path::new(file),
+            toml_line(text, &e),
+            format!("bad study file: {}", e.message()),
+        )
+    })
+}
+
 /// Parses an experiment file's text (`file` names it in errors).
 pub fn parse_experiment(text: &str, file: &str) -> Result<Experiment, RecordError> {
     let path = Path::new(file);
-    let e: Experiment = toml::from_str(text).map_err(|e| {
+    let f: StudyFile = parse_study_file(text, file)?;
+    let missing = |what: &str| {
         RecordError::malformed(
             path,
-            toml_line(text, &e),
-            format!("bad experiment file: {}", e.message()),
+            0,
+            format!("an experiment file needs `{what}` (human sessions)"),
         )
-    })?;
-    if e.conditions.is_empty() {
+    };
+    let level = f.level.clone().ok_or_else(|| missing("level"))?;
+    let design = f.design.ok_or_else(|| missing("design"))?;
+    if f.conditions.is_empty() {
         return Err(RecordError::malformed(path, 0, "conditions is empty"));
     }
-    Ok(e)
+    Ok(Experiment {
+        level,
+        design,
+        file: f,
+    })
 }
 
 /// The number in a participant id (`P017` -> 17); ids without digits are refused.
@@ -197,13 +275,13 @@ pub fn assign(
     file: &str,
     sha256: &str,
 ) -> Result<(String, AssignmentRecord), RecordError> {
-    let (condition, order) = assign_condition(&e.conditions, e.design, e.seed, n, s)
+    let (condition, order) = assign_condition(&e.file.conditions, e.design, e.file.seed, n, s)
         .ok_or_else(|| RecordError::malformed(Path::new(file), 0, "conditions is empty"))?;
     let record = AssignmentRecord {
         experiment_file: file.into(),
         experiment_sha256: sha256.into(),
         design: e.design.name().into(),
-        seed: e.seed,
+        seed: e.file.seed,
         participant_number: n,
         order,
     };
@@ -227,7 +305,7 @@ mod tests {
         let text = "level = \"princess\"\nconditions = [\"original\"]\ndesign = \"latin-square\"\n[keys]\nspace = [\"jump\"]\n";
         let e = parse_experiment(text, "exp.toml").unwrap();
         assert_eq!(
-            e.keys.get(&priors_core::condition::Key::Space),
+            e.file.keys.get(&priors_core::condition::Key::Space),
             Some(&vec![priors_core::Button::Jump])
         );
         let bad = text.replace("space = [\"jump\"]", "space = [\"fly\"]");
@@ -237,7 +315,7 @@ mod tests {
             "exp.toml",
         )
         .unwrap();
-        assert!(none.keys.is_empty(), "no extra keys by default");
+        assert!(none.file.keys.is_empty(), "no extra keys by default");
     }
 
     #[test]
@@ -270,7 +348,7 @@ mod tests {
         for design in ["latin-square", "balanced"] {
             let e = exp(design);
             let (c, _) = assign(&e, u32::MAX, u32::MAX, "e", "x").unwrap();
-            assert!(e.conditions.contains(&c));
+            assert!(e.file.conditions.contains(&c));
         }
     }
 
@@ -283,5 +361,9 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.starts_with("s.toml:3:"), "{e}");
+        let e = parse_experiment("conditions = [\"a\"]\ndesign = \"balanced\"\n", "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("s.toml") && e.contains("`level`"), "{e}");
     }
 }

@@ -1,5 +1,6 @@
 //! Small helpers every writer of records needs: SHA-256 as lower-case hex, write-then-rename,
-//! and the git commit of a source tree.
+//! the git commit of a source tree, and the one worker pool that reads, writes or runs many
+//! folders at once ([`par_for_each`]).
 
 use crate::error::RecordError;
 use serde::Serialize;
@@ -85,6 +86,41 @@ pub fn git_hash(dir: &Path) -> String {
     }
 }
 
+/// Runs `work(i)` for every `i` in `0..n` on `threads` scoped worker threads (at least one, at
+/// most `n`), each taking the next index when it is free; `done(i, result)` runs on the calling
+/// thread as results arrive, in completion order, with at most `2 * threads` results waiting,
+/// so memory stays bounded however many items there are. Returns when every item is done.
+/// The one worker pool of the platform: the analysis' folder reader, the sweep's local jobs and
+/// the session benchmark's writer.
+pub fn par_for_each<R: Send>(
+    n: usize,
+    threads: usize,
+    work: impl Fn(usize) -> R + Sync,
+    mut done: impl FnMut(usize, R),
+) {
+    let threads = threads.max(1).min(n.max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, R)>(threads * 2);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, work) = (&next, &work);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= n || tx.send((i, work(i))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for (i, r) in rx {
+            done(i, r);
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,5 +138,47 @@ mod tests {
         let t = temp_name(Path::new("/x/session.json"));
         assert!(is_temp_name(t.file_name().unwrap().to_str().unwrap()));
         assert!(!is_temp_name("session.json"));
+    }
+
+    #[test]
+    fn the_pool_does_every_item_once_on_several_threads() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let mut seen = vec![0u32; 1000];
+        // Items 0 and 1 each wait (up to 10 s) until both have started: only two threads at
+        // once can pass, one thread alone would time out.
+        let started = AtomicUsize::new(0);
+        let together = AtomicUsize::new(0);
+        par_for_each(
+            seen.len(),
+            4,
+            |i| {
+                if i < 2 {
+                    started.fetch_add(1, Ordering::SeqCst);
+                    let t = std::time::Instant::now();
+                    while started.load(Ordering::SeqCst) < 2
+                        && t.elapsed() < std::time::Duration::from_secs(10)
+                    {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                    if started.load(Ordering::SeqCst) >= 2 {
+                        together.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+                i * 3
+            },
+            |i, r| {
+                assert_eq!(r, i * 3);
+                seen[i] += 1;
+            },
+        );
+        assert_eq!(
+            together.load(Ordering::SeqCst),
+            2,
+            "items 0 and 1 ran at once"
+        );
+        assert!(seen.iter().all(|&c| c == 1), "every item exactly once");
+        let mut none = 0;
+        par_for_each(0, 4, |i| i, |_, _| none += 1);
+        assert_eq!(none, 0);
     }
 }

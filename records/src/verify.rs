@@ -644,3 +644,14 @@ pub fn verify_command(dir: &Path, require_complete: bool) -> Result<String, (Str
         )),
     }
 }
+
+/// A whole `verify` command, shared by `priors verify` and `priors-lab verify`: prints
+/// [`verify_command`]'s report on stdout and returns the reason it failed, if it did.
+pub fn run_verify_command(dir: &Path, require_complete: bool) -> Result<(), String> {
+    let (report, result) = match verify_command(dir, require_complete) {
+        Ok(report) => (report, Ok(())),
+        Err((report, reason)) => (report, Err(reason)),
+    };
+    print!("{report}");
+    result
+}

@@ -50,22 +50,10 @@ mod imp {
     }
 }
 
-/// The 95 % Wilson score interval of a binomial proportion k / n.
-pub fn wilson(k: f64, n: f64) -> (f64, f64) {
-    if n <= 0.0 {
-        return (0.0, 1.0);
-    }
-    let z = 1.959_963_984_540_054f64;
-    let p = k / n;
-    let d = 1.0 + z * z / n;
-    let c = (p + z * z / (2.0 * n)) / d;
-    let h = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / d;
-    ((c - h).max(0.0), (c + h).min(1.0))
-}
-
 #[cfg(feature = "agent")]
 mod imp {
-    use super::{Args, wilson};
+    use super::Args;
+    use priors_analysis::stats::wilson;
     use anyhow::{Context, Result};
     use priors_agent::run::{EvalOptions, Recorder, RunConfig};
 

@@ -14,10 +14,9 @@
 
 use anyhow::{Context, Result, bail};
 use priors_analysis::study::{Job, JobState, Study, job_state};
+use priors_records::util::par_for_each;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// What `--emit` writes.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,39 +204,26 @@ pub fn run(a: Args) -> Result<()> {
         );
         return Ok(());
     }
-    let parallel = a.jobs.unwrap_or(study.resources.max_parallel).max(1);
-    let next = AtomicUsize::new(0);
-    let errors = Mutex::new(Vec::new());
-    let (ran, skipped) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    std::thread::scope(|s| {
-        for _ in 0..parallel.min(jobs.len()) {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    match run_job(&study, &exe, &results, job) {
-                        Ok(true) => {
-                            ran.fetch_add(1, Ordering::Relaxed);
-                            eprintln!("done {}", job.dir_name());
-                        }
-                        Ok(false) => {
-                            skipped.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(e) => errors
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .push(format!("{e:#}")),
-                    }
-                }
-            });
-        }
-    });
-    let errors = errors.into_inner().unwrap_or_else(|p| p.into_inner());
+    let parallel = a.jobs.unwrap_or(study.resources().max_parallel).max(1);
+    let (mut ran, mut skipped, mut errors) = (0usize, 0usize, Vec::new());
+    par_for_each(
+        jobs.len(),
+        parallel,
+        |i| run_job(&study, &exe, &results, &jobs[i]),
+        |i, r| match r {
+            Ok(true) => {
+                ran += 1;
+                eprintln!("done {}", jobs[i].dir_name());
+            }
+            Ok(false) => skipped += 1,
+            Err(e) => errors.push(format!("{e:#}")),
+        },
+    );
     println!(
         "{} jobs: {} run, {} already done, {} failed; results: {}",
         jobs.len(),
-        ran.load(Ordering::Relaxed),
-        skipped.load(Ordering::Relaxed),
+        ran,
+        skipped,
         errors.len(),
         results.display()
     );

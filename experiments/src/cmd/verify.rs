@@ -3,8 +3,8 @@
 //! analyze` and the lab window use, so the three always agree; it needs neither a window nor
 //! libtorch, so this subcommand is in every build of the CLI.
 
-use anyhow::{Result, bail};
-use priors_records::verify::verify_command;
+use anyhow::Result;
+use priors_records::verify::run_verify_command;
 use std::path::PathBuf;
 
 /// Arguments of `priors verify`.
@@ -20,14 +20,5 @@ pub struct Args {
 /// Verifies the folder and prints the report; an error (exit status 1) when the folder cannot
 /// be read as a session, on divergence, and on an incomplete session with `--require-complete`.
 pub fn run(a: Args) -> Result<()> {
-    match verify_command(&a.dir, a.require_complete) {
-        Ok(report) => {
-            print!("{report}");
-            Ok(())
-        }
-        Err((report, reason)) => {
-            print!("{report}");
-            bail!("{reason}")
-        }
-    }
+    run_verify_command(&a.dir, a.require_complete).map_err(anyhow::Error::msg)
 }

@@ -154,12 +154,13 @@ pub fn session(a: SessionArgs) -> Result<()> {
             .transpose()
     };
     let exp = experiment.as_ref().map(|e| &e.0);
-    let consent_text = read_text(&a.consent)?.or_else(|| exp.and_then(|e| e.consent_text.clone()));
+    let consent_text =
+        read_text(&a.consent)?.or_else(|| exp.and_then(|e| e.file.consent_text.clone()));
     let instructions = read_text(&a.instructions)?
-        .or_else(|| exp.and_then(|e| e.instructions.clone()))
+        .or_else(|| exp.and_then(|e| e.file.instructions.clone()))
         .unwrap_or_else(|| DEFAULT_INSTRUCTIONS.to_string());
     let time_limit_s = exp
-        .and_then(|e| e.time_limit_s)
+        .and_then(|e| e.file.time_limit_s)
         .filter(|_| a.time_limit_s == DEFAULT_TIME_LIMIT_S)
         .unwrap_or(a.time_limit_s);
     let (script, script_ref) = match &a.script {
@@ -214,7 +215,7 @@ pub fn session(a: SessionArgs) -> Result<()> {
         time_scale: a.time_scale,
         consent_text,
         instructions,
-        extra_keys: exp.map(|e| e.keys.clone()).unwrap_or_default(),
+        extra_keys: exp.map(|e| e.file.keys.clone()).unwrap_or_default(),
         display: DisplayInfo {
             fullscreen,
             monitor_index: a.monitor,
@@ -274,16 +275,7 @@ pub fn session(a: SessionArgs) -> Result<()> {
 /// Runs `verify`: prints the report; exits with an error on divergence (and on an incomplete
 /// session with `--require-complete`).
 pub fn verify(a: VerifyArgs) -> Result<()> {
-    match crate::verify::verify_command(&a.dir, a.require_complete) {
-        Ok(report) => {
-            print!("{report}");
-            Ok(())
-        }
-        Err((report, reason)) => {
-            print!("{report}");
-            bail!("{reason}")
-        }
-    }
+    crate::verify::run_verify_command(&a.dir, a.require_complete).map_err(anyhow::Error::msg)
 }
 
 /// Runs `replay`.

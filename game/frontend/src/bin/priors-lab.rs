@@ -22,10 +22,19 @@ enum Command {
     Replay(cli::ReplayArgs),
 }
 
-fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+/// Runs the command; a failure (a diverged or incomplete verify included) is printed once with
+/// its causes (`{:#}`) and exits with status 1, as `priors` does.
+fn main() -> std::process::ExitCode {
+    let result = match Cli::parse().command {
         Command::Session(a) => cli::session(a),
         Command::Verify(a) => cli::verify(a),
         Command::Replay(a) => cli::replay(a),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
