@@ -7,7 +7,8 @@
 //! The adapter for the real environment is [`crate::env_adapter::PriorsVecEnv`].
 
 use priors_core::world::{Outcome, Rules, World, reward, step};
-use priors_core::{Action, Level, SUB};
+use priors_core::measure::Coverage;
+use priors_core::{Action, Level};
 
 /// Statistics of a finished episode (the columns of `episodes.csv`): the environment crate's
 /// own record, so the stand-in env and the real one report the same type.
@@ -53,7 +54,8 @@ pub struct TileVecEnv {
     actions: Vec<Action>,
     worlds: Vec<World>,
     rets: Vec<f32>,
-    visited: Vec<Vec<(i32, i32)>>,
+    /// Unique positions and the other measures, by the one rule (`priors_core::measure`).
+    coverage: Vec<Coverage>,
     obs: Vec<u8>,
     rewards: Vec<f32>,
     terminated: Vec<bool>,
@@ -68,7 +70,7 @@ impl TileVecEnv {
         let mut e = TileVecEnv {
             worlds: vec![World::new(&level); num_envs],
             rets: vec![0.0; num_envs],
-            visited: vec![Vec::new(); num_envs],
+            coverage: vec![Coverage::new(&level); num_envs],
             obs: vec![0; n * num_envs],
             rewards: vec![0.0; num_envs],
             terminated: vec![false; num_envs],
@@ -98,19 +100,10 @@ impl TileVecEnv {
         }
     }
 
-    fn visit(&mut self, i: usize) {
-        let p = &self.worlds[i].player;
-        let xy = (p.x.div_euclid(SUB), p.y.div_euclid(SUB));
-        if !self.visited[i].contains(&xy) {
-            self.visited[i].push(xy);
-        }
-    }
-
     fn reset_one(&mut self, i: usize) {
         self.worlds[i] = World::new(&self.level);
         self.rets[i] = 0.0;
-        self.visited[i].clear();
-        self.visit(i);
+        self.coverage[i].clear();
         self.observe(i);
     }
 }
@@ -141,7 +134,7 @@ impl VecEnvironment for TileVecEnv {
             let ev = step(&self.level, &self.rules, &mut self.worlds[i], a);
             let r = reward(&ev);
             self.rets[i] += r;
-            self.visit(i);
+            self.coverage[i].record(&self.worlds[i], a);
             let w = &self.worlds[i];
             let (term, trunc) = match w.outcome {
                 Outcome::Running => (false, false),
@@ -160,7 +153,7 @@ impl VecEnvironment for TileVecEnv {
                     _ => None,
                 },
                 truncated: trunc,
-                unique_positions: self.visited[i].len() as u32,
+                unique_positions: self.coverage[i].unique_positions,
                 deaths: w.deaths + matches!(w.outcome, Outcome::Died(_)) as u32,
             });
             if term || trunc {

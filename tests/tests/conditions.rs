@@ -6,7 +6,7 @@
 use priors_catalog::{PAPER_CONDITIONS, condition_names, load_condition, load_level};
 use priors_core::condition::LadderMode;
 use priors_core::solve::solve;
-use priors_core::{Outcome, Rules, World, step};
+use priors_core::{Outcome, Rules};
 
 #[test]
 fn the_paper_conditions_are_shipped() {
