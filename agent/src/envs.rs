@@ -6,8 +6,8 @@
 //! no renderer - and so the agent's tests do not depend on the renderer being built.
 //! The adapter for the real environment is [`crate::env_adapter::PriorsVecEnv`].
 
-use priors_core::world::{Outcome, Rules, World, reward, step};
 use priors_core::measure::Coverage;
+use priors_core::world::{Outcome, Rules, World, reward, step};
 use priors_core::{Action, Level};
 
 /// Statistics of a finished episode (the columns of `episodes.csv`): the environment crate's

@@ -419,9 +419,15 @@ mod tests {
     fn wilson_interval_matches_the_textbook_values() {
         // 0 of 100: [0, 0.037] (the upper bound 3.84 / 103.84); 50 of 100: 0.5 -+ 0.0962.
         let (lo, hi) = wilson(0.0, 100.0);
-        assert!(lo.abs() < 1e-12 && (hi - 0.036_99).abs() < 1e-4, "{lo} {hi}");
+        assert!(
+            lo.abs() < 1e-12 && (hi - 0.036_99).abs() < 1e-4,
+            "{lo} {hi}"
+        );
         let (lo, hi) = wilson(50.0, 100.0);
-        assert!((lo - 0.4038).abs() < 1e-4 && (hi - 0.5962).abs() < 1e-4, "{lo} {hi}");
+        assert!(
+            (lo - 0.4038).abs() < 1e-4 && (hi - 0.5962).abs() < 1e-4,
+            "{lo} {hi}"
+        );
         assert_eq!(wilson(0.0, 0.0), (0.0, 1.0));
     }
 }

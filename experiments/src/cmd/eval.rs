@@ -53,9 +53,9 @@ mod imp {
 #[cfg(feature = "agent")]
 mod imp {
     use super::Args;
-    use priors_analysis::stats::wilson;
     use anyhow::{Context, Result};
     use priors_agent::run::{EvalOptions, Recorder, RunConfig};
+    use priors_analysis::stats::wilson;
 
     pub fn run(args: Args) -> Result<()> {
         let rc = RunConfig::read(&args.run)?;
