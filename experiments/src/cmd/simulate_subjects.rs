@@ -169,7 +169,7 @@ fn drive(lab: &mut Lab, explore: f64, seed: u64) -> Result<()> {
         ..Rules::human(level.header.tick_hz)
     }
     .with_ladder(lab.condition().mechanics.ladder);
-    let keymap = lab.keymap().clone();
+    let keymap = *lab.keymap();
     let mut bot = Bot {
         rng: SplitMix64::new(seed),
         explore,

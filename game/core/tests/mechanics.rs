@@ -107,9 +107,7 @@ fn released_climb_is_4_up_3_down_under_python2_and_3_5_under_python3() {
 
     let l3 = level(
         LADDER,
-        &format!(
-            "start = {{ x_px = 52.5, y_px = 66.5 }}\n[physics]\nprofile = \"released-2018-py3\""
-        ),
+        "start = { x_px = 52.5, y_px = 66.5 }\n[physics]\nprofile = \"released-2018-py3\"",
     );
     let mut w = World::new(&l3);
     let mut ys = Vec::new();

@@ -617,7 +617,7 @@ impl Lab {
         let ev = step(&self.level, &self.rules, &mut self.world, action);
         self.last_events = ev;
         self.ticks_this_frame += 1;
-        let on_schedule = self.hash_every > 0 && self.world.tick % self.hash_every == 0;
+        let on_schedule = self.hash_every > 0 && self.world.tick.is_multiple_of(self.hash_every);
         let with_hash = on_schedule || !ev.is_empty() || self.world.is_done();
         let row = TickRow::new(&self.level, &self.world, action, &ev, with_hash);
         self.ticks.push(&row)?;
