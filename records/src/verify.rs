@@ -622,36 +622,21 @@ pub fn verdict_line(result: &Result<Verification, RecordError>) -> String {
     }
 }
 
-/// What a `verify` command prints and whether it succeeds, shared by `priors verify` and
-/// `priors-lab verify`: `Ok(report)` for a verified session (and an incomplete prefix unless
-/// `require_complete`), `Err((report, reason))` otherwise; the report is empty when the folder
-/// could not be read, and the reason is the verdict line (naming file and line).
-pub fn verify_command(dir: &Path, require_complete: bool) -> Result<String, (String, String)> {
+/// A whole `verify` command, shared by `priors verify` and `priors-lab verify`: prints the
+/// report on stdout (nothing when the folder could not be read) and succeeds for a verified
+/// session (and for an incomplete prefix unless `require_complete`); otherwise the error is the
+/// reason, built on the verdict line (naming file and line).
+pub fn run_verify_command(dir: &Path, require_complete: bool) -> Result<(), String> {
     let result = verify_dir(dir);
     let line = verdict_line(&result);
-    let v = match result {
-        Ok(v) => v,
-        Err(_) => return Err((String::new(), line)),
-    };
-    let report = v.to_string();
+    let v = result.map_err(|_| line.clone())?;
+    print!("{v}");
     match v.verdict {
-        Verdict::Verified => Ok(report),
-        Verdict::VerifiedIncomplete if !require_complete => Ok(report),
-        Verdict::VerifiedIncomplete => Err((report, format!("session incomplete: {line}"))),
-        Verdict::Diverged => Err((
-            report,
-            format!("the recording diverges from the simulation: {line}"),
+        Verdict::Verified => Ok(()),
+        Verdict::VerifiedIncomplete if !require_complete => Ok(()),
+        Verdict::VerifiedIncomplete => Err(format!("session incomplete: {line}")),
+        Verdict::Diverged => Err(format!(
+            "the recording diverges from the simulation: {line}"
         )),
     }
-}
-
-/// A whole `verify` command, shared by `priors verify` and `priors-lab verify`: prints
-/// [`verify_command`]'s report on stdout and returns the reason it failed, if it did.
-pub fn run_verify_command(dir: &Path, require_complete: bool) -> Result<(), String> {
-    let (report, result) = match verify_command(dir, require_complete) {
-        Ok(report) => (report, Ok(())),
-        Err((report, reason)) => (report, Err(reason)),
-    };
-    print!("{report}");
-    result
 }
