@@ -133,6 +133,8 @@ pub enum EnvError {
 struct Shared {
     cfg: EnvConfig,
     rules: Rules,
+    /// The world at tick 0, copied (without allocating) into a world that restarts.
+    start: World,
     renderer: Renderer,
     observer: Option<Observer>,
     area: Option<AreaObserver>,
@@ -207,6 +209,7 @@ impl Shared {
             }
         };
         Ok(Shared {
+            start: World::new(&cfg.level),
             cfg,
             rules,
             renderer,
@@ -292,6 +295,92 @@ impl Tally {
     }
 }
 
+/// `dst = src.clone()` without allocating: `World`'s derived `Clone` has no `clone_from` of its
+/// own, so the plain one would allocate the enemy vectors anew on every call (levels with
+/// patrolling enemies). The destructuring lists every field, so a field added to `World` is a
+/// compile error here rather than a silently stale copy.
+fn copy_world(dst: &mut World, src: &World) {
+    let World {
+        tick,
+        player,
+        has_key,
+        key_present,
+        enemies_alive,
+        enemy_x,
+        enemy_dir,
+        deaths,
+        touching_door,
+        outcome,
+    } = src;
+    dst.tick = *tick;
+    dst.player = *player;
+    dst.has_key = *has_key;
+    dst.key_present = *key_present;
+    dst.enemies_alive = *enemies_alive;
+    dst.enemy_x.clone_from(enemy_x);
+    dst.enemy_dir.clone_from(enemy_dir);
+    dst.deaths = *deaths;
+    dst.touching_door = *touching_door;
+    dst.outcome = *outcome;
+}
+
+impl Shared {
+    /// Starts a new episode in `world` and `tally` (no observation).
+    fn restart(&self, world: &mut World, tally: &mut Tally) {
+        copy_world(world, &self.start);
+        tally.reset();
+    }
+
+    /// One tick with the action at `action` in the action set (out-of-range indices are no-ops):
+    /// reward, terminated, truncated and the step's info. Observes nothing, so a batch can
+    /// observe once, after any auto-reset, straight into its own buffer.
+    fn advance(
+        &self,
+        world: &mut World,
+        tally: &mut Tally,
+        action: usize,
+    ) -> (f32, bool, bool, Info) {
+        let a = self
+            .cfg
+            .actions
+            .actions()
+            .get(action)
+            .copied()
+            .unwrap_or(Action::NOOP);
+        let events = step(&self.cfg.level, &self.rules, world, a);
+        let r = reward(&events);
+        tally.ret += r;
+        tally.visit(world, a);
+        let (terminated, truncated) = match world.outcome {
+            Outcome::Running => (false, false),
+            Outcome::Won | Outcome::Died(_) => (true, false),
+            Outcome::TimedOut => (false, true),
+        };
+        let episode = (terminated || truncated).then(|| EpisodeStats {
+            length: world.tick,
+            ret: tally.ret,
+            success: world.outcome == Outcome::Won,
+            death_cause: match world.outcome {
+                Outcome::Died(c) => Some(c),
+                _ => None,
+            },
+            truncated,
+            unique_positions: tally.coverage.unique_positions,
+            deaths: world.deaths + matches!(world.outcome, Outcome::Died(_)) as u32,
+        });
+        let info = Info {
+            x_px: world.player.x as f32 / SUB as f32,
+            y_px: world.player.y as f32 / SUB as f32,
+            deaths: world.deaths,
+            has_key: world.has_key,
+            events,
+            outcome: world.outcome,
+            episode,
+        };
+        (r, terminated, truncated, info)
+    }
+}
+
 /// One environment.
 pub struct Env {
     shared: Arc<Shared>,
@@ -307,34 +396,23 @@ pub type StepResult<'a> = (&'a [u8], f32, bool, bool, Info);
 impl Env {
     /// Builds an environment (call [`Env::reset`] before stepping).
     pub fn new(cfg: EnvConfig) -> Result<Env, EnvError> {
-        Ok(Env::from_shared(Arc::new(Shared::new(cfg)?)))
-    }
-
-    fn from_shared(shared: Arc<Shared>) -> Env {
-        let world = World::new(&shared.cfg.level);
-        let tally = Tally::new(&shared.cfg.level);
-        let obs = vec![0; shared.obs_len()];
+        let shared = Arc::new(Shared::new(cfg)?);
         let mut e = Env {
-            shared,
-            world,
-            tally,
-            obs,
+            world: shared.start.clone(),
+            tally: Tally::new(&shared.cfg.level),
+            obs: vec![0; shared.obs_len()],
             seed: 0,
+            shared,
         };
-        e.reset_in_place(0);
-        e
-    }
-
-    fn reset_in_place(&mut self, seed: u64) {
-        self.seed = seed;
-        self.world = World::new(&self.shared.cfg.level);
-        self.tally.reset();
-        self.shared.observe(&self.world, &mut self.obs);
+        e.reset(0);
+        Ok(e)
     }
 
     /// Starts a new episode. The game is deterministic; `seed` is only recorded.
     pub fn reset(&mut self, seed: u64) -> &[u8] {
-        self.reset_in_place(seed);
+        self.seed = seed;
+        self.shared.restart(&mut self.world, &mut self.tally);
+        self.shared.observe(&self.world, &mut self.obs);
         &self.obs
     }
 
@@ -366,64 +444,31 @@ impl Env {
     /// Steps with the action at `action` in the action set (out-of-range indices are no-ops).
     /// After `terminated || truncated`, call [`Env::reset`].
     pub fn step(&mut self, action: usize) -> StepResult<'_> {
-        let (r, term, trunc, info) = self.step_inner(action);
-        (&self.obs, r, term, trunc, info)
-    }
-
-    fn step_inner(&mut self, action: usize) -> (f32, bool, bool, Info) {
-        let a = self
+        let (r, term, trunc, info) = self
             .shared
-            .cfg
-            .actions
-            .actions()
-            .get(action)
-            .copied()
-            .unwrap_or(Action::NOOP);
-        let level = &self.shared.cfg.level;
-        let events = step(level, &self.shared.rules, &mut self.world, a);
-        let r = reward(&events);
-        self.tally.ret += r;
-        self.tally.visit(&self.world, a);
-        let (terminated, truncated) = match self.world.outcome {
-            Outcome::Running => (false, false),
-            Outcome::Won | Outcome::Died(_) => (true, false),
-            Outcome::TimedOut => (false, true),
-        };
-        let episode = (terminated || truncated).then(|| EpisodeStats {
-            length: self.world.tick,
-            ret: self.tally.ret,
-            success: self.world.outcome == Outcome::Won,
-            death_cause: match self.world.outcome {
-                Outcome::Died(c) => Some(c),
-                _ => None,
-            },
-            truncated,
-            unique_positions: self.tally.coverage.unique_positions,
-            deaths: self.world.deaths + matches!(self.world.outcome, Outcome::Died(_)) as u32,
-        });
-        let info = Info {
-            x_px: self.world.player.x as f32 / SUB as f32,
-            y_px: self.world.player.y as f32 / SUB as f32,
-            deaths: self.world.deaths,
-            has_key: self.world.has_key,
-            events,
-            outcome: self.world.outcome,
-            episode,
-        };
+            .advance(&mut self.world, &mut self.tally, action);
         self.shared.observe(&self.world, &mut self.obs);
-        (r, terminated, truncated, info)
+        (&self.obs, r, term, trunc, info)
     }
 }
 
 /// N environments stepping together, with auto-reset.
+///
+/// The batch owns its worlds and bookkeeping directly (not N [`Env`]s): each env's observation
+/// is drawn once per step straight into its slot of the batch buffer, after any auto-reset, and
+/// [`VecEnv::worlds`] is the batch's own state, so a step copies neither observations nor worlds
+/// and allocates nothing.
 pub struct VecEnv {
-    envs: Vec<Env>,
+    shared: Arc<Shared>,
+    worlds: Vec<World>,
+    tallies: Vec<Tally>,
+    /// The seed recorded at each env's last (auto-)reset.
+    seeds: Vec<u64>,
     obs: Vec<u8>,
     rewards: Vec<f32>,
     terminated: Vec<bool>,
     truncated: Vec<bool>,
     infos: Vec<Info>,
-    worlds: Vec<World>,
     seed: u64,
     episodes_started: u64,
 }
@@ -449,9 +494,6 @@ impl VecEnv {
             return Err(EnvError::Config("num_envs must be positive".into()));
         }
         let shared = Arc::new(Shared::new(cfg)?);
-        let envs: Vec<Env> = (0..num_envs)
-            .map(|_| Env::from_shared(shared.clone()))
-            .collect();
         let n = shared.obs_len();
         let info0 = Info {
             x_px: 0.0,
@@ -462,15 +504,18 @@ impl VecEnv {
             outcome: Outcome::Running,
             episode: None,
         };
-        let worlds = envs.iter().map(|e| e.world.clone()).collect();
         let mut v = VecEnv {
+            worlds: vec![shared.start.clone(); num_envs],
+            tallies: (0..num_envs)
+                .map(|_| Tally::new(&shared.cfg.level))
+                .collect(),
+            seeds: vec![0; num_envs],
             obs: vec![0; n * num_envs],
             rewards: vec![0.0; num_envs],
             terminated: vec![false; num_envs],
             truncated: vec![false; num_envs],
             infos: vec![info0; num_envs],
-            worlds,
-            envs,
+            shared,
             seed,
             episodes_started: 0,
         };
@@ -480,47 +525,53 @@ impl VecEnv {
 
     /// Number of environments.
     pub fn num_envs(&self) -> usize {
-        self.envs.len()
+        self.worlds.len()
     }
     /// Number of actions.
     pub fn num_actions(&self) -> usize {
-        self.envs[0].num_actions()
+        self.actions().len()
     }
     /// (channels, height, width) of one env's observation.
     pub fn obs_shape(&self) -> (usize, usize, usize) {
-        self.envs[0].obs_shape()
+        self.shared.obs_shape
     }
     /// Length of one env's observation.
     pub fn obs_len(&self) -> usize {
-        let (c, h, w) = self.obs_shape();
-        c * h * w
+        self.shared.obs_len()
     }
     /// The action set, indexed by the agent's choices.
     pub fn actions(&self) -> &[Action] {
-        self.envs[0].shared.cfg.actions.actions()
+        self.shared.cfg.actions.actions()
     }
     /// Current world states (after the last step's auto-resets).
     pub fn worlds(&self) -> &[World] {
         &self.worlds
     }
+    /// The seed each env recorded at its last (auto-)reset (the game is deterministic: seeds
+    /// change nothing in the dynamics).
+    pub fn seeds(&self) -> &[u64] {
+        &self.seeds
+    }
     /// The shared renderer.
     pub fn renderer(&self) -> &Renderer {
-        self.envs[0].renderer()
+        &self.shared.renderer
     }
 
-    fn next_seed(&mut self) -> u64 {
+    /// Restarts env `i` with the next episode seed (no observation).
+    fn restart(&mut self, i: usize) {
         self.episodes_started += 1;
-        priors_core::rng::mix(self.seed, self.episodes_started)
+        self.seeds[i] = priors_core::rng::mix(self.seed, self.episodes_started);
+        self.shared
+            .restart(&mut self.worlds[i], &mut self.tallies[i]);
     }
 
     /// Resets every env; returns all observations.
     pub fn reset(&mut self) -> &[u8] {
         let n = self.obs_len();
-        for i in 0..self.envs.len() {
-            let s = self.next_seed();
-            self.envs[i].reset_in_place(s);
-            self.obs[i * n..(i + 1) * n].copy_from_slice(&self.envs[i].obs);
-            self.worlds[i].clone_from(&self.envs[i].world);
+        for i in 0..self.worlds.len() {
+            self.restart(i);
+            self.shared
+                .observe(&self.worlds[i], &mut self.obs[i * n..(i + 1) * n]);
         }
         &self.obs
     }
@@ -528,19 +579,22 @@ impl VecEnv {
     /// Steps every env with its action index; finished envs reset automatically.
     pub fn step(&mut self, actions: &[usize]) -> VecStep<'_> {
         let n = self.obs_len();
-        for i in 0..self.envs.len() {
+        for i in 0..self.worlds.len() {
             let a = actions.get(i).copied().unwrap_or(0);
-            let (r, term, trunc, info) = self.envs[i].step_inner(a);
+            let (r, term, trunc, info) =
+                self.shared
+                    .advance(&mut self.worlds[i], &mut self.tallies[i], a);
             if term || trunc {
-                let s = self.next_seed();
-                self.envs[i].reset_in_place(s);
+                self.restart(i);
             }
             self.rewards[i] = r;
             self.terminated[i] = term;
             self.truncated[i] = trunc;
             self.infos[i] = info;
-            self.obs[i * n..(i + 1) * n].copy_from_slice(&self.envs[i].obs);
-            self.worlds[i].clone_from(&self.envs[i].world);
+            // Only the observation the agent gets: a finished episode's last frame is never
+            // shown (its slot holds the next episode's first), so it is not drawn.
+            self.shared
+                .observe(&self.worlds[i], &mut self.obs[i * n..(i + 1) * n]);
         }
         VecStep {
             obs: &self.obs,
@@ -549,5 +603,149 @@ impl VecEnv {
             truncated: &self.truncated,
             infos: &self.infos,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The batch against its definition: N independent [`Env`]s, each reset on the step that
+    //! finishes its episode, with the batch's seed sequence.
+
+    use super::*;
+    use priors_core::{Condition, parse_condition, parse_level};
+
+    fn level(text: &str, name: &str) -> Level {
+        parse_level(text, name).unwrap()
+    }
+
+    fn configs() -> Vec<EnvConfig> {
+        let princess = include_str!("../../../data/levels/princess.level");
+        let patrol = princess.replacen(
+            "[physics]\nprofile = \"released-2018\"",
+            "[physics]\nprofile = \"clean\"\nenemy_patrol_px = 1.5",
+            1,
+        );
+        let levels = [
+            level(princess, "princess"),
+            level(&patrol, "princess-patrol"),
+            level(
+                include_str!("../../../data/levels/keydoor.level"),
+                "keydoor",
+            ),
+        ];
+        assert!(levels[1].physics.enemy_patrol > 0);
+        let hard = parse_condition(
+            include_str!("../../../data/conditions/hard.toml"),
+            "hard.toml",
+        )
+        .unwrap();
+        let obs = [
+            ObsKind::Pixels {
+                width: 42,
+                height: 42,
+            },
+            ObsKind::PixelsArea {
+                width: 42,
+                height: 42,
+            },
+            ObsKind::ObjectGrid {
+                width: 16,
+                height: 16,
+            },
+        ];
+        let mut out = Vec::new();
+        for level in &levels {
+            for condition in [Condition::original(), hard.clone()] {
+                for obs in obs {
+                    // Short episodes, so auto-resets and the tick limit come up often.
+                    let mut rules = Rules::agent();
+                    rules.tick_limit = Some(60);
+                    out.push(EnvConfig {
+                        level: level.clone(),
+                        condition: condition.clone(),
+                        rules,
+                        obs,
+                        actions: ActionSet::Effective,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn vec_env_equals_independent_envs_with_auto_reset() {
+        const N: usize = 3;
+        for cfg in configs() {
+            let what = format!(
+                "{} / {} / {:?}",
+                cfg.level.header.name, cfg.condition.id, cfg.obs
+            );
+            let seed = 11;
+            let mut v = VecEnv::new(cfg.clone(), N, seed).unwrap();
+            let mut envs: Vec<Env> = (0..N).map(|_| Env::new(cfg.clone()).unwrap()).collect();
+            let mut started = 0u64;
+            let mut next_seed = || {
+                started += 1;
+                priors_core::rng::mix(seed, started)
+            };
+            let n = v.obs_len();
+            let mut want = vec![0u8; n * N];
+            // `VecEnv::new` resets once, the explicit reset below again.
+            for _ in 0..2 {
+                for (i, e) in envs.iter_mut().enumerate() {
+                    want[i * n..(i + 1) * n].copy_from_slice(e.reset(next_seed()));
+                }
+            }
+            assert_eq!(v.reset(), &want[..], "{what}: reset");
+            let mut ends = 0;
+            for t in 0..200usize {
+                let actions: Vec<usize> = (0..N).map(|i| (t * 7 + i * 5) % 19).collect();
+                let mut rows = Vec::new();
+                for (i, e) in envs.iter_mut().enumerate() {
+                    let (obs, r, term, trunc, info) = e.step(actions[i]);
+                    want[i * n..(i + 1) * n].copy_from_slice(obs);
+                    if term || trunc {
+                        ends += 1;
+                        let o = e.reset(next_seed());
+                        want[i * n..(i + 1) * n].copy_from_slice(o);
+                    }
+                    rows.push((r, term, trunc, info));
+                }
+                let s = v.step(&actions);
+                assert_eq!(s.obs, &want[..], "{what}: obs at step {t}");
+                for (i, (r, term, trunc, info)) in rows.into_iter().enumerate() {
+                    assert_eq!(s.rewards[i], r, "{what}: reward");
+                    assert_eq!(s.terminated[i], term, "{what}: terminated");
+                    assert_eq!(s.truncated[i], trunc, "{what}: truncated");
+                    assert_eq!(s.infos[i], info, "{what}: info");
+                }
+                for (i, e) in envs.iter().enumerate() {
+                    assert_eq!(&v.worlds()[i], e.world(), "{what}: world {i} at step {t}");
+                    assert_eq!(v.seeds()[i], e.seed(), "{what}: seed {i}");
+                }
+            }
+            assert!(ends >= N, "{what}: only {ends} episodes ended");
+        }
+    }
+
+    #[test]
+    fn copy_world_equals_clone() {
+        let text = include_str!("../../../data/levels/princess.level").replacen(
+            "[physics]\nprofile = \"released-2018\"",
+            "[physics]\nprofile = \"clean\"\nenemy_patrol_px = 1.5",
+            1,
+        );
+        let level = level(&text, "p");
+        let rules = Rules::agent();
+        let mut w = World::new(&level);
+        let mut copy = World::new(&level);
+        copy.enemy_x.clear();
+        for t in 0..50 {
+            step(&level, &rules, &mut w, Action::EFFECTIVE[t % 18]);
+            copy_world(&mut copy, &w);
+            assert_eq!(copy, w);
+        }
+        assert!(!w.enemy_x.is_empty(), "the copied world has enemy vectors");
     }
 }

@@ -1,5 +1,6 @@
 //! Observation and frame throughput, with an 84x84-byte memcpy beside them as the floor an
-//! observation cannot beat (the observer copies a precomputed background of exactly that size).
+//! observation cannot beat (the observer copies a precomputed background of exactly that size),
+//! and the area-averaged observation by its incremental path beside its full-render reference.
 //! Run `cargo bench -p priors-render`; compare the ratios to memcpy within one run, not absolute
 //! times across machines. Figures only: nothing here asserts a speed.
 
@@ -14,6 +15,7 @@ fn main() {
 const PRINCESS: &str = include_str!("../../../data/levels/princess.level");
 const ORIGINAL: &str = include_str!("../../../data/conditions/original.toml");
 const SIMILARITY: &str = include_str!("../../../data/conditions/masked-similarity.toml");
+const HARD: &str = include_str!("../../../data/conditions/hard.toml");
 
 /// Princess a few ticks in (the player mid-fall, the enemy alive): a typical frame.
 fn setup(condition: &str) -> (Level, Condition, World) {
@@ -75,15 +77,43 @@ fn observe_42x42_nearest_original(bencher: Bencher) {
     });
 }
 
-/// 42 x 42 grey by area averaging: a full frame render plus a separable box filter.
+/// 42 x 42 grey by area averaging, incremental: the cached background observation plus the
+/// output pixels under the player, enemy and key, recomputed.
 #[divan::bench]
 fn observe_42x42_area_original(bencher: Bencher) {
-    let (level, condition, world) = setup(ORIGINAL);
+    area(bencher, ORIGINAL, false);
+}
+
+/// The same by the reference path (`observe_full`): a full frame render plus a separable box
+/// filter over all of it. What `observe` did before issue 14.
+#[divan::bench]
+fn observe_42x42_area_full_original(bencher: Bencher) {
+    area(bencher, ORIGINAL, true);
+}
+
+/// Incremental, under `hard` (textured sprites, placebo blocks, the view turned 180 degrees).
+#[divan::bench]
+fn observe_42x42_area_hard(bencher: Bencher) {
+    area(bencher, HARD, false);
+}
+
+/// Reference path, under `hard`.
+#[divan::bench]
+fn observe_42x42_area_full_hard(bencher: Bencher) {
+    area(bencher, HARD, true);
+}
+
+fn area(bencher: Bencher, condition: &str, full: bool) {
+    let (level, condition, world) = setup(condition);
     let renderer = Renderer::new(&level, &condition).expect("renderer");
     let observer = renderer.area_observer(42, 42);
     let mut out = vec![0u8; 42 * 42];
     bencher.bench_local(|| {
-        observer.observe(&renderer, black_box(&world), &mut out);
+        if full {
+            observer.observe_full(&renderer, black_box(&world), &mut out);
+        } else {
+            observer.observe(&renderer, black_box(&world), &mut out);
+        }
         black_box(&mut out);
     });
 }

@@ -12,6 +12,10 @@
 //! enemy, the key). A frame is then a copy of the background plus the few dynamic bitmaps. An
 //! [`Observer`] does the same at observation size: grey, nearest-neighbour downsampled and rotated
 //! background precomputed, plus per-axis source maps, so an observation costs about one memcpy.
+//! An [`AreaObserver`] (area-averaged resize) likewise caches the grey background frame and its
+//! filtered observation, and per step recomputes only the output pixels under the dynamic
+//! bitmaps (equal byte for byte to filtering the whole rendered frame, which it keeps as
+//! `observe_full`).
 //!
 //! What it deliberately does not do: no windowing, no GPU, no IO (sprites are compiled in with
 //! `include_str!`; conditions and levels arrive parsed), no clock, no unseeded randomness, and it

@@ -92,17 +92,34 @@ impl Grid {
         }
     }
 
+    /// The view intervals `[a, b)` that output columns and output rows of a `w x h` bitmap at
+    /// view (x0, y0) run along (columns follow the view's y axis under quarter turns).
+    #[inline]
+    fn spans(&self, x0: i32, y0: i32, w: i32, h: i32) -> ((i32, i32), (i32, i32)) {
+        if self.swapped {
+            ((y0, y0 + h), (x0, x0 + w))
+        } else {
+            ((x0, x0 + w), (y0, y0 + h))
+        }
+    }
+
+    /// The output columns and rows that show some pixel of a `w x h` bitmap whose top-left corner
+    /// is at view (x0, y0): exactly the rectangle [`Grid::cover`] visits (clipped to the view;
+    /// either range is empty when the bitmap is outside). Callers that redraw only what changed
+    /// use it as the dirty rectangle.
+    #[inline]
+    pub fn span(&self, x0: i32, y0: i32, w: i32, h: i32) -> (Range<usize>, Range<usize>) {
+        let (c, r) = self.spans(x0, y0, w, h);
+        (self.cols.range(c.0, c.1), self.rows.range(r.0, r.1))
+    }
+
     /// Calls `f(output_index, bitmap_index)` for every output pixel that shows a pixel of a
     /// `w x h` bitmap whose top-left corner is at view (x0, y0); output indices are row-major with
     /// `out_w` columns. Pixels outside the view are skipped.
     #[inline]
     pub fn cover(&self, x0: i32, y0: i32, w: i32, h: i32, mut f: impl FnMut(usize, usize)) {
         let out_w = self.cols.map.len();
-        let (col_span, row_span) = if self.swapped {
-            ((y0, y0 + h), (x0, x0 + w))
-        } else {
-            ((x0, x0 + w), (y0, y0 + h))
-        };
+        let (col_span, row_span) = self.spans(x0, y0, w, h);
         let cr = self.cols.range(col_span.0, col_span.1);
         let rr = self.rows.range(row_span.0, row_span.1);
         // Bitmap index = (vy - y0) * w + (vx - x0), split into a row part and a column part.

@@ -100,10 +100,21 @@ impl Renderer {
         Image::new(self.frame_w, self.frame_h)
     }
 
+    /// The frame's grid (view -> frame pixels, rotation included).
+    pub(crate) fn frame_grid(&self) -> &Grid {
+        &self.frame
+    }
+
+    /// The static picture in frame coordinates, RGB8 (what [`Renderer::render`] starts from).
+    pub(crate) fn background_rgb(&self) -> &[u8] {
+        &self.background
+    }
+
     /// Calls `f(bitmap, x0, y0)` for each dynamic thing in drawing order (later on top): the key
-    /// while it lies in the level, live enemies, then the player.
+    /// while it lies in the level, live enemies, then the player. Everything a frame draws from
+    /// the `World` goes through here; the rest is the background.
     #[inline]
-    fn dynamic(&self, world: &World, mut f: impl FnMut(&Bitmap, i32, i32)) {
+    pub(crate) fn dynamic(&self, world: &World, mut f: impl FnMut(&Bitmap, i32, i32)) {
         let level = &self.level;
         if world.key_present
             && let (Some(bm), Some(r)) = (&self.key, level.key_rect)

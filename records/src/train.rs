@@ -1,0 +1,475 @@
+//! The typed configuration of a training run: every hyperparameter, with its default and where
+//! the default comes from. Serialised verbatim to a run's `config.toml`, and read back by
+//! `--resume` and `priors eval`, so a run folder always says exactly how it was trained.
+//!
+//! Defaults follow CleanRL's `ppo_atari.py` / `ppo_rnd_envpool.py` unless a line says otherwise.
+
+use serde::{Deserialize, Serialize};
+
+/// The learner, the bonus and the device are the records crate's types (one declaration for
+/// run folders, study files and the trainer).
+pub use priors_records::study::{Algo, Bonus, Device as DeviceKind};
+
+/// A named set of defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// The modern learner: CleanRL-style PPO with a separate intrinsic stream.
+    #[default]
+    Ppo,
+    /// The paper's agent as closely as this stack allows: synchronous A3C (A2C) with ICM at the
+    /// constants of Pathak et al. 2017 (see [`TrainConfig::paper`]).
+    Paper,
+}
+
+impl Preset {
+    /// Lower-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Preset::Ppo => "ppo",
+            Preset::Paper => "paper",
+        }
+    }
+}
+
+/// The torso of the actor-critic network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetKind {
+    /// Small CNN: conv 8x8/4 (16) - conv 4x4/2 (32) - linear (hidden); for stacked grey frames.
+    Cnn,
+    /// Two hidden linear layers on the flattened observation; for the object grid.
+    Mlp,
+    /// The "universe" head of Pathak et al. 2017: four 3x3 stride-2 convolutions of 32 filters
+    /// with ELU ("same" padding; 288 features on 42 x 42), then a linear layer of `hidden` with
+    /// ELU standing in for their 256-unit LSTM (frames are stacked instead).
+    Universe,
+}
+
+/// Every hyperparameter of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Learner.
+    pub algo: Algo,
+    /// Exploration bonus (ignored by `random`).
+    pub bonus: Bonus,
+    /// Seed of everything random: weights, action sampling, minibatch order, hash projections.
+    pub seed: u64,
+    /// Stop after this many environment steps (ticks summed over all environments).
+    pub max_steps: u64,
+    /// Parallel environments.
+    pub num_envs: usize,
+    /// Steps per environment per rollout (CleanRL: 128).
+    pub num_steps: usize,
+    /// Observations stacked along channels (the paper's ICM code and CleanRL: 4).
+    pub frame_stack: usize,
+    /// Network torso.
+    pub net: NetKind,
+    /// Width of the hidden layer(s).
+    pub hidden: usize,
+    /// Compute device.
+    pub device: DeviceKind,
+    /// Torch intra-op threads; 1 is fastest on a busy 2-core box and makes CPU runs reproducible.
+    pub torch_threads: usize,
+    /// Adam learning rate (CleanRL: 2.5e-4).
+    pub learning_rate: f64,
+    /// Anneal the learning rate linearly to 0 over `lr_horizon_steps` (a fixed horizon, not the
+    /// budget, so runs with different budgets or resumed runs share one schedule).
+    pub anneal_lr: bool,
+    /// The annealing horizon in env steps (recorded in the run; CleanRL anneals over its whole
+    /// budget, which ties the schedule to the budget).
+    #[serde(default = "default_lr_horizon")]
+    pub lr_horizon_steps: u64,
+    /// Which preset these values came from (recorded; `paper` also switches the ICM to its
+    /// paper form, see the `icm_*` fields).
+    #[serde(default)]
+    pub preset: Preset,
+    /// Discount of the extrinsic stream (RND: 0.999; episodes here run up to 2,000 ticks).
+    pub gamma_ext: f64,
+    /// Discount of the intrinsic stream (RND: 0.99).
+    pub gamma_int: f64,
+    /// GAE lambda (CleanRL: 0.95).
+    pub gae_lambda: f64,
+    /// Minibatches per epoch (CleanRL: 4).
+    pub num_minibatches: usize,
+    /// Optimisation epochs per rollout (CleanRL: 4).
+    pub update_epochs: usize,
+    /// Normalise advantages per minibatch (CleanRL: true).
+    pub norm_adv: bool,
+    /// PPO ratio clip (CleanRL: 0.1).
+    pub clip_coef: f64,
+    /// Clip the value loss around the old values as in PPO2 (CleanRL: true).
+    pub clip_vloss: bool,
+    /// Entropy bonus weight (CleanRL Atari: 0.01).
+    pub ent_coef: f64,
+    /// Value loss weight (CleanRL: 0.5).
+    pub vf_coef: f64,
+    /// Global gradient-norm clip (CleanRL: 0.5).
+    pub max_grad_norm: f64,
+    /// Stop the epoch loop early when the approximate KL exceeds this (CleanRL: off).
+    pub target_kl: Option<f64>,
+    /// Weight of the extrinsic advantage in the policy gradient (RND: 2.0).
+    pub ext_coef: f64,
+    /// Weight of the intrinsic advantage in the policy gradient (RND: 1.0).
+    pub int_coef: f64,
+    /// Divide intrinsic rewards by a running std of the discounted intrinsic return (RND).
+    pub norm_int_reward: bool,
+    /// Count bonus scale: bonus = beta / sqrt(n) (Tang et al. 2017: 0.01).
+    pub count_beta: f64,
+    /// SimHash bits (Tang et al. 2017 use 64 to 256 for pixels).
+    pub simhash_bits: usize,
+    /// Count bonus: subtract the condition's mean start frame before hashing (off: hash the
+    /// observation as rendered, centred at the level-independent grey 0.5, so static masking
+    /// such as textures and placebos reaches the counts).
+    #[serde(default)]
+    pub count_subtract_start: bool,
+    /// ICM: weight of the forward loss against the inverse loss (Pathak et al.: 0.2).
+    pub icm_beta: f64,
+    /// ICM / RND: weight of the model loss in the total loss.
+    pub model_loss_coef: f64,
+    /// ICM / RND: fraction of each minibatch the model is trained on (RND: 0.25).
+    pub model_update_proportion: f64,
+    /// ICM: feature size (ignored with the universe encoder, which gives 288 on 42 x 42).
+    pub icm_feature: usize,
+    /// ICM: the encoder's torso (default: the policy's `net`).
+    #[serde(default)]
+    pub icm_net: Option<NetKind>,
+    /// ICM: forward loss summed over features, as Pathak et al.'s code (0.5 * mean * 288);
+    /// off: averaged.
+    #[serde(default)]
+    pub icm_forward_sum: bool,
+    /// ICM: train the module with its own Adam at `icm_lr_scale` x the policy's rate (Pathak et
+    /// al.'s predictor learning-rate scale); off: inside the policy's loss and optimiser.
+    #[serde(default)]
+    pub icm_own_optimizer: bool,
+    /// ICM: the predictor's learning-rate multiple with its own optimiser (Pathak et al.: 10).
+    #[serde(default = "default_icm_lr_scale")]
+    pub icm_lr_scale: f64,
+    /// ICM: the bonus is this times the forward loss (Pathak et al.'s PREDICTION_BETA: 0.01).
+    #[serde(default = "default_one")]
+    pub icm_eta: f64,
+    /// Cut the intrinsic stream at episode ends as the extrinsic one (A3C + ICM adds the bonus
+    /// to an episodic reward); off: non-episodic (RND).
+    #[serde(default)]
+    pub int_episodic: bool,
+    /// Success rate over the last `reliable_window` episodes that counts as reliable completion.
+    pub reliable_rate: f64,
+    /// Episodes in the reliable-completion window (issue 4: 100).
+    pub reliable_window: usize,
+    /// Stop as soon as reliable completion holds.
+    pub stop_on_reliable: bool,
+    /// Write a checkpoint every this many updates (and always at the end).
+    pub checkpoint_every: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            algo: Algo::Ppo,
+            bonus: Bonus::Count,
+            seed: 1,
+            max_steps: 2_000_000,
+            num_envs: 32,
+            num_steps: 128,
+            frame_stack: 4,
+            net: NetKind::Cnn,
+            hidden: 256,
+            device: DeviceKind::Cpu,
+            torch_threads: 1,
+            learning_rate: 2.5e-4,
+            anneal_lr: true,
+            lr_horizon_steps: default_lr_horizon(),
+            preset: Preset::Ppo,
+            gamma_ext: 0.999,
+            gamma_int: 0.99,
+            gae_lambda: 0.95,
+            num_minibatches: 4,
+            update_epochs: 4,
+            norm_adv: true,
+            clip_coef: 0.1,
+            clip_vloss: true,
+            ent_coef: 0.01,
+            vf_coef: 0.5,
+            max_grad_norm: 0.5,
+            target_kl: None,
+            ext_coef: 2.0,
+            int_coef: 1.0,
+            norm_int_reward: true,
+            count_beta: 0.01,
+            simhash_bits: 64,
+            count_subtract_start: false,
+            icm_beta: 0.2,
+            model_loss_coef: 1.0,
+            model_update_proportion: 0.25,
+            icm_feature: 256,
+            icm_net: None,
+            icm_forward_sum: false,
+            icm_own_optimizer: false,
+            icm_lr_scale: default_icm_lr_scale(),
+            icm_eta: 1.0,
+            int_episodic: false,
+            reliable_rate: 0.9,
+            reliable_window: 100,
+            stop_on_reliable: true,
+            checkpoint_every: 50,
+        }
+    }
+}
+
+fn default_lr_horizon() -> u64 {
+    10_000_000
+}
+
+fn default_icm_lr_scale() -> f64 {
+    10.0
+}
+
+fn default_one() -> f64 {
+    1.0
+}
+
+/// A configuration that cannot train.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid training configuration: {0}")]
+pub struct ConfigError(pub String);
+
+// The paper preset's constants, each with its source.
+
+/// 20 parallel actors (Pathak et al. ran 20 A3C workers for Doom).
+pub const PAPER_NUM_ENVS: usize = 20;
+
+/// Rollouts of 20 steps (Pathak et al. 2017, constants.py ROLLOUT_MAXLEN = 20).
+pub const PAPER_NUM_STEPS: usize = 20;
+
+/// Adam 1e-4, constant (Pathak et al., LEARNING_RATE = 1e-4; no schedule).
+pub const PAPER_LEARNING_RATE: f64 = 1e-4;
+
+/// Discount 0.99 for both streams (Pathak et al., GAMMA = 0.99).
+pub const PAPER_GAMMA: f64 = 0.99;
+
+/// GAE lambda 1.0: plain n-step returns (Pathak et al., LAMBDA = 1.0).
+pub const PAPER_GAE_LAMBDA: f64 = 1.0;
+
+/// Entropy 0.01 (Pathak et al., ENTROPY_BETA = 0.01 for Doom).
+pub const PAPER_ENT_COEF: f64 = 0.01;
+
+/// Value loss weight 0.5 (Pathak et al.: "lr of critic is half of actor").
+pub const PAPER_VF_COEF: f64 = 0.5;
+
+/// Gradient norm clip 40 (Pathak et al., GRAD_NORM_CLIP = 40).
+pub const PAPER_MAX_GRAD_NORM: f64 = 40.0;
+
+/// Forward vs inverse loss weight 0.2 (Pathak et al., FORWARD_LOSS_WT = 0.2).
+pub const PAPER_ICM_BETA: f64 = 0.2;
+
+/// The ICM learns on every transition (no subsampling in Pathak et al.).
+pub const PAPER_MODEL_UPDATE_PROPORTION: f64 = 1.0;
+
+/// The encoder: four 3x3 stride-2 ELU convolutions, 288 features (Pathak et al.).
+pub const PAPER_ICM_NET: Option<NetKind> = Some(NetKind::Universe);
+
+/// Forward loss 0.5 * mean * 288, i.e. summed over features (Pathak et al.).
+pub const PAPER_ICM_FORWARD_SUM: bool = true;
+
+/// The predictor with its own optimiser at 10 x the rate (PREDICTION_LR_SCALE = 10).
+pub const PAPER_ICM_OWN_OPTIMIZER: bool = true;
+
+/// Bonus = 0.01 x forward loss (Pathak et al., PREDICTION_BETA = 0.01).
+pub const PAPER_ICM_ETA: f64 = 0.01;
+
+/// The predictor's learning-rate multiple (Pathak et al., PREDICTION_LR_SCALE = 10).
+pub const PAPER_ICM_LR_SCALE: f64 = 10.0;
+
+/// Four stacked frames (Pathak et al.'s Doom input is 42 x 42 x 4).
+pub const PAPER_FRAME_STACK: usize = 4;
+
+impl TrainConfig {
+    /// The paper's agent (Dubey et al. 2018 ran the A3C + ICM of Pathak et al. 2017 on the
+    /// released game): a synchronous A3C, i.e. A2C, with ICM. PPO with one epoch over one
+    /// minibatch, no clipping in effect (the ratio is exactly 1 on that single step), unclipped
+    /// values, GAE lambda 1 (n-step returns) and raw advantages is the A2C gradient. Differences
+    /// that remain: synchronous batches instead of asynchronous workers, stacked frames instead
+    /// of the LSTM, and the intrinsic reward in its own value head (its sum with the extrinsic
+    /// advantage equals one stream's when both share gamma and the episode cut).
+    pub fn paper() -> TrainConfig {
+        TrainConfig {
+            preset: Preset::Paper,
+            bonus: Bonus::Icm,
+            num_envs: PAPER_NUM_ENVS,
+            num_steps: PAPER_NUM_STEPS,
+            frame_stack: PAPER_FRAME_STACK,
+            net: NetKind::Universe,
+            hidden: 256,
+            learning_rate: PAPER_LEARNING_RATE,
+            anneal_lr: false,
+            gamma_ext: PAPER_GAMMA,
+            gamma_int: PAPER_GAMMA,
+            gae_lambda: PAPER_GAE_LAMBDA,
+            num_minibatches: 1,
+            update_epochs: 1,
+            norm_adv: false,
+            clip_vloss: false,
+            ent_coef: PAPER_ENT_COEF,
+            vf_coef: PAPER_VF_COEF,
+            max_grad_norm: PAPER_MAX_GRAD_NORM,
+            ext_coef: 1.0,
+            int_coef: 1.0,
+            norm_int_reward: false,
+            icm_beta: PAPER_ICM_BETA,
+            model_loss_coef: 1.0,
+            model_update_proportion: PAPER_MODEL_UPDATE_PROPORTION,
+            icm_feature: 288,
+            icm_net: PAPER_ICM_NET,
+            icm_forward_sum: PAPER_ICM_FORWARD_SUM,
+            icm_own_optimizer: PAPER_ICM_OWN_OPTIMIZER,
+            icm_lr_scale: PAPER_ICM_LR_SCALE,
+            icm_eta: PAPER_ICM_ETA,
+            int_episodic: true,
+            ..TrainConfig::default()
+        }
+    }
+
+    /// The learning rate at `global_step` env steps: constant, or linear to 0 (floored at 1e-3 of
+    /// the rate) over the fixed `lr_horizon_steps`, never over the budget.
+    pub fn lr_at(&self, global_step: u64) -> f64 {
+        if !self.anneal_lr {
+            return self.learning_rate;
+        }
+        let frac = 1.0 - (global_step as f64 / self.lr_horizon_steps.max(1) as f64).clamp(0.0, 1.0);
+        self.learning_rate * frac.max(1e-3)
+    }
+
+    /// Samples per rollout (`num_envs * num_steps`).
+    pub fn batch_size(&self) -> usize {
+        self.num_envs * self.num_steps
+    }
+    /// Samples per minibatch.
+    pub fn minibatch_size(&self) -> usize {
+        self.batch_size() / self.num_minibatches.max(1)
+    }
+    /// Rollouts needed for `max_steps` (rounded up).
+    pub fn num_updates(&self) -> u64 {
+        self.max_steps.div_ceil(self.batch_size().max(1) as u64)
+    }
+    /// This configuration with the fields named in `toml_text` (a TOML table of any
+    /// [`TrainConfig`] fields) replaced; unknown names are an error.
+    pub fn with_overrides(&self, toml_text: &str) -> Result<TrainConfig, ConfigError> {
+        let over: toml::Table =
+            toml::from_str(toml_text).map_err(|e| ConfigError(e.to_string()))?;
+        let mut base = toml::Table::try_from(self).map_err(|e| ConfigError(e.to_string()))?;
+        for (k, v) in over {
+            if !base.contains_key(&k) && !matches!(k.as_str(), "target_kl") {
+                return Err(ConfigError(format!("unknown hyperparameter {k:?}")));
+            }
+            base.insert(k, v);
+        }
+        let cfg: TrainConfig = toml::Value::Table(base)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError(e.to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Checks the values that would otherwise fail deep inside training.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError(m.to_string()));
+        if self.num_envs == 0 || self.num_steps == 0 {
+            return bad("num_envs and num_steps must be positive");
+        }
+        if self.num_minibatches == 0 || !self.batch_size().is_multiple_of(self.num_minibatches) {
+            return bad("num_minibatches must divide num_envs * num_steps");
+        }
+        if self.frame_stack == 0 || self.hidden == 0 || self.torch_threads == 0 {
+            return bad("frame_stack, hidden and torch_threads must be positive");
+        }
+        if !(1..=64).contains(&self.simhash_bits) {
+            return bad("simhash_bits must be 1..=64");
+        }
+        if !(0.0..=1.0).contains(&self.model_update_proportion)
+            || !(0.0..=1.0).contains(&self.reliable_rate)
+        {
+            return bad("model_update_proportion and reliable_rate must lie in [0, 1]");
+        }
+        if self.anneal_lr && self.lr_horizon_steps == 0 {
+            return bad("lr_horizon_steps must be positive when anneal_lr is on");
+        }
+        if self.reliable_window == 0 {
+            return bad("reliable_window must be positive");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_round_trip_and_overrides() {
+        let c = TrainConfig::default();
+        let text = toml::to_string(&c).unwrap();
+        assert_eq!(toml::from_str::<TrainConfig>(&text).unwrap(), c);
+        let o = c
+            .with_overrides("num_envs = 8\nbonus = \"icm\"\ntarget_kl = 0.02\n")
+            .unwrap();
+        assert_eq!(
+            (o.num_envs, o.bonus, o.target_kl),
+            (8, Bonus::Icm, Some(0.02))
+        );
+        assert!(c.with_overrides("nope = 1").is_err());
+        assert!(c.with_overrides("num_minibatches = 3").is_err());
+        // A config.toml written before the new fields still reads, with their defaults.
+        let mut old: toml::Table = toml::from_str(&text).unwrap();
+        for k in [
+            "lr_horizon_steps",
+            "preset",
+            "count_subtract_start",
+            "icm_net",
+            "icm_forward_sum",
+            "icm_own_optimizer",
+            "icm_lr_scale",
+            "icm_eta",
+            "int_episodic",
+        ] {
+            old.remove(k);
+        }
+        let back: TrainConfig = toml::Value::Table(old).try_into().unwrap();
+        assert_eq!(back, c);
+        let p = TrainConfig::paper();
+        p.validate().unwrap();
+        assert_eq!(
+            (
+                p.num_envs,
+                p.num_steps,
+                p.update_epochs,
+                p.num_minibatches,
+                p.preset
+            ),
+            (20, 20, 1, 1, Preset::Paper)
+        );
+        assert_eq!(
+            toml::from_str::<TrainConfig>(&toml::to_string(&p).unwrap()).unwrap(),
+            p
+        );
+    }
+
+    #[test]
+    fn the_schedule_does_not_depend_on_the_budget() {
+        let short = TrainConfig {
+            max_steps: 800_000,
+            ..TrainConfig::default()
+        };
+        let long = TrainConfig {
+            max_steps: 2_000_000,
+            ..TrainConfig::default()
+        };
+        for step in [0, 400_000, 799_999] {
+            assert_eq!(short.lr_at(step), long.lr_at(step));
+        }
+        assert!(short.lr_at(400_000) < short.lr_at(0), "annealed");
+        assert_eq!(short.lr_at(5_000_000), short.learning_rate * 0.5);
+        let paper = TrainConfig::paper();
+        assert_eq!(paper.lr_at(0), paper.lr_at(9_000_000), "paper: constant");
+    }
+}
