@@ -18,6 +18,23 @@
 //!    that wall's centre (so it sinks into the floor for one tick first, then stands 1 px above
 //!    it). Otherwise the player moves by its speed and gravity applies.
 //!
+//! Where the game visits several tiles in turn (the ladders under the probe in 1., the first wall
+//! overlapped in 3.), it visits them in its sprite groups' iteration order, which `overlapped`
+//! takes to be reading order: the order in which the map filled the groups, and the only order
+//! under Python 3. Under Python 2 a pygame group iterates a dict keyed by the sprite objects, in an
+//! order set by their memory addresses. For the ladders that order is the same in every fresh
+//! process of our harness (measured) but changes with what was allocated before, e.g. when the game
+//! is re-initialised in the same process, as PLE does before every episode; the walls' order
+//! changes even between fresh processes (address randomisation), but on the princess level no box
+//! in flight overlaps walls of two rows, so that order never shows. One thing on the princess level
+//! depends on the ladders' order: at a ladder's top beside a wall (left ladder at x >= 38, right
+//! ladder at x <= 201) with two ladder rows under the probe, the 3 px latch push applies once per
+//! row whose centre is still at or below the player's, so visiting the upper row first pushes
+//! twice. Example: left ladder, x 50, y 157, `left`: y 163 in reading order (a fresh Python 2
+//! process; Python 3 always), y 160 in the other order (Python 2 on about a third of re-initialised
+//! boards). Reading order is kept for both stacks; see
+//! `data/reference/released-princess/README.md`.
+//!
 //! Buttons held together (humans in the lab, the `effective` and `all` action sets) act as
 //! key-downs in button order (left, right, up, down, jump) after opposing buttons cancel; the
 //! released game's six actions are single buttons, for which this is exactly its behaviour.
@@ -85,7 +102,9 @@ pub fn stomps(level: &Level, player_y: i32, enemy: &Rect) -> bool {
 }
 
 /// The tiles a box overlaps, in reading order (rows top to bottom, columns left to right): the
-/// order in which the game's sprite groups were filled from its map.
+/// order in which the game's sprite groups were filled from its map, and the order in which it
+/// iterates them under Python 3 (and in a fresh Python 2 process wherever it matters on the
+/// princess level; see the module docs).
 fn overlapped<'a>(level: &'a Level, r: &Rect) -> impl Iterator<Item = (i32, Tile)> + 'a {
     let t = level.tile_sub();
     let (c0, c1, r0, r1) = (
