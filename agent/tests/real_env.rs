@@ -44,6 +44,7 @@ fn meta(obs: &str) -> RunMeta {
         preset: "ppo".into(),
         obs_filter: "nearest".into(),
         git_hash: "NA".into(),
+        build_profile: "NA".into(),
         created_utc: "NA".into(),
     }
 }

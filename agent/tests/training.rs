@@ -68,6 +68,7 @@ fn meta() -> RunMeta {
         preset: "ppo".into(),
         obs_filter: "nearest".into(),
         git_hash: "NA".into(),
+        build_profile: "NA".into(),
         created_utc: "NA".into(),
     }
 }

@@ -468,45 +468,79 @@ pub fn agent_groups(c: &Collected) -> BTreeMap<AgentKey, Vec<RunGroup<'_>>> {
         .collect()
 }
 
-/// The agent table of Fig. 8: env steps to the first completion per condition across seeds;
-/// failed seeds are counted (and ranked last in the Mann-Whitney test against `original`).
+/// A run's env steps to its first completion, or, when it never completed, censored at the env
+/// steps it took (its budget for a finished run): the true value is at least that.
+pub fn first_completion(r: &RunResult) -> stats::Observed {
+    match r.summary.steps_to_first_completion {
+        Some(s) => stats::Observed::Event(s as f64),
+        None => stats::Observed::Censored(r.summary.total_env_steps as f64),
+    }
+}
+
+/// The runs of one condition by seed; a seed with more than one run is left out (it would pair
+/// ambiguously).
+fn by_seed<'a>(runs: &[&'a RunResult]) -> BTreeMap<u64, &'a RunResult> {
+    let mut m: BTreeMap<u64, Vec<&RunResult>> = BTreeMap::new();
+    for r in runs {
+        m.entry(r.seed).or_default().push(r);
+    }
+    m.into_iter()
+        .filter(|(_, v)| v.len() == 1)
+        .map(|(s, v)| (s, v[0]))
+        .collect()
+}
+
+/// The columns of the agent table (agent.csv).
+pub const AGENT_COLUMNS: [&str; 27] = [
+    "level",
+    "algo",
+    "bonus",
+    "condition",
+    "n_seeds",
+    "n_succeeded",
+    "n_failed",
+    "steps_first_mean",
+    "steps_first_sem",
+    "steps_first_median",
+    "steps_first_ci95_lo",
+    "steps_first_ci95_hi",
+    "steps_reliable_mean",
+    "n_reliable",
+    "paper_msteps",
+    "mw_p",
+    "mw_p_holm",
+    "rank_biserial",
+    "n_pairs",
+    "paired_diff_median",
+    "wilcoxon_w_plus",
+    "wilcoxon_p",
+    "wilcoxon_p_holm",
+    "wilcoxon_exact",
+    "paired_perm_p",
+    "paired_perm_p_holm",
+    "paired_perm_exact",
+];
+
+/// The agent table of Fig. 8: env steps to the first completion per condition across seeds
+/// (descriptives over the seeds that completed; failed seeds counted), and two tests against
+/// `original` in the same (level, learner, bonus), each Holm-corrected over the conditions:
+///
+/// - unpaired: Mann-Whitney U over all seeds;
+/// - paired by seed (the same seed gives the same initial network in every condition): the
+///   Wilcoxon signed-rank test (exact) and a paired permutation test (exact up to 20 pairs) on
+///   the differences `condition - original` (positive: slower than under `original`).
+///
+/// Runs that never completed are censored ([`first_completion`]); every test cuts the values
+/// at the common horizon of the runs it compares ([`stats::common_horizon`]), so a censored run
+/// counts as its budget, a lower bound, and two censored runs tie.
 pub fn agent_table(c: &Collected, o: &Options) -> Table {
-    let mut t = Table::new(&[
-        "level",
-        "algo",
-        "bonus",
-        "condition",
-        "n_seeds",
-        "n_succeeded",
-        "n_failed",
-        "steps_first_mean",
-        "steps_first_sem",
-        "steps_first_median",
-        "steps_first_ci95_lo",
-        "steps_first_ci95_hi",
-        "steps_reliable_mean",
-        "n_reliable",
-        "paper_msteps",
-        "mw_p",
-        "mw_p_holm",
-        "rank_biserial",
-    ]);
+    let mut t = Table::new(&AGENT_COLUMNS);
+    let col = |name: &str| AGENT_COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
     for ((level, algo, bonus), groups) in agent_groups(c) {
-        let ranked = |runs: &[&RunResult]| -> Vec<f64> {
-            runs.iter()
-                .map(|r| {
-                    r.summary
-                        .steps_to_first_completion
-                        .map_or(f64::INFINITY, |s| s as f64)
-                })
-                .collect()
-        };
-        let base = groups
-            .iter()
-            .find(|(c, _)| c == "original")
-            .map(|(_, v)| ranked(v));
+        let base: Option<&Vec<&RunResult>> =
+            groups.iter().find(|(c, _)| c == "original").map(|(_, v)| v);
         let mut rows = Vec::new();
-        let mut ps = Vec::new();
+        let (mut mw_ps, mut w_ps, mut perm_ps) = (Vec::new(), Vec::new(), Vec::new());
         for (gi, (cond, runs)) in groups.iter().enumerate() {
             let ok: Vec<f64> = runs
                 .iter()
@@ -520,11 +554,39 @@ pub fn agent_table(c: &Collected, o: &Options) -> Table {
                 .collect();
             let failed = runs.iter().filter(|r| r.failed()).count();
             let ci = stats::bootstrap_mean_ci(&ok, 0.95, o.bootstrap_resamples, o.seed ^ gi as u64);
-            let mw = base
-                .as_ref()
-                .filter(|_| cond != "original")
-                .and_then(|y| stats::mann_whitney(&ranked(runs), y));
-            ps.push(mw.map(|m| m.p));
+            let against = base.filter(|_| cond != "original");
+            let mw = against.and_then(|base| {
+                let x: Vec<stats::Observed> = runs.iter().map(|r| first_completion(r)).collect();
+                let y: Vec<stats::Observed> = base.iter().map(|r| first_completion(r)).collect();
+                let h = stats::common_horizon(x.iter().chain(&y));
+                let cut = |v: &[stats::Observed]| -> Vec<f64> {
+                    v.iter().map(|o| o.at_horizon(h)).collect()
+                };
+                stats::mann_whitney(&cut(&x), &cut(&y))
+            });
+            let pairs: Option<Vec<(stats::Observed, stats::Observed)>> = against.map(|base| {
+                let base = by_seed(base);
+                by_seed(runs)
+                    .into_iter()
+                    .filter_map(|(seed, r)| {
+                        base.get(&seed)
+                            .map(|b| (first_completion(r), first_completion(b)))
+                    })
+                    .collect()
+            });
+            let d = pairs.as_deref().map(stats::paired_differences);
+            let wil = d.as_deref().and_then(stats::wilcoxon_signed_rank);
+            let perm = d.as_deref().and_then(|d| {
+                stats::paired_permutation_test(
+                    d,
+                    o.permutations,
+                    20,
+                    o.seed.rotate_left(29) ^ gi as u64,
+                )
+            });
+            mw_ps.push(mw.map(|m| m.p));
+            w_ps.push(wil.map(|w| w.p));
+            perm_ps.push(perm.map(|p| p.p));
             // The paper's figures (A3C + ICM) stand beside the paper preset only, never beside
             // another learner as if it were its reference.
             let paper = (level == "princess" && algo.starts_with("paper"))
@@ -554,11 +616,26 @@ pub fn agent_table(c: &Collected, o: &Options) -> Table {
                 opt(mw.map(|m| m.p)),
                 NA.into(),
                 opt(mw.map(|m| m.rank_biserial)),
+                opt_d(pairs.as_ref().map(|p| p.len())),
+                opt(d.as_deref().and_then(stats::median)),
+                opt(wil.map(|w| w.w_plus)),
+                opt(wil.map(|w| w.p)),
+                NA.into(),
+                opt_d(wil.map(|w| w.exact)),
+                opt(perm.map(|p| p.p)),
+                NA.into(),
+                opt_d(perm.map(|p| p.exact)),
             ]);
         }
-        let h = stats::holm(&ps);
+        let (mw_h, w_h, perm_h) = (
+            stats::holm(&mw_ps),
+            stats::holm(&w_ps),
+            stats::holm(&perm_ps),
+        );
         for (i, mut r) in rows.into_iter().enumerate() {
-            r[16] = opt(h[i]);
+            r[col("mw_p_holm")] = opt(mw_h[i]);
+            r[col("wilcoxon_p_holm")] = opt(w_h[i]);
+            r[col("paired_perm_p_holm")] = opt(perm_h[i]);
             t.push(r);
         }
     }

@@ -23,14 +23,6 @@ pub enum AnalysisError {
         /// What is wrong.
         message: String,
     },
-    /// A study (experiment) file that is not valid.
-    #[error("{}: {message}", path.display())]
-    Study {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
     /// A record refused an operation (a bad id, an existing folder).
     #[error("{0}")]
     Refused(String),

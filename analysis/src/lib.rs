@@ -8,11 +8,12 @@
 //! Code map: [`stats`] (statistics by hand), [`session`] and [`run`] (readers), [`metrics`]
 //! (per-trace measures), [`collect`] (finding inputs, parallel reading, inclusion), [`aggregate`]
 //! (the tables), [`figures`] (PNG and SVG), [`report`] (report.md and report.html, the whole
-//! `priors analyze` pipeline), [`study`] (experiment files, sweep jobs, counterbalancing),
-//! [`bids`] (BIDS export), [`synth`] (synthetic session folders for tests and benchmarks).
+//! `priors analyze` pipeline), [`bids`] (BIDS export), [`synth`] (synthetic session folders for
+//! tests and benchmarks).
 //!
 //! What it deliberately does not do: no Bevy and no torch (it depends on the core, the catalog
-//! and the renderer only), no training, no windows.
+//! and the renderer only), no training, no windows, no study files (the sweep reads those: the
+//! analysis reads the run folders a sweep leaves).
 
 pub mod aggregate;
 pub mod bids;
@@ -24,7 +25,6 @@ pub mod report;
 pub mod run;
 pub mod session;
 pub mod stats;
-pub mod study;
 pub mod synth;
 pub mod table;
 

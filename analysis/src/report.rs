@@ -408,7 +408,10 @@ fn write_report(
                 "sessions recorded by priors {} ({})",
                 s.meta.app_version, s.meta.git_hash
             ),
-            Unit::Run(r) => format!("runs trained at git {}", r.git_hash),
+            Unit::Run(r) => format!(
+                "runs trained at git {} ({} build)",
+                r.git_hash, r.build_profile
+            ),
         });
     }
     if !software.is_empty() {
@@ -501,8 +504,29 @@ fn write_report(
     }
     if !agent.rows.is_empty() {
         blocks.push(Block::H(2, "Agent (Fig. 8)".into()));
-        blocks.push(Block::P("Env steps (summed over parallel envs) to the first completed episode, over the seeds that succeeded; failed seeds are counted in n_failed and ranked last in the Mann-Whitney test against original (Holm-corrected). paper_msteps: the paper's princess result in million steps.".into()));
-        blocks.push(Block::T(agent.clone(), vec![]));
+        blocks.push(Block::P("Env steps (summed over parallel envs) to the first completed episode: mean and median over the seeds that succeeded; failed seeds are counted in n_failed. Tests against original in the same level, learner and bonus, each Holm-corrected over the conditions: Mann-Whitney U over all seeds (unpaired), and, pairing runs by seed (a seed starts from the same network in every condition), the Wilcoxon signed-rank test (exact; zero differences dropped, tied ranks averaged and the exact distribution taken over those ranks) and a paired permutation test of the mean difference (exact up to 20 pairs). paired_diff_median: median of condition minus original, positive when slower. paper_msteps: the paper's princess result in million steps (A3C + ICM, shown beside the paper preset only). Full table: agent.csv.".into()));
+        blocks.push(Block::P("Censored runs: a run that never completed is censored at the env steps it took (its budget). In every test its value is that budget, a lower bound; each comparison cuts all its values at the smallest budget of a censored run among them, so a censored run ranks above every completion before that budget and ties with a completion after it, and a pair where both runs are censored is a tie (a zero difference, dropped by the signed-rank test).".into()));
+        let mut shown = Table::new(&[
+            "level",
+            "algo",
+            "bonus",
+            "condition",
+            "n_seeds",
+            "n_failed",
+            "steps_first_mean",
+            "steps_first_median",
+            "paper_msteps",
+            "mw_p_holm",
+            "n_pairs",
+            "paired_diff_median",
+            "wilcoxon_p_holm",
+            "paired_perm_p_holm",
+        ]);
+        for r in &agent.rows {
+            let g = |n: &str| r[agent.columns.iter().position(|c| c == n).unwrap_or(0)].clone();
+            shown.push(shown.columns.iter().map(|c| g(c)).collect());
+        }
+        blocks.push(Block::T(shown, vec![]));
     }
     if !ratios.rows.is_empty() {
         blocks.push(Block::H(2, format!("{subjects}, agent and the optimum")));

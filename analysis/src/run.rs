@@ -68,8 +68,10 @@ pub struct RunResult {
     pub seed: u64,
     /// Step budget.
     pub max_steps: u64,
-    /// Git commit of the trainer.
+    /// Git commit of the trainer (`+dirty` when built from a dirty tree).
     pub git_hash: String,
+    /// Build profile of the trainer (`debug`, `release`; `NA` before it was recorded).
+    pub build_profile: String,
     /// summary.json.
     pub summary: RunSummary,
     /// Episodes read from episodes.csv.
@@ -263,6 +265,7 @@ pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
             .max(0) as u64,
         max_steps,
         git_hash: get_str("run", "git_hash").unwrap_or_else(|| "NA".into()),
+        build_profile: get_str("run", "build_profile").unwrap_or_else(|| "NA".into()),
         summary,
         episodes_read: n,
         mean_episode_ticks: (n > 0).then(|| len_sum / n as f64),

@@ -4,6 +4,14 @@
 //! of means (exact when the number of splits is small, seeded Monte Carlo otherwise), Holm's
 //! step-down correction, and effect sizes (rank-biserial correlation, Cohen's d).
 //!
+//! Paired data (issue 14: an agent seed gives the same initial network in every condition, so
+//! runs pair by seed): the Wilcoxon signed-rank test ([`wilcoxon_signed_rank`], exact by
+//! enumerating the sign-flip distribution of the observed ranks, so ties are exact too; zero
+//! differences dropped) and a paired permutation test on the differences
+//! ([`paired_permutation_test`]). Censored times (an agent run that never completed within its
+//! budget) enter as [`Observed::Censored`] and are cut at a common horizon
+//! ([`common_horizon`]) before any test: a censored value is its budget, a lower bound.
+//!
 //! Every random draw comes from [`priors_core::rng::SplitMix64`] with an explicit seed, so a
 //! report is bit-identical on every run. What it deliberately does not do: no distributions
 //! beyond the normal, no regression, no missing-value handling (callers drop `NA` first).
@@ -283,6 +291,222 @@ pub fn wilson(k: f64, n: f64) -> (f64, f64) {
     ((c - h).max(0.0), (c + h).min(1.0))
 }
 
+/// A time to an event (env steps to the first completion) that may be censored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Observed {
+    /// The event happened at this time.
+    Event(f64),
+    /// No event up to this time (a run that used its whole budget without completing): the
+    /// true time is at least this bound.
+    Censored(f64),
+}
+
+impl Observed {
+    /// The value cut at `horizon`: `min(time, horizon)` for an event, the horizon for a censored
+    /// observation (whose bound is at least the horizon when the horizon comes from
+    /// [`common_horizon`]).
+    pub fn at_horizon(self, horizon: f64) -> f64 {
+        match self {
+            Observed::Event(t) => t.min(horizon),
+            Observed::Censored(b) => b.min(horizon),
+        }
+    }
+}
+
+/// The horizon up to which every observation of `obs` is known: the smallest bound of a
+/// censored one (infinity when none is censored). Cut at it ([`Observed::at_horizon`]), two
+/// observations compare as far as the data can tell: a censored one is larger than every event
+/// before the horizon (its value is its budget, a lower bound), and ties with every event at or
+/// after it and with every other censored one (their order is unknown). With equal budgets this
+/// is "a censored run's value is its budget"; with unequal ones it never orders two runs by the
+/// budgets alone (Gehan's rule).
+pub fn common_horizon<'a>(obs: impl IntoIterator<Item = &'a Observed>) -> f64 {
+    obs.into_iter()
+        .filter_map(|o| match o {
+            Observed::Censored(b) => Some(*b),
+            Observed::Event(_) => None,
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// The differences `x_i - y_i` of paired observations, each pair cut at its own
+/// [`common_horizon`]: a pair where both are censored is a tie (0), an event before the other's
+/// censoring bound differs by at least `bound - time`, an event at or after it is a tie.
+pub fn paired_differences(pairs: &[(Observed, Observed)]) -> Vec<f64> {
+    pairs
+        .iter()
+        .map(|(x, y)| {
+            let h = common_horizon([x, y]);
+            x.at_horizon(h) - y.at_horizon(h)
+        })
+        .collect()
+}
+
+/// The result of a Wilcoxon signed-rank test on paired differences.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Wilcoxon {
+    /// Pairs given.
+    pub n: usize,
+    /// Pairs with a non-zero difference, the ones ranked (zeros are dropped, Wilcoxon's
+    /// original rule and SciPy's `zero_method="wilcox"`).
+    pub n_nonzero: usize,
+    /// W+: the sum of the ranks of |d| (1-based, ties averaged) of the positive differences.
+    pub w_plus: f64,
+    /// Two-sided p-value: the probability, under random signs of the observed ranks, of a W+ at
+    /// least as far from its mean `n_nonzero (n_nonzero + 1) / 4` as the observed one.
+    pub p: f64,
+    /// Whether `p` comes from enumerating every sign pattern (up to [`WILCOXON_EXACT_MAX`]
+    /// non-zero pairs), else from the normal approximation with the tie correction.
+    pub exact: bool,
+    /// Matched-pairs rank-biserial correlation `(W+ - W-) / (W+ + W-)`: +1 when every
+    /// non-zero difference is positive (0 when none is non-zero).
+    pub rank_biserial: f64,
+}
+
+/// Non-zero pairs up to which [`wilcoxon_signed_rank`] is exact (a distribution over
+/// `n (n + 1) + 1` half-rank sums built in `n` steps).
+pub const WILCOXON_EXACT_MAX: usize = 400;
+
+/// Two-sided Wilcoxon signed-rank test of paired differences `d` against a zero median. Zero
+/// differences are dropped; tied |d| get their average rank, and the exact null distribution is
+/// that of the observed ranks with random signs (exact with ties, which tables for untied ranks
+/// are not). `None` for no pairs.
+pub fn wilcoxon_signed_rank(d: &[f64]) -> Option<Wilcoxon> {
+    if d.is_empty() {
+        return None;
+    }
+    let nz: Vec<f64> = d.iter().copied().filter(|&v| v != 0.0).collect();
+    let n = nz.len();
+    if n == 0 {
+        return Some(Wilcoxon {
+            n: d.len(),
+            n_nonzero: 0,
+            w_plus: 0.0,
+            p: 1.0,
+            exact: true,
+            rank_biserial: 0.0,
+        });
+    }
+    let abs: Vec<f64> = nz.iter().map(|v| v.abs()).collect();
+    let (r, ties) = ranks(&abs);
+    // Average ranks are multiples of 1/2: doubled, every rank and sum is an exact integer.
+    let r2: Vec<usize> = r.iter().map(|&x| (2.0 * x).round() as usize).collect();
+    let total2: usize = r2.iter().sum();
+    let w2: usize = r2
+        .iter()
+        .zip(&nz)
+        .filter(|(_, v)| **v > 0.0)
+        .map(|(r, _)| r)
+        .sum();
+    let w_plus = w2 as f64 / 2.0;
+    let rank_biserial = (2.0 * w2 as f64 - total2 as f64) / total2 as f64;
+    if n <= WILCOXON_EXACT_MAX {
+        // prob[s] = P(doubled W+ = s) with each rank positive with probability 1/2.
+        let mut prob = vec![0.0f64; total2 + 1];
+        prob[0] = 1.0;
+        let mut top = 0;
+        for &k in &r2 {
+            for s in (0..=top).rev() {
+                let q = prob[s] / 2.0;
+                prob[s] = q;
+                prob[s + k] += q;
+            }
+            top += k;
+        }
+        // |2 W+ - total| in doubled units, compared as integers (no rounding at the boundary).
+        let dev = |s: usize| (2 * s).abs_diff(total2);
+        let obs = dev(w2);
+        let p: f64 = (0..=total2)
+            .filter(|&s| dev(s) >= obs)
+            .map(|s| prob[s])
+            .sum();
+        return Some(Wilcoxon {
+            n: d.len(),
+            n_nonzero: n,
+            w_plus,
+            p: p.min(1.0),
+            exact: true,
+            rank_biserial,
+        });
+    }
+    let nf = n as f64;
+    let mean = nf * (nf + 1.0) / 4.0;
+    let var = nf * (nf + 1.0) * (2.0 * nf + 1.0) / 24.0 - ties / 48.0;
+    let p = if var > 0.0 {
+        (2.0 * normal_sf(((w_plus - mean) / var.sqrt()).abs())).min(1.0)
+    } else {
+        1.0
+    };
+    Some(Wilcoxon {
+        n: d.len(),
+        n_nonzero: n,
+        w_plus,
+        p,
+        exact: false,
+        rank_biserial,
+    })
+}
+
+/// The result of a paired permutation test.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairedPermutation {
+    /// Observed mean difference.
+    pub mean_diff: f64,
+    /// Two-sided p-value: the share of sign patterns whose `|mean|` is at least the observed
+    /// one (exact), or `(hits + 1) / (resamples + 1)` (Monte Carlo).
+    pub p: f64,
+    /// Whether every sign pattern was enumerated.
+    pub exact: bool,
+}
+
+/// Two-sided paired permutation test of the mean of the differences `d`: under the null each
+/// difference is as likely to have either sign. Enumerates all `2^n` sign patterns when `n` is
+/// at most `max_exact_n` (at most 30), else draws `resamples` random ones (seeded). Zero
+/// differences count in `n` and in the mean but cannot change sign. `None` for no pairs.
+pub fn paired_permutation_test(
+    d: &[f64],
+    resamples: usize,
+    max_exact_n: usize,
+    seed: u64,
+) -> Option<PairedPermutation> {
+    let mean_diff = mean(d)?;
+    let n = d.len();
+    let total: f64 = d.iter().sum();
+    // Same tolerance as the two-sample test: patterns equal to the observed one in exact
+    // arithmetic count as at least as extreme.
+    let obs = total.abs() * (1.0 - 1e-12) - 1e-12;
+    if n <= max_exact_n.min(30) {
+        let mut hits = 0u64;
+        for mask in 0u64..(1u64 << n) {
+            let s: f64 = d
+                .iter()
+                .enumerate()
+                .map(|(i, v)| if mask >> i & 1 == 1 { -v } else { *v })
+                .sum();
+            hits += (s.abs() >= obs) as u64;
+        }
+        return Some(PairedPermutation {
+            mean_diff,
+            p: hits as f64 / (1u64 << n) as f64,
+            exact: true,
+        });
+    }
+    let mut rng = SplitMix64::new(seed);
+    let mut hits = 0u64;
+    for _ in 0..resamples {
+        let s: f64 = d
+            .iter()
+            .map(|v| if rng.below(2) == 1 { -v } else { *v })
+            .sum();
+        hits += (s.abs() >= obs) as u64;
+    }
+    Some(PairedPermutation {
+        mean_diff,
+        p: (hits + 1) as f64 / (resamples + 1) as f64,
+        exact: false,
+    })
+}
+
 /// Cohen's d with the pooled standard deviation, `(mean(x) - mean(y)) / s_pooled`; `None`
 /// below two values in a sample or with zero spread.
 pub fn cohens_d(x: &[f64], y: &[f64]) -> Option<f64> {
@@ -413,6 +637,104 @@ mod tests {
         assert!(lo > 7.6 && lo < 8.4 && hi > 12.6 && hi < 13.4, "{lo} {hi}");
         assert_eq!(bootstrap_mean_ci(&x, 0.95, 4000, 42), Some((lo, hi)));
         assert_eq!(bootstrap_mean_ci(&[3.0], 0.95, 10, 1), Some((3.0, 3.0)));
+    }
+
+    #[test]
+    fn wilcoxon_exact_p_by_enumeration() {
+        // d = [1, -2, 3, 4, 5]: ranks 1..5, W+ = 1 + 3 + 4 + 5 = 13, mean 7.5. Of the 32 subsets
+        // of {1, ..., 5} (the sign patterns), the sums at least 5.5 from 7.5 are 0, 1, 2 and
+        // 13, 14, 15, one subset each: p = 6 / 32. (SciPy 1.x: wilcoxon([1, -2, 3, 4, 5]) gives
+        // statistic 2.0 = W-, pvalue 0.1875.)
+        let w = wilcoxon_signed_rank(&[1.0, -2.0, 3.0, 4.0, 5.0]).unwrap();
+        assert_eq!((w.n, w.n_nonzero, w.w_plus), (5, 5, 13.0), "{w:?}");
+        assert!(w.exact && close(w.p, 6.0 / 32.0, 1e-15), "{w:?}");
+        // (13 - 2) / 15.
+        assert!(close(w.rank_biserial, 11.0 / 15.0, 1e-15), "{w:?}");
+        // All positive: only the all-plus and all-minus patterns are as extreme, 2 / 32.
+        let w = wilcoxon_signed_rank(&[1.0, 2.0, 3.0, 4.0, 5.0]).unwrap();
+        assert!(
+            close(w.p, 2.0 / 32.0, 1e-15) && w.rank_biserial == 1.0,
+            "{w:?}"
+        );
+    }
+
+    #[test]
+    fn wilcoxon_drops_zeros_and_ranks_ties_exactly() {
+        // d = [0, 1, 1, -1, 2, 4]: the zero is dropped (n_nonzero 5); |d| = 1, 1, 1, 2, 4 get
+        // ranks 2, 2, 2, 4, 5 (the three tied 1s share ranks 1-3); W+ = 2 + 2 + 4 + 5 = 13 of
+        // 15. In doubled ranks {4, 4, 4, 8, 10} (sum 30) W+ is 26, |2 * 26 - 30| = 22. Sign
+        // patterns as extreme: doubled sums <= 4 ({}, {4a}, {4b}, {4c}) and, by symmetry,
+        // >= 26 (their complements): 8 of 32, p = 0.25. The untied table for W+ = 13, n = 5
+        // would say 6 / 32: the ties matter.
+        let w = wilcoxon_signed_rank(&[0.0, 1.0, 1.0, -1.0, 2.0, 4.0]).unwrap();
+        assert_eq!((w.n, w.n_nonzero, w.w_plus), (6, 5, 13.0), "{w:?}");
+        assert!(w.exact && close(w.p, 8.0 / 32.0, 1e-15), "{w:?}");
+        // Only zeros (every pair tied, e.g. both runs censored at one budget): no evidence.
+        let w = wilcoxon_signed_rank(&[0.0, 0.0]).unwrap();
+        assert_eq!((w.n_nonzero, w.p), (0, 1.0), "{w:?}");
+        assert_eq!(wilcoxon_signed_rank(&[]), None);
+        // Past WILCOXON_EXACT_MAX the normal approximation takes over (seven copies of the same
+        // 60 differences: more of the same evidence, a smaller p).
+        let d: Vec<f64> = (1..=60)
+            .map(|i| if i % 3 == 0 { -(i as f64) } else { i as f64 })
+            .collect();
+        let exact = wilcoxon_signed_rank(&d).unwrap();
+        assert!(exact.exact);
+        let big: Vec<f64> = (0..=WILCOXON_EXACT_MAX / 60)
+            .flat_map(|_| d.iter().copied())
+            .collect();
+        let approx = wilcoxon_signed_rank(&big).unwrap();
+        assert!(!approx.exact && approx.p < exact.p, "{exact:?} {approx:?}");
+    }
+
+    #[test]
+    fn paired_permutation_exact_p_by_enumeration() {
+        // d = [1, 2, 3, -1]: |sum| = 5. With |d| = (1, 2, 3, 1) and F the sum of |d| given a
+        // minus sign, a pattern's sum is 7 - 2F; |7 - 2F| >= 5 needs F <= 1 ({}, {1a}, {1b})
+        // or F >= 6 (their complements): 6 of 16 patterns, p = 0.375.
+        let r = paired_permutation_test(&[1.0, 2.0, 3.0, -1.0], 0, 20, 1).unwrap();
+        assert!(r.exact && close(r.p, 6.0 / 16.0, 1e-15), "{r:?}");
+        assert_eq!(r.mean_diff, 1.25);
+        // Zeros count in the mean and cannot change sign: for [0, 1, 3] the sums +-1 +-3 are 4,
+        // 2, -2, -4 (each twice, for the zero's two signs), |sum| >= 4 in 4 of 8, p = 0.5.
+        let r = paired_permutation_test(&[0.0, 1.0, 3.0], 0, 20, 1).unwrap();
+        assert!(
+            close(r.p, 0.5, 1e-15) && close(r.mean_diff, 4.0 / 3.0, 1e-15),
+            "{r:?}"
+        );
+        // One non-zero difference can never be significant.
+        let r = paired_permutation_test(&[0.0, 0.0, 4.0], 0, 20, 1).unwrap();
+        assert_eq!(r.p, 1.0, "{r:?}");
+        // Monte Carlo agrees within sampling error, and is seeded.
+        let d = [5.0, 3.0, -1.0, 4.0, 2.0, 6.0, -2.0, 3.0];
+        let exact = paired_permutation_test(&d, 0, 20, 1).unwrap();
+        let mc = paired_permutation_test(&d, 20_000, 0, 9).unwrap();
+        assert!(!mc.exact && close(exact.p, mc.p, 0.01), "{exact:?} {mc:?}");
+        assert_eq!(mc, paired_permutation_test(&d, 20_000, 0, 9).unwrap());
+    }
+
+    #[test]
+    fn censored_values_are_cut_at_the_common_horizon() {
+        use Observed::{Censored, Event};
+        let pairs = [
+            // An event before the other's budget: slower by at least budget - time.
+            (Event(3.0), Censored(10.0)),
+            // Both censored at one budget: a tie.
+            (Censored(10.0), Censored(10.0)),
+            // Both censored at different budgets: still a tie (neither is known to be later).
+            (Censored(5.0), Censored(8.0)),
+            // An event after the other's budget: order unknown, a tie.
+            (Event(12.0), Censored(10.0)),
+            // No censoring: the plain difference.
+            (Event(4.0), Event(6.0)),
+        ];
+        assert_eq!(paired_differences(&pairs), vec![-7.0, 0.0, 0.0, 0.0, -2.0]);
+        let obs = [Event(1.0), Censored(9.0), Event(11.0), Censored(7.0)];
+        let h = common_horizon(&obs);
+        assert_eq!(h, 7.0);
+        let cut: Vec<f64> = obs.iter().map(|o| o.at_horizon(h)).collect();
+        assert_eq!(cut, vec![1.0, 7.0, 7.0, 7.0]);
+        assert_eq!(common_horizon(&[Event(1.0)]), f64::INFINITY);
     }
 
     #[test]

@@ -177,3 +177,85 @@ fn the_paper_preset_is_named_and_shown_beside_the_papers_figures() {
         "the subtracting count variant is named: {agent}"
     );
 }
+
+/// One row of agent.csv as column name -> value, found by its condition.
+fn agent_row(csv_path: &Path, condition: &str) -> std::collections::BTreeMap<String, String> {
+    let mut rdr = csv::Reader::from_path(csv_path).unwrap();
+    let header = rdr.headers().unwrap().clone();
+    rdr.records()
+        .map(|r| r.unwrap())
+        .map(|r| {
+            header
+                .iter()
+                .zip(r.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        })
+        .find(|m| m["condition"] == condition)
+        .unwrap_or_else(|| panic!("no {condition} row"))
+}
+
+#[test]
+fn runs_pair_by_seed_with_censored_runs_at_their_budget() {
+    let root = common::tmp("paired");
+    let runs = root.join("runs");
+    // Budget 100,000 env steps (every fixture run took all of it); None = never completed.
+    let original = [Some(4000), Some(6000), None, Some(5000), None];
+    let masked = [Some(9000), None, None, Some(8000), Some(7000)];
+    for (cond, firsts) in [("original", original), ("masked-similarity", masked)] {
+        for (i, f) in firsts.into_iter().enumerate() {
+            run(&runs, cond, i as u64 + 1, f);
+        }
+    }
+    // A seed with two runs in one condition pairs ambiguously and is left out.
+    let extra = run(&runs, "masked-similarity", 6, Some(1000));
+    std::fs::rename(&extra, runs.join("princess_masked-similarity_ppo-icm_s6_b")).unwrap();
+    run(&runs, "masked-similarity", 6, Some(2000));
+    run(&runs, "original", 6, Some(3000));
+    let out = root.join("report");
+    priors_analysis::report::analyze(
+        &[runs],
+        &out,
+        &Options {
+            threads: 1,
+            solver_max_states: 0,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let row = agent_row(&out.join("agent.csv"), "masked-similarity");
+    // Differences masked - original by seed, censored at the budget 100,000:
+    //   s1 9000 - 4000 = 5000; s2 100000 - 6000 = 94000 (censored vs completed);
+    //   s3 both censored: a tie, 0; s4 8000 - 5000 = 3000; s5 7000 - 100000 = -93000.
+    // Signed-rank: the zero is dropped; |d| 3000, 5000, 93000, 94000 rank 1, 2, 3, 4; W+ = 1 +
+    // 2 + 4 = 7, mean 5. Of the 16 subsets of {1, 2, 3, 4}, sums at least 2 from 5 (<= 3 or
+    // >= 7) number 1 + 1 + 1 + 2 + 2 + 1 + 1 + 1 = 10: p = 10 / 16 = 0.625.
+    // Paired permutation: sum 9000; of the 16 sign patterns of (5000, 94000, 3000, 93000) (the
+    // zero doubles both counts), |sum| >= 9000 holds for the 8 where 94000 and 93000 agree in
+    // sign and for 5000 + 3000 +- (94000 - 93000) at its extremes (2): 10 / 16 = 0.625.
+    for (col, want) in [
+        ("n_seeds", "7"),
+        ("n_pairs", "5"),
+        ("paired_diff_median", "3000"),
+        ("wilcoxon_w_plus", "7"),
+        ("wilcoxon_p", "0.625"),
+        ("wilcoxon_p_holm", "0.625"),
+        ("wilcoxon_exact", "true"),
+        ("paired_perm_p", "0.625"),
+        ("paired_perm_exact", "true"),
+    ] {
+        assert_eq!(row[col], want, "{col}: {row:?}");
+    }
+    let orig = agent_row(&out.join("agent.csv"), "original");
+    assert_eq!(
+        (orig["n_pairs"].as_str(), orig["wilcoxon_p"].as_str()),
+        ("NA", "NA"),
+        "{orig:?}"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("Wilcoxon signed-rank")
+            && md.contains("a pair where both runs are censored is a tie"),
+        "{md}"
+    );
+}

@@ -1,19 +1,24 @@
 //! # priors (the command line)
 //!
 //! One binary, one subcommand per job. Each subcommand lives in its own module under `cmd/`;
-//! this file only parses arguments and dispatches. Subcommand names are stable once listed in
-//! README.md.
+//! `sweep/` is the study logic `priors sweep` drives, `provenance` what this binary is (commit,
+//! clean tree, build profile, baked in by build.rs). This file only parses arguments and
+//! dispatches. Subcommand names are stable once listed in README.md.
 
-#[cfg(feature = "agent")] // used by `train` and `demo`
 mod clock;
 mod cmd;
+mod provenance;
+mod sweep;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Priors: investigating human priors for playing video games.
+///
+/// `--version` says what this binary is: the commit it was built from, whether that tree was
+/// clean, and the build profile (baked in at compile time; see src/provenance.rs).
 #[derive(Parser, Debug)]
-#[command(name = "priors", version, about, long_about = None)]
+#[command(name = "priors", version = provenance::version(), about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

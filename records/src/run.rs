@@ -31,6 +31,10 @@ fn d_obs_filter() -> String {
     "nearest".into()
 }
 
+fn d_na() -> String {
+    "NA".into()
+}
+
 /// Older run folders call the six-action set `original_six`.
 fn action_set_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     let s = String::deserialize(d)?;
@@ -64,8 +68,13 @@ pub struct RunMeta {
     /// Downsampling filter of pixel observations (default `nearest`).
     #[serde(default = "d_obs_filter")]
     pub obs_filter: String,
-    /// `git rev-parse HEAD` of the source tree (`+dirty` if it had changes), or `NA`.
+    /// The commit the trainer binary was built from (`git rev-parse HEAD` at build time,
+    /// `+dirty` if the tree had changes), or `NA`.
     pub git_hash: String,
+    /// The trainer binary's build profile, `debug` or `release` (`NA` in folders written
+    /// before it was recorded).
+    #[serde(default = "d_na")]
+    pub build_profile: String,
     /// When the run was created, UTC, `YYYY-MM-DDTHH:MM:SSZ`.
     pub created_utc: String,
 }
@@ -205,6 +214,7 @@ mod tests {
         assert_eq!(m.action_set, "six");
         assert_eq!(m.preset, "ppo");
         assert_eq!(m.obs_filter, "nearest");
+        assert_eq!(m.build_profile, "NA");
         let again: RunMeta = toml::from_str(&toml::to_string(&m).unwrap()).unwrap();
         assert_eq!(again, m);
     }

@@ -1,5 +1,5 @@
 //! Study and experiment files, and the one counterbalancing rule used by the lab
-//! (`priors session --experiment`) and by the sweep and the analysis (`priors sweep`).
+//! (`priors session --experiment`) and by the sweep (`priors sweep --participants`).
 //!
 //! An experiment file (TOML) lists the level, the conditions and a design:
 //! ```toml
@@ -16,7 +16,8 @@
 //! permutation, so counts stay equal after every block and the order is not predictable.
 //! [`assign_condition`] is pure: the same file, participant and session always give the same
 //! condition. Experiment files and study files are one format, [`StudyFile`]: the lab reads
-//! its human part ([`parse_experiment`]), the sweep its `[agents]` part (the analysis' `Study`).
+//! its human part ([`parse_experiment`]), the sweep its `[agents]` part (the `priors` binary's
+//! `sweep::study::Study`).
 
 use crate::error::RecordError;
 use crate::session::AssignmentRecord;
@@ -116,7 +117,7 @@ impl Device {
 /// A study file: the human sessions at the top level (what the lab's
 /// `priors session --experiment` reads) and, for `priors sweep`, the `[agents]` sweep and its
 /// `[resources]`, whose types the reader chooses: the lab keeps them as raw TOML (it does not
-/// use them), the sweep reads them typed (`priors_analysis::study`). One struct, so the lab and
+/// use them), the sweep reads them typed (the `priors` binary's `sweep::study`). One struct, so the lab and
 /// the sweep can never read the same file two ways; unknown keys are refused by both.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -11,9 +11,18 @@
 //! one job never takes the sweep down and the results tree is the same whether jobs run here or
 //! as Slurm array tasks. Built without the `agent` feature, the command says how to get a binary
 //! that trains before starting anything (`--dry-run` and `--emit` work in any build).
+//!
+//! An archive (a results tree inside the repository's `results/`, or `--archive`) must be made
+//! by the release build of one clean commit: see [`crate::sweep::archive`]. The study, its jobs,
+//! their states, flags and the Slurm script are [`crate::sweep`]'s; this module is the command.
 
+use crate::provenance::{self, Provenance};
+use crate::sweep::archive::{self, Invocation, Policy};
+use crate::sweep::slurm::slurm_script;
+use crate::sweep::state::{JobState, job_state};
+use crate::sweep::study::{Job, Study};
+use crate::sweep::train_flags::train_args;
 use anyhow::{Context, Result, bail};
-use priors_analysis::study::{Job, JobState, Study, job_state};
 use priors_records::util::par_for_each;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -54,19 +63,31 @@ pub struct Args {
     /// Print the counterbalancing plan of the study's human sessions for this many participants.
     #[arg(long)]
     pub participants: Option<u32>,
+    /// Treat the sweep as an archive (as a results tree inside the repository's `results/`
+    /// is): refuse a binary that is not the release build of a clean commit.
+    #[arg(long)]
+    pub archive: bool,
+    /// Make an archive with a binary built from a dirty tree (recorded in each job folder's
+    /// sweep-provenance.toml).
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Make an archive with a debug build (recorded in each job folder's sweep-provenance.toml).
+    #[arg(long)]
+    pub allow_debug: bool,
 }
 
-fn state_name(s: &JobState) -> &'static str {
-    match s {
-        JobState::Fresh => "todo",
-        JobState::Partial(_) => "partial (will resume)",
-        JobState::Stale(_) => "stale (will restart)",
-        JobState::Done(_) => "done",
-    }
+/// How a job is run: the trainer, the results tree and, for an archive, what to record.
+struct Runner<'a> {
+    study: &'a Study,
+    exe: &'a Path,
+    results: &'a Path,
+    /// `Some` for an archive: the policy, and the `--train-exe` if one was given.
+    archive: Option<(&'a Policy, Option<&'a Path>)>,
 }
 
 /// Runs one job to the end (skipping or resuming as its folder says). Returns whether it ran.
-fn run_job(study: &Study, exe: &Path, results: &Path, job: &Job) -> Result<bool> {
+fn run_job(r: &Runner, job: &Job) -> Result<bool> {
+    let (study, exe, results) = (r.study, r.exe, r.results);
     let dir = results.join(job.dir_name());
     let state = job_state(&dir);
     let resume = match &state {
@@ -82,13 +103,24 @@ fn run_job(study: &Study, exe: &Path, results: &Path, job: &Job) -> Result<bool>
         JobState::Fresh => None,
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    if let Some((policy, train_exe)) = r.archive {
+        let started = crate::clock::now_utc().1;
+        Invocation::new(
+            policy,
+            &provenance::THIS_BINARY,
+            train_exe,
+            resume.is_some(),
+            started,
+        )
+        .append_to(&dir)?;
+    }
     let log_path = dir.join("train.log");
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&log_path)
         .with_context(|| format!("opening {}", log_path.display()))?;
-    let args = study.train_args(job, &dir, resume.as_deref());
+    let args = train_args(study, job, &dir, resume.as_deref());
     let status = Command::new(exe)
         .args(&args)
         .stdin(Stdio::null())
@@ -113,7 +145,7 @@ fn run_job(study: &Study, exe: &Path, results: &Path, job: &Job) -> Result<bool>
             "job {} ({}) exited successfully but its run is {}; see {}",
             job.index,
             job.dir_name(),
-            state_name(&s),
+            s.name(),
             log_path.display()
         ),
     }
@@ -126,6 +158,29 @@ fn check_trainer(custom_exe: bool) -> Result<()> {
             "this `priors` was built without the `agent` feature (libtorch), so `priors train` cannot run the sweep's jobs. \
 Run scripts/setup-torch.sh, then `eval \"$(scripts/setup-torch.sh --env)\"` and `cargo build --release -p priors-experiments --features agent`, \
 or pass --train-exe"
+        );
+    }
+    Ok(())
+}
+
+/// Refuses an archive whose results tree already holds run folders that another commit or
+/// build profile made (they could not be resumed, or counted, as one archive's). Skipped with a
+/// `--train-exe`, whose provenance this binary cannot know.
+fn check_foreign(p: &Provenance, results: &Path, jobs: &[&Job]) -> Result<()> {
+    let states: Vec<JobState> = jobs
+        .iter()
+        .map(|j| job_state(&results.join(j.dir_name())))
+        .collect();
+    let runs = states.iter().filter_map(|s| match s {
+        JobState::Partial(d) | JobState::Done(d) => Some(d.as_path()),
+        JobState::Fresh | JobState::Stale(_) => None,
+    });
+    let foreign = archive::foreign_runs(p, runs);
+    if !foreign.is_empty() {
+        bail!(
+            "this archive already holds runs that this priors binary ({}) did not make, and an archive's runs must all come from one commit and profile; finish them with the binary that made them, or move them out of the results tree:\n{}",
+            p.describe(),
+            foreign.join("\n")
         );
     }
     Ok(())
@@ -154,7 +209,11 @@ pub fn run(a: Args) -> Result<()> {
         .results
         .clone()
         .unwrap_or_else(|| study.results_dir(&a.study));
+    let policy = Policy::new(&results, a.archive, a.allow_dirty, a.allow_debug);
+    let this = provenance::THIS_BINARY;
     if a.emit == Some(Emit::Slurm) {
+        // The script runs this binary, so an archive's check applies to it now and in each task.
+        policy.check(&this)?;
         std::fs::create_dir_all(results.join("slurm"))
             .with_context(|| format!("creating {}", results.display()))?;
         let abs = |p: &Path| {
@@ -162,7 +221,14 @@ pub fn run(a: Args) -> Result<()> {
         };
         let exe = std::env::current_exe().context("finding this executable")?;
         let train = a.train_exe.as_deref().map(abs).transpose()?;
-        let script = study.slurm_script(&abs(&a.study)?, &exe, &abs(&results)?, train.as_deref());
+        let script = slurm_script(
+            &study,
+            &abs(&a.study)?,
+            &exe,
+            &abs(&results)?,
+            train.as_deref(),
+            &policy.flags(),
+        );
         let out = a
             .script_out
             .clone()
@@ -176,27 +242,57 @@ pub fn run(a: Args) -> Result<()> {
         return Ok(());
     }
     if a.dry_run {
+        println!("{}", study.describe_agents());
+        match &policy.archive {
+            Some(why) => println!(
+                "archive ({why}); this binary: {}; {}",
+                this.describe(),
+                match policy.check(&this) {
+                    Ok(()) => "allowed".to_string(),
+                    Err(e) => format!("refused: {e:#}"),
+                }
+            ),
+            None => println!("not an archive; this binary: {}", this.describe()),
+        }
         for j in &jobs {
             println!(
                 "{:4} {:24} {}",
                 j.index,
-                state_name(&job_state(&results.join(j.dir_name()))),
+                job_state(&results.join(j.dir_name())).name(),
                 j.dir_name()
             );
         }
         return Ok(());
     }
+    policy.check(&this)?;
     let exe = match &a.train_exe {
         Some(e) => e.clone(),
         None => std::env::current_exe().context("finding this executable")?,
     };
     check_trainer(a.train_exe.is_some())?;
+    let selected: Vec<&Job> = match a.task {
+        Some(t) => vec![
+            jobs.get(t)
+                .with_context(|| format!("--task {t}: the study has jobs 0..{}", jobs.len()))?,
+        ],
+        None => jobs.iter().collect(),
+    };
+    if policy.archive.is_some() && a.train_exe.is_none() {
+        check_foreign(&this, &results, &selected)?;
+    }
     std::fs::create_dir_all(&results).with_context(|| format!("creating {}", results.display()))?;
+    let runner = Runner {
+        study: &study,
+        exe: &exe,
+        results: &results,
+        archive: policy
+            .archive
+            .is_some()
+            .then_some((&policy, a.train_exe.as_deref())),
+    };
     if let Some(t) = a.task {
-        let job = jobs
-            .get(t)
-            .with_context(|| format!("--task {t}: the study has jobs 0..{}", jobs.len()))?;
-        let ran = run_job(&study, &exe, &results, job)?;
+        let job = selected[0];
+        let ran = run_job(&runner, job)?;
         println!(
             "job {t} {}: {}",
             if ran { "finished" } else { "already done" },
@@ -209,7 +305,7 @@ pub fn run(a: Args) -> Result<()> {
     par_for_each(
         jobs.len(),
         parallel,
-        |i| run_job(&study, &exe, &results, &jobs[i]),
+        |i| run_job(&runner, &jobs[i]),
         |i, r| match r {
             Ok(true) => {
                 ran += 1;

@@ -239,29 +239,6 @@ mod imp {
         Ok((PriorsVecEnv::new(env), level, condition))
     }
 
-    /// `git rev-parse HEAD` of the source tree, `+dirty` when it has changes; `NA` without git.
-    fn git_hash() -> String {
-        let dir = env!("CARGO_MANIFEST_DIR");
-        let out = |args: &[&str]| {
-            std::process::Command::new("git")
-                .arg("-C")
-                .arg(dir)
-                .args(args)
-                .output()
-                .ok()
-                .filter(|o| o.status.success())
-        };
-        match out(&["rev-parse", "HEAD"]) {
-            Some(o) => {
-                let h = String::from_utf8_lossy(&o.stdout).trim().to_string();
-                let dirty = out(&["status", "--porcelain", "--untracked-files=no"])
-                    .is_some_and(|o| !o.stdout.is_empty());
-                if dirty { format!("{h}+dirty") } else { h }
-            }
-            None => "NA".into(),
-        }
-    }
-
     fn stem(name: &str) -> String {
         Path::new(name)
             .file_stem()
@@ -383,7 +360,9 @@ mod imp {
                         (ObsArg::Pixels, ObsFilterArg::Nearest) => "nearest".into(),
                         (ObsArg::ObjectGrid, _) => "NA".into(),
                     },
-                    git_hash: git_hash(),
+                    // What this binary was built from (baked in by build.rs), never the tree now.
+                    git_hash: crate::provenance::THIS_BINARY.git_hash(),
+                    build_profile: crate::provenance::THIS_BINARY.profile.into(),
                     created_utc: iso,
                 };
                 (args.out.join(name), meta, cfg, false)
