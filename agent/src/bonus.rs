@@ -1,7 +1,12 @@
 //! Exploration bonuses: the models that turn observations into an *intrinsic* reward.
 //!
 //! - [`SimHash`]: count-based exploration with a locality-sensitive hash (Tang et al. 2017):
-//!   `bonus = beta / sqrt(n(phi(s)))`, `phi(s) = sign(A (g(s) - c))` with a fixed Gaussian `A`.
+//!   `bonus = beta / sqrt(n(phi(s)))`, `phi(s) = sign(A g(s))` with a fixed Gaussian `A`. By
+//!   default `g(s)` is the *footprint*: 1 where the observation differs from the condition's
+//!   static background, else 0, so the hash sees where the player, the enemy and the key are and
+//!   not how they are drawn, and a move changes it alike under every condition (issue 14). The
+//!   older inputs, the observation as rendered (centred at grey 0.5) or minus the mean start
+//!   frame, remain options.
 //! - [`Icm`]: the intrinsic curiosity module (Pathak et al. 2017): an encoder trained by an
 //!   inverse model (predict the action from two consecutive features) and a forward model
 //!   (predict the next feature); the bonus is the forward error.
@@ -24,12 +29,17 @@ pub struct SimHash {
     dim: usize,
     bits: usize,
     beta: f64,
-    /// `bits x dim` Gaussian projection, row-major.
-    proj: Vec<f32>,
-    /// Subtracted from every observation before projecting: the level-independent grey 0.5 by
-    /// default (the hash sees the observation as rendered, masking included), or the mean start
-    /// frame with [`SimHash::set_center`] (the `count_subtract_start` option).
+    /// The Gaussian projection `A` (`bits x dim`), stored transposed: row `i` holds the `bits`
+    /// weights of input `i`, so an input adds one contiguous row (and a footprint's zeros cost
+    /// nothing).
+    proj_t: Vec<f32>,
+    /// Subtracted from every observation before projecting: the level-independent grey 0.5 (the
+    /// hash sees the observation as rendered, masking included), or the mean start frame with
+    /// [`SimHash::set_center`] (the `count_subtract_start` option). Unused with a footprint.
     center: Vec<f32>,
+    /// The static background: with it the input is the footprint (1 where a pixel differs
+    /// from it), see [`SimHash::set_background`].
+    background: Option<Vec<u8>>,
     counts: HashMap<u64, u32>,
 }
 
@@ -38,15 +48,31 @@ impl SimHash {
     /// projection from `seed`.
     pub fn new(dim: usize, bits: usize, beta: f64, seed: u64) -> SimHash {
         let mut rng = Rng::new(seed ^ 0x5151_4a5a_0000_0001);
-        let proj = (0..bits * dim).map(|_| rng.normal() as f32).collect();
+        // Drawn bit by bit (row-major `A`), then transposed: the same `A` as before the layout
+        // changed, so checkpointed counts keep their keys.
+        let proj: Vec<f32> = (0..bits * dim).map(|_| rng.normal() as f32).collect();
+        let mut proj_t = vec![0f32; bits * dim];
+        for b in 0..bits {
+            for i in 0..dim {
+                proj_t[i * bits + b] = proj[b * dim + i];
+            }
+        }
         SimHash {
             dim,
             bits: bits.clamp(1, 64),
             beta,
-            proj,
+            proj_t,
             center: vec![0.5; dim],
+            background: None,
             counts: HashMap::new(),
         }
+    }
+
+    /// Hashes footprints: 1 where an observation differs from `background` (one observation
+    /// of the static scene, `dim` bytes), 0 elsewhere.
+    pub fn set_background(&mut self, background: &[u8]) {
+        assert_eq!(background.len(), self.dim, "background of one observation");
+        self.background = Some(background.to_vec());
     }
 
     /// Sets the centre to the mean of `frames` (a whole number of observations).
@@ -67,20 +93,32 @@ impl SimHash {
 
     /// The hash of one observation.
     pub fn key(&self, frame: &[u8]) -> u64 {
-        let x: Vec<f32> = frame
-            .iter()
-            .zip(&self.center)
-            .map(|(&v, &c)| v as f32 / 255.0 - c)
-            .collect();
-        let mut key = 0u64;
-        for b in 0..self.bits {
-            let row = &self.proj[b * self.dim..(b + 1) * self.dim];
-            let dot = dot8(row, &x);
-            if dot > 0.0 {
-                key |= 1 << b;
+        assert_eq!(frame.len(), self.dim, "one observation");
+        let bits = self.bits;
+        let mut acc = [0f32; 64];
+        let acc = &mut acc[..bits];
+        let mut add = |i: usize, x: f32| {
+            for (a, w) in acc.iter_mut().zip(&self.proj_t[i * bits..(i + 1) * bits]) {
+                *a += x * w;
+            }
+        };
+        match &self.background {
+            Some(bg) => {
+                for (i, (v, b)) in frame.iter().zip(bg).enumerate() {
+                    if v != b {
+                        add(i, 1.0);
+                    }
+                }
+            }
+            None => {
+                for (i, (&v, &c)) in frame.iter().zip(&self.center).enumerate() {
+                    add(i, v as f32 / 255.0 - c);
+                }
             }
         }
-        key
+        acc.iter()
+            .enumerate()
+            .fold(0u64, |k, (b, &d)| if d > 0.0 { k | 1 << b } else { k })
     }
 
     /// Counts a visit to `frame` and returns its bonus `beta / sqrt(n)` (n includes this visit).
@@ -113,21 +151,6 @@ impl SimHash {
     }
 }
 
-/// Dot product with eight independent accumulators, so the compiler can vectorise it (a plain
-/// `sum()` over f32 must keep the sequential order).
-fn dot8(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    acc.iter().sum::<f32>() + tail
-}
-
 fn mlp_head(p: nn::Path, i: usize, hidden: usize, o: usize) -> nn::Sequential {
     nn::seq()
         .add(nn::linear(
@@ -154,6 +177,9 @@ pub struct Icm {
     num_actions: i64,
     /// Forward loss summed over features (Pathak et al.) instead of averaged.
     forward_sum: bool,
+    /// Stop the forward loss's gradient at the next state's features (off in Pathak et al.'s
+    /// code, where the encoder learns from both losses).
+    detach_target: bool,
 }
 
 /// Per-sample ICM terms.
@@ -189,7 +215,14 @@ impl Icm {
             forward: mlp_head(p / "forward", feature + num_actions, hidden, feature),
             num_actions: num_actions as i64,
             forward_sum,
+            detach_target: true,
         })
+    }
+
+    /// This module with the forward target's gradient stopped (`true`, the default) or not.
+    pub fn with_detached_target(mut self, detach: bool) -> Icm {
+        self.detach_target = detach;
+        self
     }
 
     /// The encoder's features `[B, F]` of inputs in [0, 1].
@@ -203,7 +236,12 @@ impl Icm {
         let phi_next = self.encoder.forward(next);
         let onehot = actions.one_hot(self.num_actions).to_kind(Kind::Float);
         let pred = self.forward.forward(&Tensor::cat(&[&phi, &onehot], 1));
-        let sq = (pred - phi_next.detach()).square();
+        let target = if self.detach_target {
+            phi_next.detach()
+        } else {
+            phi_next.shallow_clone()
+        };
+        let sq = (pred - target).square();
         let forward = if self.forward_sum {
             sq.sum_dim_intlist(-1, false, Kind::Float) * 0.5
         } else {

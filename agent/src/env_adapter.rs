@@ -40,6 +40,9 @@ impl VecEnvironment for PriorsVecEnv {
     fn reset(&mut self) -> &[u8] {
         self.inner.reset()
     }
+    fn background(&self) -> Option<Vec<u8>> {
+        Some(self.inner.background_observation().to_vec())
+    }
     fn step(&mut self, actions: &[usize]) -> Transition<'_> {
         let s = self.inner.step(actions);
         for (slot, info) in self.episodes.iter_mut().zip(s.infos) {

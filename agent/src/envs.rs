@@ -42,6 +42,11 @@ pub trait VecEnvironment {
     fn reset(&mut self) -> &[u8];
     /// Steps every env with its action index.
     fn step(&mut self, actions: &[usize]) -> Transition<'_>;
+    /// One observation of the static scene alone (what every observation shares; what differs
+    /// from it moved), if the env can give it: the count bonus hashes that difference.
+    fn background(&self) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 /// A renderer-free batch over the core: the observation is two channels on the level's tile grid
@@ -118,6 +123,14 @@ impl VecEnvironment for TileVecEnv {
     fn obs_shape(&self) -> (usize, usize, usize) {
         (2, self.level.height, self.level.width)
     }
+    fn background(&self) -> Option<Vec<u8>> {
+        let wh = self.level.width * self.level.height;
+        let mut out = vec![0u8; 2 * wh];
+        for (o, t) in out.iter_mut().zip(&self.level.tiles) {
+            *o = if t.is_solid() { 255 } else { 0 };
+        }
+        Some(out)
+    }
     fn reset(&mut self) -> &[u8] {
         for i in 0..self.worlds.len() {
             self.reset_one(i);
@@ -155,6 +168,7 @@ impl VecEnvironment for TileVecEnv {
                 truncated: trunc,
                 unique_positions: self.coverage[i].unique_positions,
                 deaths: w.deaths + matches!(w.outcome, Outcome::Died(_)) as u32,
+                max_tier: self.coverage[i].max_tier,
             });
             if term || trunc {
                 self.reset_one(i);

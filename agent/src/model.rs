@@ -8,7 +8,7 @@
 
 use crate::config::NetKind;
 use tch::Tensor;
-use tch::nn::{self, Module};
+use tch::nn::{self, Module, RNN};
 
 /// Shape of one network input: (channels including the frame stack, height, width).
 pub type InputShape = (usize, usize, usize);
@@ -204,4 +204,179 @@ pub fn to_input(obs: &[u8], batch: usize, shape: InputShape, device: tch::Device
         .to_device(device)
         .to_kind(tch::Kind::Float)
         / 255.0
+}
+
+/// The recurrent state of [`RecurrentPolicy`] for a batch: LSTM `(h, c)`, each `[1, B, cells]`
+/// (`[1, B, 1]` zeros for the dense core).
+pub type Memory = tch::nn::LSTMState;
+
+/// What sits between the convolutions and the heads.
+#[derive(Debug)]
+enum Core {
+    /// Pathak et al.'s `BasicLSTMCell(256)`.
+    Lstm(nn::LSTM),
+    /// A dense ELU layer (`lstm = 0`: frames are stacked instead of remembered).
+    Dense(nn::Linear),
+}
+
+/// The reference A3C's actor-critic (Pathak et al.'s `LSTMPolicy` with the universe head): four
+/// 3x3 stride-2 ELU convolutions, an LSTM, a policy head and one value head (reward and bonus
+/// share one stream in the reference). Variables live under `p` as `torso.*`, `core.*`, `actor`,
+/// `critic`.
+#[derive(Debug)]
+pub struct RecurrentPolicy {
+    convs: nn::Sequential,
+    core: Core,
+    actor: nn::Linear,
+    critic: nn::Linear,
+    cells: i64,
+}
+
+impl RecurrentPolicy {
+    /// Builds the network for inputs of `shape`; `lstm` cells (0: a dense layer of `hidden`).
+    pub fn new(
+        p: &nn::Path,
+        shape: InputShape,
+        lstm: usize,
+        hidden: usize,
+        num_actions: usize,
+    ) -> Result<RecurrentPolicy, ModelError> {
+        let (convs, flat) = universe_convs(&(p / "torso"), shape)?;
+        let (core, width) = if lstm > 0 {
+            let c = nn::RNNConfig {
+                batch_first: true,
+                ..Default::default()
+            };
+            (
+                Core::Lstm(nn::lstm(p / "core", flat as i64, lstm as i64, c)),
+                lstm,
+            )
+        } else {
+            (Core::Dense(linear(p / "core", flat, hidden, 1.0)), hidden)
+        };
+        Ok(RecurrentPolicy {
+            convs,
+            core,
+            actor: linear(p / "actor", width, num_actions, 0.01),
+            critic: linear(p / "critic", width, 1, 1.0),
+            cells: if lstm > 0 { lstm as i64 } else { 1 },
+        })
+    }
+
+    /// The memory of `batch` fresh episodes (zeros, as `get_initial_features`).
+    pub fn zero_memory(&self, batch: usize, device: tch::Device) -> Memory {
+        let z = || Tensor::zeros([1, batch as i64, self.cells], (tch::Kind::Float, device));
+        tch::nn::LSTMState((z(), z()))
+    }
+
+    /// One tick for a batch of envs: inputs `[B, C, H, W]` in [0, 1] and their memory; returns
+    /// (logits `[B, A]`, values `[B]`, the memory after this tick).
+    pub fn step(&self, x: &Tensor, memory: &Memory) -> (Tensor, Tensor, Memory) {
+        let f = self.convs.forward(x);
+        let (h, next) = match &self.core {
+            Core::Lstm(l) => {
+                let s = l.step(&f, memory);
+                (s.h().squeeze_dim(0), s)
+            }
+            Core::Dense(d) => (
+                d.forward(&f).elu(),
+                tch::nn::LSTMState((memory.0.0.shallow_clone(), memory.0.1.shallow_clone())),
+            ),
+        };
+        (
+            self.actor.forward(&h),
+            self.critic.forward(&h).squeeze_dim(-1),
+            next,
+        )
+    }
+
+    /// A sequence of one env's ticks: inputs `[T, C, H, W]` and the memory `[1, 1, cells]` before
+    /// the first; returns (logits `[T, A]`, values `[T]`), as the reference runs its LSTM over a
+    /// rollout (`dynamic_rnn` from the rollout's first features).
+    pub fn sequence(&self, x: &Tensor, memory: &Memory) -> (Tensor, Tensor) {
+        let f = self.convs.forward(x);
+        let h = match &self.core {
+            Core::Lstm(l) => {
+                let (out, _) = l.seq_init(&f.unsqueeze(0), memory);
+                out.squeeze_dim(0)
+            }
+            Core::Dense(d) => d.forward(&f).elu(),
+        };
+        (
+            self.actor.forward(&h),
+            self.critic.forward(&h).squeeze_dim(-1),
+        )
+    }
+}
+
+/// Re-draws every variable of `vs` as Pathak et al.'s `model.py` initialises it (the paper
+/// preset's `init = "reference"`): convolution kernels uniform in +-sqrt(6 / (fan_in + fan_out))
+/// with fan = k * k * channels (their `conv2d`); linear layers by `normalized_columns_initializer`
+/// (a Gaussian draw with each unit's incoming weights scaled to norm 0.01, or 1.0 for a value head
+/// named `critic*`), so the ICM's forward and inverse heads start near zero; the LSTM's kernel
+/// Glorot-uniform over the combined [input + cells, 4 cells] matrix with forget-gate bias 1
+/// (TensorFlow's `BasicLSTMCell`); every other bias 0. Draws from torch's seeded generator.
+pub fn reference_init(vs: &nn::VarStore) {
+    // Sorted by name: the draws from torch's generator must not follow hash-map order.
+    let mut vars: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+    vars.sort_by(|a, b| a.0.cmp(&b.0));
+    tch::no_grad(|| {
+        for (name, t) in &vars {
+            let mut t = t.shallow_clone();
+            let size = t.size();
+            let leaf = name.rsplit('.').next().unwrap_or("");
+            let new = if size.len() == 4 {
+                let k2 = size[2] * size[3];
+                let bound = (6.0 / ((k2 * size[1] + k2 * size[0]) as f64)).sqrt();
+                Tensor::empty(&size, (t.kind(), t.device())).uniform_(-bound, bound)
+            } else if leaf.starts_with("weight_ih") || leaf.starts_with("weight_hh") {
+                let cells = size[0] / 4;
+                // The input width is weight_ih's second dimension (weight_hh's is the cells).
+                let ih = format!(
+                    "{}weight_ih{}",
+                    &name[..name.len() - leaf.len()],
+                    &leaf[9..]
+                );
+                let input = vars
+                    .iter()
+                    .find(|(n, _)| *n == ih)
+                    .map_or(size[1], |(_, w)| w.size()[1]);
+                let bound = (6.0 / ((input + cells + 4 * cells) as f64)).sqrt();
+                Tensor::empty(&size, (t.kind(), t.device())).uniform_(-bound, bound)
+            } else if leaf.starts_with("bias_ih") {
+                let cells = size[0] / 4;
+                // torch's gate order is input, forget, cell, output.
+                let b = Tensor::zeros(&size, (t.kind(), t.device()));
+                let _ = b.narrow(0, cells, cells).fill_(1.0);
+                b
+            } else if size.len() == 2 {
+                let std = if name.contains("critic") { 1.0 } else { 0.01 };
+                normalized_columns(&size, std, t.kind(), t.device())
+            } else {
+                Tensor::zeros(&size, (t.kind(), t.device()))
+            };
+            t.copy_(&new);
+        }
+    });
+}
+
+/// Pathak et al.'s `normalized_columns_initializer(std)` for a torch weight `[out, in]`: each
+/// unit's incoming weights (a row here, a column in their `[in, out]` layout) drawn Gaussian and
+/// scaled to norm `std`.
+pub fn normalized_columns(size: &[i64], std: f64, kind: tch::Kind, device: tch::Device) -> Tensor {
+    let w = Tensor::randn(size, (kind, device));
+    let norm = w.square().sum_dim_intlist(1, true, tch::Kind::Float).sqrt();
+    w / norm * std
+}
+
+/// Sets every variable of `vs` whose name starts with `prefix` to zero (the extrinsic critic's
+/// output layer with `zero_init_ext_critic`).
+pub fn zero_vars(vs: &nn::VarStore, prefix: &str) {
+    tch::no_grad(|| {
+        for (name, mut t) in vs.variables() {
+            if name.starts_with(prefix) {
+                let _ = t.zero_();
+            }
+        }
+    });
 }

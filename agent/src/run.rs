@@ -153,9 +153,7 @@ pub fn train<E: VecEnvironment>(
                 crate::config::DeviceKind::Cuda => "cuda".into(),
             },
             torch_threads: cfg.torch_threads,
-            stopped_early: cfg.stop_on_reliable
-                && p.reliable_step.is_some()
-                && p.global_step < cfg.max_steps,
+            stopped_early: t.done() && p.global_step < cfg.max_steps,
             complete,
         }
     };
@@ -167,7 +165,7 @@ pub fn train<E: VecEnvironment>(
     while !trainer.done() {
         let t0 = Instant::now();
         let s0 = trainer.progress().global_step;
-        let report = trainer.update();
+        let report = trainer.update()?;
         let sps =
             (trainer.progress().global_step - s0) as f64 / t0.elapsed().as_secs_f64().max(1e-9);
         for row in &report.episodes {
@@ -354,23 +352,9 @@ pub fn evaluate<E: VecEnvironment>(
     let mut w = csv::Writer::from_path(&ep_path).map_err(|e| io(&ep_path, e))?;
     let (mut k, mut steps, mut succ, mut len_sum) = (0u64, 0u64, 0u64, 0f64);
     let mut err: Option<RunError> = None;
-    trainer.evaluate(opts.episodes, opts.greedy, |env, ep, actions| {
+    let played = trainer.evaluate(opts.episodes, opts.greedy, |env, ep, actions| {
         steps += ep.length as u64;
-        let row = EpisodeRow {
-            env_steps_total: steps,
-            episode: k,
-            env,
-            length: ep.length,
-            ret: ep.ret,
-            success: ep.success,
-            death_cause: ep
-                .death_cause
-                .map(|c| c.name().to_string())
-                .unwrap_or_else(|| "NA".into()),
-            truncated: ep.truncated,
-            unique_positions: ep.unique_positions,
-            deaths: ep.deaths,
-        };
+        let row = crate::trainer::episode_row(steps, k, env, ep);
         succ += ep.success as u64;
         len_sum += ep.length as f64;
         if let Err(e) = w.serialize(&row) {
@@ -383,6 +367,7 @@ pub fn evaluate<E: VecEnvironment>(
         }
         k += 1;
     });
+    played?;
     w.flush().map_err(|e| io(&ep_path, e))?;
     if let Some(e) = err {
         return Err(e);

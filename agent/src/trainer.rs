@@ -21,9 +21,9 @@
 
 use crate::adam::{Adam, clip_grad_norm as clip_group};
 use crate::bonus::{Icm, Rnd, SimHash};
-use crate::config::{Algo, Bonus, DeviceKind, TrainConfig};
+use crate::config::{Algo, Bonus, DeviceKind, InitScheme, StopAt, TrainConfig, UpdateRule};
 use crate::envs::{Episode, VecEnvironment};
-use crate::model::{ActorCritic, InputShape, to_input};
+use crate::model::{ActorCritic, InputShape, Memory, RecurrentPolicy, to_input};
 use crate::ppo::{RunningMeanStd, entropy, gae, log_prob, normalize, policy_loss, value_loss};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -31,6 +31,8 @@ use std::collections::VecDeque;
 use std::path::Path;
 use tch::nn;
 use tch::{Device, Kind, Tensor};
+
+mod a3c;
 
 /// Errors of the trainer.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +51,14 @@ pub enum TrainError {
         "device cuda requested but torch sees no CUDA device (tch::Cuda::is_available() is false)"
     )]
     NoCuda,
+    /// A tensor that should have held numbers did not convert (wrong kind or shape).
+    #[error("torch: reading {what} back from a tensor: {source}")]
+    Convert {
+        /// Which values.
+        what: &'static str,
+        /// The conversion error.
+        source: tch::TchError,
+    },
     /// Checkpoint state file.
     #[error("checkpoint {path}: {message}")]
     Checkpoint {
@@ -129,6 +139,13 @@ pub struct Trainer<E: VecEnvironment> {
     vs: nn::VarStore,
     target_vs: Option<nn::VarStore>,
     net: Option<ActorCritic>,
+    /// The reference A3C's recurrent policy (`update = "a3c"`); `net` is then `None`.
+    rnet: Option<RecurrentPolicy>,
+    /// Its memory for the current episodes, `[1, num_envs, cells]`.
+    memory: Option<Memory>,
+    /// The policy's trainable tensors and the ICM's, clipped as separate groups.
+    policy_params: Vec<Tensor>,
+    icm_params: Vec<Tensor>,
     icm: Option<Icm>,
     rnd: Option<Rnd>,
     simhash: Option<SimHash>,
@@ -193,15 +210,28 @@ impl<E: VecEnvironment> Trainer<E> {
         let root = vs.root();
         let mut target_vs = None;
         let (mut net, mut icm, mut rnd, mut simhash, mut opt) = (None, None, None, None, None);
-        let mut icm_opt = None;
+        let (mut icm_opt, mut rnet) = (None, None);
         if cfg.algo == Algo::Ppo {
-            net = Some(ActorCritic::new(
-                &(&root / "policy"),
-                cfg.net,
-                input,
-                cfg.hidden,
-                num_actions,
-            )?);
+            match cfg.update {
+                UpdateRule::Ppo => {
+                    net = Some(ActorCritic::new(
+                        &(&root / "policy"),
+                        cfg.net,
+                        input,
+                        cfg.hidden,
+                        num_actions,
+                    )?)
+                }
+                UpdateRule::A3c => {
+                    rnet = Some(RecurrentPolicy::new(
+                        &(&root / "policy"),
+                        input,
+                        cfg.lstm,
+                        cfg.hidden,
+                        num_actions,
+                    )?)
+                }
+            }
             match cfg.bonus {
                 Bonus::None => {}
                 Bonus::Count => {
@@ -213,15 +243,18 @@ impl<E: VecEnvironment> Trainer<E> {
                     ))
                 }
                 Bonus::Icm => {
-                    icm = Some(Icm::new(
-                        &(&root / "icm"),
-                        cfg.icm_net.unwrap_or(cfg.net),
-                        input,
-                        cfg.icm_feature,
-                        cfg.hidden,
-                        num_actions,
-                        cfg.icm_forward_sum,
-                    )?)
+                    icm = Some(
+                        Icm::new(
+                            &(&root / "icm"),
+                            cfg.icm_net.unwrap_or(cfg.net),
+                            input,
+                            cfg.icm_feature,
+                            cfg.hidden,
+                            num_actions,
+                            cfg.icm_forward_sum,
+                        )?
+                        .with_detached_target(cfg.icm_detach_target),
+                    )
                 }
                 Bonus::Rnd => {
                     let mut tvs = nn::VarStore::new(device);
@@ -237,7 +270,12 @@ impl<E: VecEnvironment> Trainer<E> {
                     target_vs = Some(tvs);
                 }
             }
-            // CleanRL's Adam epsilon 1e-5 (PyTorch's default is 1e-8).
+            if cfg.init == InitScheme::Reference {
+                crate::model::reference_init(&vs);
+            }
+            if cfg.zero_init_ext_critic {
+                crate::model::zero_vars(&vs, "policy.critic_ext");
+            }
             let mut vars: Vec<(String, Tensor)> = vs
                 .variables()
                 .into_iter()
@@ -247,15 +285,34 @@ impl<E: VecEnvironment> Trainer<E> {
                 let (icm_vars, rest): (Vec<_>, Vec<_>) =
                     vars.into_iter().partition(|(n, _)| n.starts_with("icm"));
                 vars = rest;
-                icm_opt = Some(Adam::new(icm_vars, 1e-5));
+                icm_opt = Some(Adam::new(icm_vars, cfg.adam_eps));
             }
-            opt = Some(Adam::new(vars, 1e-5));
+            opt = Some(Adam::new(vars, cfg.adam_eps));
         }
+        let group = |icm: bool| -> Vec<Tensor> {
+            let mut v: Vec<(String, Tensor)> = vs
+                .variables()
+                .into_iter()
+                .filter(|(n, t)| t.requires_grad() && n.starts_with("icm") == icm)
+                .collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v.into_iter().map(|(_, t)| t).collect()
+        };
+        let (policy_params, icm_params) = (group(false), group(true));
+        let memory = rnet.as_ref().map(|r| r.zero_memory(n, device));
         let first = env.reset().to_vec();
-        if let Some(s) = simhash.as_mut()
-            && cfg.count_subtract_start
-        {
-            s.set_center(&first);
+        if let Some(s) = simhash.as_mut() {
+            if cfg.count_subtract_start {
+                s.set_center(&first);
+            }
+            if cfg.count_footprint {
+                let bg = env.background().ok_or_else(|| {
+                    crate::config::ConfigError(
+                        "count_footprint needs an env that gives its static background".into(),
+                    )
+                })?;
+                s.set_background(&bg);
+            }
         }
         let mut t = Trainer {
             rng: Rng::new(cfg.seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xA5A5),
@@ -272,6 +329,10 @@ impl<E: VecEnvironment> Trainer<E> {
             vs,
             target_vs,
             net,
+            rnet,
+            memory,
+            policy_params,
+            icm_params,
             icm,
             rnd,
             simhash,
@@ -327,25 +388,34 @@ impl<E: VecEnvironment> Trainer<E> {
         }
     }
 
-    /// Policy on the current stacks: (actions, log-probs, v_ext, v_int). `greedy` takes the argmax.
-    fn act(&mut self, greedy: bool) -> (Vec<usize>, Vec<f32>, Vec<f32>, Vec<f32>) {
+    /// Policy on the current stacks: (actions, log-probs, v_ext, v_int). `greedy` takes the
+    /// argmax. A recurrent policy also advances its memory by this tick (its one value is
+    /// returned as `v_ext`).
+    fn act(&mut self, greedy: bool) -> Result<Acted, TrainError> {
         let n = self.cfg.num_envs;
-        let Some(net) = &self.net else {
+        let x = to_input(&self.stack, n, self.input, self.device);
+        let (logits, v_ext, v_int) = if let Some(rnet) = &self.rnet {
+            let memory = self
+                .memory
+                .as_ref()
+                .expect("a recurrent policy has a memory");
+            let (logits, v, next) = tch::no_grad(|| rnet.step(&x, memory));
+            self.memory = Some(next);
+            let zeros = Tensor::zeros([n as i64], (Kind::Float, Device::Cpu));
+            (logits, v, zeros)
+        } else if let Some(net) = &self.net {
+            let out = tch::no_grad(|| net.forward(&x));
+            (out.logits, out.v_ext, out.v_int)
+        } else {
             let a = (0..n).map(|_| self.rng.below(self.num_actions)).collect();
             let lp = vec![-(self.num_actions as f32).ln(); n];
-            return (a, lp, vec![0.0; n], vec![0.0; n]);
+            return Ok((a, lp, vec![0.0; n], vec![0.0; n]));
         };
-        let (logp, v_ext, v_int) = tch::no_grad(|| {
-            let out = net.forward(&to_input(&self.stack, n, self.input, self.device));
-            (
-                out.logits
-                    .log_softmax(-1, Kind::Float)
-                    .to_device(Device::Cpu),
-                out.v_ext.to_device(Device::Cpu),
-                out.v_int.to_device(Device::Cpu),
-            )
-        });
-        let logp: Vec<f32> = Vec::<f32>::try_from(logp.flatten(0, -1)).unwrap_or_default();
+        let logp = floats(
+            &logits.log_softmax(-1, Kind::Float),
+            "action log-probabilities",
+        )?;
+        let (v_ext, v_int) = (floats(&v_ext, "values")?, floats(&v_int, "values")?);
         let a_n = self.num_actions;
         let mut actions = Vec::with_capacity(n);
         let mut lps = Vec::with_capacity(n);
@@ -362,31 +432,12 @@ impl<E: VecEnvironment> Trainer<E> {
             actions.push(a);
             lps.push(row[a]);
         }
-        (
-            actions,
-            lps,
-            Vec::<f32>::try_from(v_ext).unwrap_or_default(),
-            Vec::<f32>::try_from(v_int).unwrap_or_default(),
-        )
+        Ok((actions, lps, v_ext, v_int))
     }
 
     fn record_episode(&mut self, e: usize, ep: &Episode, out: &mut Vec<EpisodeRow>) {
         let p = &mut self.progress;
-        out.push(EpisodeRow {
-            env_steps_total: p.global_step,
-            episode: p.episodes,
-            env: e,
-            length: ep.length,
-            ret: ep.ret,
-            success: ep.success,
-            death_cause: ep
-                .death_cause
-                .map(|c| c.name().to_string())
-                .unwrap_or_else(|| "NA".into()),
-            truncated: ep.truncated,
-            unique_positions: ep.unique_positions,
-            deaths: ep.deaths,
-        });
+        out.push(episode_row(p.global_step, p.episodes, e, ep));
         p.episodes += 1;
         if ep.success {
             p.successes += 1;
@@ -404,237 +455,311 @@ impl<E: VecEnvironment> Trainer<E> {
         }
     }
 
-    /// Whether training should stop (budget spent, or reliable completion with early stop on).
+    /// Whether training should stop: the budget is spent, or the measure the run stops at
+    /// (`stop_at`) is known.
     pub fn done(&self) -> bool {
-        self.progress.global_step >= self.cfg.max_steps
-            || (self.cfg.stop_on_reliable && self.progress.reliable_step.is_some())
+        let p = &self.progress;
+        p.global_step >= self.cfg.max_steps
+            || match self.cfg.stop_rule() {
+                StopAt::Budget => false,
+                StopAt::First => p.first_success_step.is_some(),
+                StopAt::Reliable => p.reliable_step.is_some(),
+            }
     }
 
-    /// One rollout and (for PPO) one optimisation phase.
-    pub fn update(&mut self) -> UpdateReport {
-        let cfg = self.cfg.clone();
-        let (n, steps) = (cfg.num_envs, cfg.num_steps);
+    /// Whether this trainer has networks to learn (not the random baseline).
+    fn learns(&self) -> bool {
+        self.net.is_some() || self.rnet.is_some()
+    }
+
+    /// Forgets the recurrent memory of the envs whose episode ended (the reference resets its
+    /// LSTM features at every episode end); nothing without a recurrent policy.
+    fn forget(&mut self, done: &[bool]) {
+        if let Some(m) = self.memory.as_mut() {
+            let keep: Vec<f32> = done.iter().map(|&d| if d { 0.0 } else { 1.0 }).collect();
+            let keep = Tensor::from_slice(&keep)
+                .view([1, done.len() as i64, 1])
+                .to_device(self.device);
+            *m = tch::nn::LSTMState((&m.0.0 * &keep, &m.0.1 * &keep));
+        }
+    }
+
+    /// One rollout and (for a learner) one optimisation phase: PPO's epochs of minibatches, or
+    /// the reference A3C's one step per rollout segment (`update = "a3c"`).
+    pub fn update(&mut self) -> Result<UpdateReport, TrainError> {
+        if self.rnet.is_some() {
+            return self.update_a3c();
+        }
+        let lr = self.cfg.lr_at(self.progress.global_step);
+        // ALGO LOGIC: rollout
+        let mut ro = self.collect_rollout()?;
+        if self.net.is_none() {
+            self.progress.update += 1;
+            return Ok(UpdateReport {
+                episodes: ro.episodes,
+                scalars: self.scalars(lr, None),
+            });
+        }
+        // ALGO LOGIC: intrinsic rewards from the bonus models, then their normalisation
+        self.model_bonuses(&mut ro)?;
+        let raw_int_mean = ro.r_int.iter().map(|&x| x as f64).sum::<f64>() / ro.len() as f64;
+        self.normalise_intrinsic(&mut ro.r_int);
+        // ALGO LOGIC: advantages and returns of both streams
+        let adv = self.advantages(&ro)?;
+        // ALGO LOGIC: optimisation epochs
+        let losses = self.optimise(&ro, &adv, lr)?;
+        self.progress.update += 1;
+        let mut scalars = self.scalars(lr, Some(raw_int_mean));
+        scalars.extend(losses.scalars(&self.cfg, explained_variance(&adv.ret_ext, &ro.v_ext)));
+        Ok(UpdateReport {
+            episodes: ro.episodes,
+            scalars,
+        })
+    }
+
+    /// Steps every env `num_steps` times with the current policy; keeps what the update needs.
+    fn collect_rollout(&mut self) -> Result<Rollout, TrainError> {
+        let (n, steps) = (self.cfg.num_envs, self.cfg.num_steps);
         let batch = n * steps;
         let in_len = self.stack.len() / n;
-        // A fixed horizon, not the budget: a run's schedule does not depend on --max-steps, and
-        // a resumed run continues it from its recorded global step.
-        let lr = cfg.lr_at(self.progress.global_step);
-        let mut obs_buf = Vec::with_capacity(if self.net.is_some() {
-            batch * in_len
-        } else {
-            0
-        });
-        let keep_next = self.icm.is_some() || self.rnd.is_some();
-        let mut next_buf = Vec::with_capacity(if keep_next { batch * in_len } else { 0 });
-        let mut next_frames = Vec::with_capacity(if self.rnd.is_some() {
-            batch * self.frame_len
-        } else {
-            0
-        });
-        let (mut actions, mut logps, mut v_ext, mut v_int) = (
-            Vec::with_capacity(batch),
-            Vec::with_capacity(batch),
-            Vec::with_capacity(batch),
-            Vec::with_capacity(batch),
-        );
-        let (mut r_ext, mut r_int, mut dones) = (
-            Vec::with_capacity(batch),
-            vec![0f32; batch],
-            Vec::with_capacity(batch),
-        );
-        let mut episodes = Vec::new();
         let learning = self.net.is_some();
+        let keep_next = self.icm.is_some() || self.rnd.is_some();
+        let mut ro = Rollout::with_capacity(batch);
+        ro.obs.reserve(if learning { batch * in_len } else { 0 });
+        ro.next.reserve(if keep_next { batch * in_len } else { 0 });
+        if self.rnd.is_some() {
+            ro.next_frames.reserve(batch * self.frame_len);
+        }
+        ro.r_int = vec![0f32; batch];
         for t in 0..steps {
             if learning {
-                obs_buf.extend_from_slice(&self.stack);
+                ro.obs.extend_from_slice(&self.stack);
             }
-            let (a, lp, ve, vi) = self.act(false);
-            let tr = self.env.step(&a);
-            self.progress.global_step += n as u64;
-            self.latest.copy_from_slice(tr.obs);
-            r_ext.extend_from_slice(tr.rewards);
-            let done: Vec<bool> = tr
-                .terminated
-                .iter()
-                .zip(tr.truncated)
-                .map(|(&x, &y)| x || y)
-                .collect();
-            let eps: Vec<(usize, Episode)> = tr
-                .episodes
-                .iter()
-                .enumerate()
-                .filter_map(|(e, ep)| ep.map(|ep| (e, ep)))
-                .collect();
-            for (e, ep) in eps {
-                self.record_episode(e, &ep, &mut episodes);
-            }
+            let (a, lp, ve, vi) = self.act(false)?;
+            let done = self.step_envs(&a, &mut ro.r_ext, &mut ro.episodes);
             for (e, &d) in done.iter().enumerate() {
-                self.restack(e, d);
                 if let Some(s) = self.simhash.as_mut() {
                     let b = s.visit(&self.latest[e * self.frame_len..(e + 1) * self.frame_len]);
                     if !d {
-                        r_int[t * n + e] = b;
+                        ro.r_int[t * n + e] = b;
                     }
                 }
             }
             if keep_next {
-                next_buf.extend_from_slice(&self.stack);
+                ro.next.extend_from_slice(&self.stack);
             }
             if self.rnd.is_some() {
-                next_frames.extend_from_slice(&self.latest);
+                ro.next_frames.extend_from_slice(&self.latest);
             }
-            dones.extend(done);
-            actions.extend(a.iter().map(|&x| x as i64));
-            logps.extend(lp);
-            v_ext.extend(ve);
-            v_int.extend(vi);
+            ro.dones.extend(done);
+            ro.actions.extend(a.iter().map(|&x| x as i64));
+            ro.logps.extend(lp);
+            ro.v_ext.extend(ve);
+            ro.v_int.extend(vi);
         }
-        let mut scalars: Vec<(&'static str, Option<f64>)> = Vec::new();
-        let Some(net) = &self.net else {
-            self.progress.update += 1;
-            return UpdateReport {
-                episodes,
-                scalars: self.scalars(lr, None),
-            };
-        };
-        let (last_ext, last_int) = tch::no_grad(|| {
-            let out = net.forward(&to_input(&self.stack, n, self.input, self.device));
-            (
-                Vec::<f32>::try_from(out.v_ext.to_device(Device::Cpu)).unwrap_or_default(),
-                Vec::<f32>::try_from(out.v_int.to_device(Device::Cpu)).unwrap_or_default(),
-            )
-        });
+        if let Some(net) = &self.net {
+            let x = to_input(&self.stack, n, self.input, self.device);
+            let out = tch::no_grad(|| net.forward(&x));
+            ro.last_ext = floats(&out.v_ext, "bootstrap values")?;
+            ro.last_int = floats(&out.v_int, "bootstrap values")?;
+        }
+        Ok(ro)
+    }
 
-        // Model-based intrinsic rewards, on the whole rollout.
-        let chunk = 1024usize;
+    /// Steps the envs with `actions`: counts the steps, records ended episodes, restacks the
+    /// frames, forgets ended episodes' memory; appends the rewards and returns the done flags.
+    fn step_envs(
+        &mut self,
+        actions: &[usize],
+        rewards: &mut Vec<f32>,
+        episodes: &mut Vec<EpisodeRow>,
+    ) -> Vec<bool> {
+        let n = self.cfg.num_envs;
+        let tr = self.env.step(actions);
+        self.progress.global_step += n as u64;
+        self.latest.copy_from_slice(tr.obs);
+        rewards.extend_from_slice(tr.rewards);
+        let done: Vec<bool> = tr
+            .terminated
+            .iter()
+            .zip(tr.truncated)
+            .map(|(&x, &y)| x || y)
+            .collect();
+        let ended: Vec<(usize, Episode)> = tr
+            .episodes
+            .iter()
+            .enumerate()
+            .filter_map(|(e, ep)| ep.map(|ep| (e, ep)))
+            .collect();
+        for (e, ep) in ended {
+            self.record_episode(e, &ep, episodes);
+        }
+        for (e, &d) in done.iter().enumerate() {
+            self.restack(e, d);
+        }
+        self.forget(&done);
+        done
+    }
+
+    /// The ICM's forward errors (times `icm_eta`) for transitions `obs -> next` by `actions`,
+    /// without gradients, in chunks; 0 where `done` (the auto-reset hides the final frame).
+    fn icm_bonus(
+        &self,
+        icm: &Icm,
+        obs: &[u8],
+        next: &[u8],
+        actions: &[i64],
+        done: &[bool],
+    ) -> Result<Vec<f32>, TrainError> {
+        const CHUNK: usize = 1024;
+        let in_len = self.input.0 * self.input.1 * self.input.2;
+        let mut out = Vec::with_capacity(actions.len());
+        for s in (0..actions.len()).step_by(CHUNK) {
+            let m = CHUNK.min(actions.len() - s);
+            let o = to_input(
+                &obs[s * in_len..(s + m) * in_len],
+                m,
+                self.input,
+                self.device,
+            );
+            let nx = to_input(
+                &next[s * in_len..(s + m) * in_len],
+                m,
+                self.input,
+                self.device,
+            );
+            let a = Tensor::from_slice(&actions[s..s + m]).to_device(self.device);
+            let f = tch::no_grad(|| icm.terms(&o, &nx, &a).forward);
+            out.extend(floats(&f, "ICM forward errors")?);
+        }
+        for (x, &d) in out.iter_mut().zip(done) {
+            *x = if d { 0.0 } else { self.cfg.icm_eta as f32 * *x };
+        }
+        Ok(out)
+    }
+
+    /// Model-based intrinsic rewards (ICM, RND) of the whole rollout.
+    fn model_bonuses(&mut self, ro: &mut Rollout) -> Result<(), TrainError> {
         if let Some(icm) = &self.icm {
-            tch::no_grad(|| {
-                for s in (0..batch).step_by(chunk) {
-                    let m = chunk.min(batch - s);
-                    let o = to_input(
-                        &obs_buf[s * in_len..(s + m) * in_len],
-                        m,
-                        self.input,
-                        self.device,
-                    );
-                    let nx = to_input(
-                        &next_buf[s * in_len..(s + m) * in_len],
-                        m,
-                        self.input,
-                        self.device,
-                    );
-                    let a = Tensor::from_slice(&actions[s..s + m]).to_device(self.device);
-                    let f =
-                        Vec::<f32>::try_from(icm.terms(&o, &nx, &a).forward.to_device(Device::Cpu))
-                            .unwrap_or_default();
-                    for (j, x) in f.into_iter().enumerate() {
-                        r_int[s + j] = if dones[s + j] {
-                            0.0
-                        } else {
-                            cfg.icm_eta as f32 * x
-                        };
-                    }
-                }
-            });
+            ro.r_int = self.icm_bonus(icm, &ro.obs, &ro.next, &ro.actions, &ro.dones)?;
         }
         if let Some(rnd) = self.rnd.as_mut() {
-            let x = to_input(&next_frames, batch, self.frame_shape, self.device);
+            let x = to_input(&ro.next_frames, ro.len(), self.frame_shape, self.device);
             rnd.update_obs_stats(&x);
-            tch::no_grad(|| {
-                for s in (0..batch).step_by(chunk) {
-                    let m = chunk.min(batch - s);
-                    let f = Vec::<f32>::try_from(
-                        rnd.error(&x.narrow(0, s as i64, m as i64))
-                            .to_device(Device::Cpu),
-                    )
-                    .unwrap_or_default();
-                    for (j, v) in f.into_iter().enumerate() {
-                        r_int[s + j] = if dones[s + j] { 0.0 } else { v };
-                    }
-                }
-            });
-        }
-        let has_int = cfg.bonus != Bonus::None;
-        let raw_int_mean = r_int.iter().map(|&x| x as f64).sum::<f64>() / batch as f64;
-        if has_int && cfg.norm_int_reward {
-            let mut filtered = Vec::with_capacity(batch);
-            for t in 0..steps {
-                for e in 0..n {
-                    self.int_filter[e] =
-                        self.int_filter[e] * cfg.gamma_int + r_int[t * n + e] as f64;
-                    filtered.push(self.int_filter[e] as f32);
-                }
+            let err = tch::no_grad(|| rnd.error(&x));
+            let err = floats(&err, "RND errors")?;
+            for ((r, v), &d) in ro.r_int.iter_mut().zip(err).zip(&ro.dones) {
+                *r = if d { 0.0 } else { v };
             }
-            self.int_rms.update(&filtered);
-            let sd = self.int_rms.std().max(1e-8) as f32;
-            r_int.iter_mut().for_each(|r| *r /= sd);
         }
+        Ok(())
+    }
+
+    /// Divides the intrinsic rewards by a running std of their discounted sum (RND), if on.
+    fn normalise_intrinsic(&mut self, r_int: &mut [f32]) {
+        let cfg = &self.cfg;
+        if cfg.bonus == Bonus::None || !cfg.norm_int_reward {
+            return;
+        }
+        let n = cfg.num_envs;
+        let mut filtered = Vec::with_capacity(r_int.len());
+        for t in 0..r_int.len() / n {
+            for e in 0..n {
+                self.int_filter[e] = self.int_filter[e] * cfg.gamma_int + r_int[t * n + e] as f64;
+                filtered.push(self.int_filter[e] as f32);
+            }
+        }
+        self.int_rms.update(&filtered);
+        let sd = self.int_rms.std().max(1e-8) as f32;
+        r_int.iter_mut().for_each(|r| *r /= sd);
+    }
+
+    /// GAE of both streams and the policy's combined advantage.
+    fn advantages(&self, ro: &Rollout) -> Result<Advantages, TrainError> {
+        let cfg = &self.cfg;
+        let n = cfg.num_envs;
         let (adv_ext, ret_ext) = gae(
-            &r_ext,
-            &v_ext,
-            &dones,
-            &last_ext,
+            &ro.r_ext,
+            &ro.v_ext,
+            &ro.dones,
+            &ro.last_ext,
             n,
             cfg.gamma_ext,
             cfg.gae_lambda,
         );
-        let no_dones = vec![false; batch];
+        let no_dones = vec![false; ro.len()];
         let (adv_int, ret_int) = gae(
-            &r_int,
-            &v_int,
-            if cfg.int_episodic { &dones } else { &no_dones },
-            &last_int,
+            &ro.r_int,
+            &ro.v_int,
+            if cfg.int_episodic {
+                &ro.dones
+            } else {
+                &no_dones
+            },
+            &ro.last_int,
             n,
             cfg.gamma_int,
             cfg.gae_lambda,
         );
-        let adv: Vec<f32> = if has_int {
+        let adv = if cfg.bonus != Bonus::None {
             adv_ext
                 .iter()
                 .zip(&adv_int)
                 .map(|(a, b)| cfg.ext_coef as f32 * a + cfg.int_coef as f32 * b)
                 .collect()
         } else {
-            adv_ext.clone()
+            adv_ext
         };
+        Ok(Advantages {
+            adv,
+            ret_ext,
+            ret_int,
+        })
+    }
 
+    /// PPO's epochs over shuffled minibatches (with the bonus model's loss); the mean losses.
+    fn optimise(
+        &mut self,
+        ro: &Rollout,
+        adv: &Advantages,
+        lr: f64,
+    ) -> Result<LossMeans, TrainError> {
+        let cfg = self.cfg.clone();
         let dev = self.device;
+        let net = self.net.as_ref().expect("optimise needs the PPO network");
+        let batch = ro.len();
         let (c, h, w) = self.input;
-        let b_obs = Tensor::from_slice(&obs_buf)
-            .view([batch as i64, c as i64, h as i64, w as i64])
+        let shape = |k: usize| [batch as i64, c as i64, h as i64, w as i64][..k].to_vec();
+        let b_obs = Tensor::from_slice(&ro.obs)
+            .view(&shape(4)[..])
             .to_device(dev);
-        let b_next = keep_next.then(|| {
-            Tensor::from_slice(&next_buf)
-                .view([batch as i64, c as i64, h as i64, w as i64])
+        let b_next = (!ro.next.is_empty()).then(|| {
+            Tensor::from_slice(&ro.next)
+                .view(&shape(4)[..])
                 .to_device(dev)
         });
         let b_frames = self.rnd.is_some().then(|| {
             let (fc, fh, fw) = self.frame_shape;
-            Tensor::from_slice(&next_frames)
+            Tensor::from_slice(&ro.next_frames)
                 .view([batch as i64, fc as i64, fh as i64, fw as i64])
                 .to_device(dev)
         });
-        let b_valid = Tensor::from_slice(
-            &dones
-                .iter()
-                .map(|&d| if d { 0f32 } else { 1.0 })
-                .collect::<Vec<_>>(),
-        )
-        .to_device(dev);
+        let valid: Vec<f32> = ro
+            .dones
+            .iter()
+            .map(|&d| if d { 0.0 } else { 1.0 })
+            .collect();
         let f = |v: &[f32]| Tensor::from_slice(v).to_device(dev);
-        let (b_act, b_logp, b_adv) = (
-            Tensor::from_slice(&actions).to_device(dev),
-            f(&logps),
-            f(&adv),
-        );
-        let (b_ret_ext, b_ret_int, b_v_ext, b_v_int) =
-            (f(&ret_ext), f(&ret_int), f(&v_ext), f(&v_int));
+        let b_valid = f(&valid);
+        let b_act = Tensor::from_slice(&ro.actions).to_device(dev);
+        let (b_logp, b_adv) = (f(&ro.logps), f(&adv.adv));
+        let (b_ret_ext, b_ret_int) = (f(&adv.ret_ext), f(&adv.ret_int));
+        let (b_v_ext, b_v_int) = (f(&ro.v_ext), f(&ro.v_int));
+        let has_int = cfg.bonus != Bonus::None;
         let mb = cfg.minibatch_size();
         let clip_v = cfg.clip_vloss.then_some(cfg.clip_coef);
-        let mut sums = [0f64; 10];
-        let mut count = 0f64;
-        let mut stop = false;
-        for _epoch in 0..cfg.update_epochs {
+        let mut sums = LossMeans::default();
+        'epochs: for _epoch in 0..cfg.update_epochs {
             let perm: Vec<i64> = self
                 .rng
                 .permutation(batch)
@@ -652,19 +777,10 @@ impl<E: VecEnvironment> Trainer<E> {
                     a = normalize(&a);
                 }
                 let pl = policy_loss(&new_lp, &b_logp.index_select(0, &idx), &a, cfg.clip_coef);
-                let vl_ext = value_loss(
-                    &out.v_ext,
-                    &b_v_ext.index_select(0, &idx),
-                    &b_ret_ext.index_select(0, &idx),
-                    clip_v,
-                );
+                let sel = |t: &Tensor| t.index_select(0, &idx);
+                let vl_ext = value_loss(&out.v_ext, &sel(&b_v_ext), &sel(&b_ret_ext), clip_v);
                 let vl_int = if has_int {
-                    value_loss(
-                        &out.v_int,
-                        &b_v_int.index_select(0, &idx),
-                        &b_ret_int.index_select(0, &idx),
-                        clip_v,
-                    )
+                    value_loss(&out.v_int, &sel(&b_v_int), &sel(&b_ret_int), clip_v)
                 } else {
                     Tensor::zeros([], (Kind::Float, dev))
                 };
@@ -681,7 +797,7 @@ impl<E: VecEnvironment> Trainer<E> {
                     })
                     .collect();
                 let subset = Tensor::from_slice(&subset).to_device(dev);
-                let (mut fwd_l, mut inv_l) = (0f64, 0f64);
+                let (mut fwd_l, mut inv_l) = (None, None);
                 if let (Some(icm), Some(nx)) = (&self.icm, &b_next) {
                     let xn = nx.index_select(0, &idx).to_kind(Kind::Float) / 255.0;
                     let terms = icm.terms(&x, &xn, &act);
@@ -689,15 +805,15 @@ impl<E: VecEnvironment> Trainer<E> {
                     let denom = m.sum(Kind::Float).clamp_min(1.0);
                     let fl = (&terms.forward * &m).sum(Kind::Float) / &denom;
                     let il = (&terms.inverse * &m).sum(Kind::Float) / &denom;
-                    fwd_l = fl.double_value(&[]);
-                    inv_l = il.double_value(&[]);
+                    fwd_l = Some(fl.double_value(&[]));
+                    inv_l = Some(il.double_value(&[]));
                     loss += cfg.model_loss_coef * ((1.0 - cfg.icm_beta) * il + cfg.icm_beta * fl);
                 } else if let (Some(rnd), Some(fr)) = (&self.rnd, &b_frames) {
                     let xf = fr.index_select(0, &idx).to_kind(Kind::Float) / 255.0;
                     let err = rnd.error(&xf);
                     let fl =
                         (&err * &subset).sum(Kind::Float) / subset.sum(Kind::Float).clamp_min(1.0);
-                    fwd_l = fl.double_value(&[]);
+                    fwd_l = Some(fl.double_value(&[]));
                     loss += cfg.model_loss_coef * fl;
                 }
                 let opt = self.opt.as_mut().expect("ppo has an optimiser");
@@ -714,73 +830,26 @@ impl<E: VecEnvironment> Trainer<E> {
                     clip_group(&io.tensors(), cfg.max_grad_norm);
                     io.step(lr * cfg.icm_lr_scale);
                 }
-                let vals = [
-                    pl.loss.double_value(&[]),
-                    vl_ext.double_value(&[]),
-                    vl_int.double_value(&[]),
-                    ent.double_value(&[]),
-                    pl.old_approx_kl.double_value(&[]),
-                    pl.approx_kl.double_value(&[]),
-                    pl.clipfrac.double_value(&[]),
-                    gn,
-                    fwd_l,
-                    inv_l,
-                ];
-                for (s, v) in sums.iter_mut().zip(vals) {
-                    *s += v;
+                let approx_kl = pl.approx_kl.double_value(&[]);
+                sums.add(&LossMeans {
+                    policy: pl.loss.double_value(&[]),
+                    value: vl_ext.double_value(&[]),
+                    int_value: vl_int.double_value(&[]),
+                    entropy: ent.double_value(&[]),
+                    old_approx_kl: pl.old_approx_kl.double_value(&[]),
+                    approx_kl,
+                    clipfrac: pl.clipfrac.double_value(&[]),
+                    grad_norm: gn,
+                    forward: fwd_l.unwrap_or(0.0),
+                    inverse: inv_l.unwrap_or(0.0),
+                    count: 1,
+                });
+                if cfg.target_kl.is_some_and(|k| approx_kl > k) {
+                    break 'epochs;
                 }
-                count += 1.0;
-                if cfg.target_kl.is_some_and(|k| vals[5] > k) {
-                    stop = true;
-                    break;
-                }
-            }
-            if stop {
-                break;
             }
         }
-        self.progress.update += 1;
-        let mean = |i: usize| Some(sums[i] / count.max(1.0));
-        let var_y = variance(&ret_ext);
-        let ev = if var_y == 0.0 {
-            None
-        } else {
-            let diff: Vec<f32> = ret_ext.iter().zip(&v_ext).map(|(r, v)| r - v).collect();
-            Some(1.0 - variance(&diff) / var_y)
-        };
-        let mut s = self.scalars(lr, Some(raw_int_mean));
-        s.extend([
-            ("losses/policy_loss", mean(0)),
-            ("losses/value_loss", mean(1)),
-            (
-                "losses/int_value_loss",
-                if has_int { mean(2) } else { None },
-            ),
-            ("losses/entropy", mean(3)),
-            ("losses/old_approx_kl", mean(4)),
-            ("losses/approx_kl", mean(5)),
-            ("losses/clipfrac", mean(6)),
-            ("losses/grad_norm", mean(7)),
-            ("losses/explained_variance", ev),
-            (
-                "losses/forward_loss",
-                if matches!(cfg.bonus, Bonus::Icm | Bonus::Rnd) {
-                    mean(8)
-                } else {
-                    None
-                },
-            ),
-            (
-                "losses/inverse_loss",
-                if cfg.bonus == Bonus::Icm {
-                    mean(9)
-                } else {
-                    None
-                },
-            ),
-        ]);
-        scalars.extend(s);
-        UpdateReport { episodes, scalars }
+        Ok(sums.mean())
     }
 
     /// The `charts/*` scalars, plus `losses/*` as `None` for the random baseline.
@@ -796,7 +865,7 @@ impl<E: VecEnvironment> Trainer<E> {
                 self.simhash.as_ref().map(|s| s.distinct() as f64),
             ),
         ];
-        if self.net.is_none() {
+        if !self.learns() {
             for k in LOSS_NAMES {
                 v.push((k, None));
             }
@@ -811,7 +880,7 @@ impl<E: VecEnvironment> Trainer<E> {
         episodes: usize,
         greedy: bool,
         mut on_episode: impl FnMut(usize, &Episode, &[usize]),
-    ) {
+    ) -> Result<(), TrainError> {
         let n = self.cfg.num_envs;
         let mut acts: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut done_count = 0;
@@ -820,8 +889,9 @@ impl<E: VecEnvironment> Trainer<E> {
         for e in 0..n {
             self.restack(e, true);
         }
+        self.forget(&vec![true; n]);
         while done_count < episodes {
-            let (a, ..) = self.act(greedy);
+            let (a, ..) = self.act(greedy)?;
             let tr = self.env.step(&a);
             self.latest.copy_from_slice(tr.obs);
             let done: Vec<bool> = tr
@@ -844,7 +914,9 @@ impl<E: VecEnvironment> Trainer<E> {
                 }
                 self.restack(e, done[e]);
             }
+            self.forget(&done);
         }
+        Ok(())
     }
 
     /// Writes `model.ot` (and `target.ot` for RND) and `state.json` into `dir`.
@@ -852,7 +924,7 @@ impl<E: VecEnvironment> Trainer<E> {
         std::fs::create_dir_all(dir).map_err(|e| ck(dir, e))?;
         // Each file is written beside its final name and renamed into place, so a kill during a
         // checkpoint leaves the previous file whole (state.json last: it marks a usable checkpoint).
-        if self.net.is_some() {
+        if self.learns() {
             self.vs.save(dir.join("model.ot.tmp"))?;
             std::fs::rename(dir.join("model.ot.tmp"), dir.join("model.ot"))
                 .map_err(|e| ck(dir, e))?;
@@ -862,13 +934,17 @@ impl<E: VecEnvironment> Trainer<E> {
             std::fs::rename(dir.join("target.ot.tmp"), dir.join("target.ot"))
                 .map_err(|e| ck(dir, e))?;
         }
-        let rnd_obs = self.rnd.as_ref().map(|r| {
-            let (m, v, c) = r.obs_stats();
-            let to = |t: &Tensor| {
-                Vec::<f32>::try_from(t.to_device(Device::Cpu).flatten(0, -1)).unwrap_or_default()
-            };
-            (to(m), to(v), c)
-        });
+        let rnd_obs = match self.rnd.as_ref() {
+            Some(r) => {
+                let (m, v, c) = r.obs_stats();
+                Some((
+                    floats(m, "RND observation means")?,
+                    floats(v, "RND observation variances")?,
+                    c,
+                ))
+            }
+            None => None,
+        };
         let st = SavedState {
             progress: self.progress.clone(),
             rng: self.rng,
@@ -907,7 +983,7 @@ impl<E: VecEnvironment> Trainer<E> {
     /// saved restart them from zero). The environments restart from fresh episodes, so a resumed
     /// run is not bit-identical to an uninterrupted one.
     pub fn load(&mut self, dir: &Path) -> Result<(), TrainError> {
-        if self.net.is_some() {
+        if self.learns() {
             self.vs.load(dir.join("model.ot"))?;
         }
         if let Some(t) = self.target_vs.as_mut() {
@@ -946,6 +1022,173 @@ impl<E: VecEnvironment> Trainer<E> {
         }
         Ok(())
     }
+}
+
+/// The `episodes.csv` row of an episode that ended at `env_steps_total` steps.
+pub(crate) fn episode_row(
+    env_steps_total: u64,
+    episode: u64,
+    env: usize,
+    ep: &Episode,
+) -> EpisodeRow {
+    EpisodeRow {
+        env_steps_total,
+        episode,
+        env,
+        length: ep.length,
+        ret: ep.ret,
+        success: ep.success,
+        death_cause: ep
+            .death_cause
+            .map(|c| c.name().to_string())
+            .unwrap_or_else(|| "NA".into()),
+        truncated: ep.truncated,
+        unique_positions: ep.unique_positions,
+        deaths: ep.deaths,
+        max_tier: ep.max_tier,
+    }
+}
+
+/// What [`Trainer::collect_rollout`] keeps: time-major arrays, index `t * num_envs + env`.
+#[derive(Debug, Default)]
+struct Rollout {
+    /// Stacked observations before each step (learners only).
+    obs: Vec<u8>,
+    /// Stacked observations after each step (a bonus model only; after an episode's end: the
+    /// next episode's first, and the transition is masked out).
+    next: Vec<u8>,
+    /// Single frames after each step (RND only).
+    next_frames: Vec<u8>,
+    actions: Vec<i64>,
+    logps: Vec<f32>,
+    v_ext: Vec<f32>,
+    v_int: Vec<f32>,
+    r_ext: Vec<f32>,
+    r_int: Vec<f32>,
+    dones: Vec<bool>,
+    /// Values of the observations after the last step, per env.
+    last_ext: Vec<f32>,
+    last_int: Vec<f32>,
+    /// Episodes that ended during the rollout.
+    episodes: Vec<EpisodeRow>,
+}
+
+impl Rollout {
+    fn with_capacity(batch: usize) -> Rollout {
+        Rollout {
+            actions: Vec::with_capacity(batch),
+            logps: Vec::with_capacity(batch),
+            v_ext: Vec::with_capacity(batch),
+            v_int: Vec::with_capacity(batch),
+            r_ext: Vec::with_capacity(batch),
+            dones: Vec::with_capacity(batch),
+            ..Rollout::default()
+        }
+    }
+
+    /// Samples in the rollout.
+    fn len(&self) -> usize {
+        self.actions.len()
+    }
+}
+
+/// The policy's advantage and both streams' returns.
+#[derive(Debug)]
+struct Advantages {
+    adv: Vec<f32>,
+    ret_ext: Vec<f32>,
+    ret_int: Vec<f32>,
+}
+
+/// Sums (then means) of the `losses/*` scalars over an update's optimiser steps.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct LossMeans {
+    policy: f64,
+    value: f64,
+    int_value: f64,
+    entropy: f64,
+    old_approx_kl: f64,
+    approx_kl: f64,
+    clipfrac: f64,
+    grad_norm: f64,
+    forward: f64,
+    inverse: f64,
+    /// Optimiser steps summed.
+    count: u32,
+}
+
+impl LossMeans {
+    fn add(&mut self, o: &LossMeans) {
+        self.policy += o.policy;
+        self.value += o.value;
+        self.int_value += o.int_value;
+        self.entropy += o.entropy;
+        self.old_approx_kl += o.old_approx_kl;
+        self.approx_kl += o.approx_kl;
+        self.clipfrac += o.clipfrac;
+        self.grad_norm += o.grad_norm;
+        self.forward += o.forward;
+        self.inverse += o.inverse;
+        self.count += o.count;
+    }
+
+    /// The means of the sums (zeros when nothing was summed).
+    fn mean(&self) -> LossMeans {
+        let k = self.count.max(1) as f64;
+        LossMeans {
+            policy: self.policy / k,
+            value: self.value / k,
+            int_value: self.int_value / k,
+            entropy: self.entropy / k,
+            old_approx_kl: self.old_approx_kl / k,
+            approx_kl: self.approx_kl / k,
+            clipfrac: self.clipfrac / k,
+            grad_norm: self.grad_norm / k,
+            forward: self.forward / k,
+            inverse: self.inverse / k,
+            count: self.count,
+        }
+    }
+
+    /// The `losses/*` scalars in [`LOSS_NAMES`] order (`None` where not applicable).
+    fn scalars(&self, cfg: &TrainConfig, ev: Option<f64>) -> Vec<(&'static str, Option<f64>)> {
+        let has_int = cfg.bonus != Bonus::None && cfg.update == UpdateRule::Ppo;
+        let ppo = cfg.update == UpdateRule::Ppo;
+        let vals = [
+            Some(self.policy),
+            Some(self.value),
+            has_int.then_some(self.int_value),
+            Some(self.entropy),
+            ppo.then_some(self.old_approx_kl),
+            ppo.then_some(self.approx_kl),
+            ppo.then_some(self.clipfrac),
+            Some(self.grad_norm),
+            ev,
+            matches!(cfg.bonus, Bonus::Icm | Bonus::Rnd).then_some(self.forward),
+            (cfg.bonus == Bonus::Icm).then_some(self.inverse),
+        ];
+        LOSS_NAMES.iter().copied().zip(vals).collect()
+    }
+}
+
+/// `1 - Var(returns - values) / Var(returns)`; `None` when the returns do not vary.
+fn explained_variance(returns: &[f32], values: &[f32]) -> Option<f64> {
+    let var_y = variance(returns);
+    if var_y == 0.0 {
+        return None;
+    }
+    let diff: Vec<f32> = returns.iter().zip(values).map(|(r, v)| r - v).collect();
+    Some(1.0 - variance(&diff) / var_y)
+}
+
+/// What [`Trainer::act`] returns: actions, their log-probabilities, extrinsic and intrinsic
+/// values, each per env.
+type Acted = (Vec<usize>, Vec<f32>, Vec<f32>, Vec<f32>);
+
+/// The values of a tensor (any device, any shape) as a flat `Vec<f32>`, or an error naming them.
+fn floats(t: &Tensor, what: &'static str) -> Result<Vec<f32>, TrainError> {
+    Vec::<f32>::try_from(t.to_device(Device::Cpu).to_kind(Kind::Float).flatten(0, -1))
+        .map_err(|source| TrainError::Convert { what, source })
 }
 
 /// Names of the `losses/*` scalars in report order.

@@ -176,7 +176,7 @@ fn seeded_cpu_runs_write_identical_episodes() {
 fn checkpoint_round_trip_restores_weights_and_state() {
     let dir = tmp("ckpt");
     let mut a = Trainer::new(cfg(5, Bonus::Count, 100_000), env(8)).unwrap();
-    a.update();
+    a.update().unwrap();
     a.save(&dir).unwrap();
     let mut b = Trainer::new(cfg(6, Bonus::Count, 100_000), env(8)).unwrap();
     let differs = |a: &Trainer<TileVecEnv>, b: &Trainer<TileVecEnv>| {
@@ -230,7 +230,7 @@ fn icm_and_rnd_produce_finite_losses_and_intrinsic_rewards() {
     for bonus in [Bonus::Icm, Bonus::Rnd] {
         let mut t = Trainer::new(cfg(2, bonus, 100_000), env(8)).unwrap();
         for _ in 0..2 {
-            let r = t.update();
+            let r = t.update().unwrap();
             let get = |k: &str| {
                 r.scalars
                     .iter()

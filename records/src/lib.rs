@@ -2,7 +2,7 @@
 //!
 //! The one owner of every file format Priors writes and reads back: the lab's session folder
 //! ([`session`] types, [`sink`] writing, [`verify`] reading and replaying), the agent's run
-//! folder ([`run`]), study and experiment files with the one counterbalancing rule
+//! folder ([`run`]; its hyperparameters, [`train`]), study and experiment files with the one counterbalancing rule
 //! ([`study`]), and the small shared helpers ([`util`]: SHA-256, atomic writes, git hash).
 //!
 //! **Invariant:** a writer's serde struct is its reader's; no CSV is parsed by hand and every
@@ -18,6 +18,7 @@ pub mod run;
 pub mod session;
 pub mod sink;
 pub mod study;
+pub mod train;
 pub mod util;
 pub mod verify;
 

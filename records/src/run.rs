@@ -158,6 +158,28 @@ pub struct EpisodeRow {
     pub unique_positions: u32,
     /// Deaths.
     pub deaths: u32,
+    /// The highest height tier (index into the level's `tiers_y_px`, 0 = the first) the
+    /// player's feet reached, as the human analysis' `max_tier`; `NA` on levels without tiers
+    /// and in files written before the column existed.
+    #[serde(default, serialize_with = "na_u32", deserialize_with = "na_or_u32")]
+    pub max_tier: Option<u32>,
+}
+
+/// Writes `None` as `NA`, the CSVs' one missing value.
+fn na_u32<S: serde::Serializer>(v: &Option<u32>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(x) => s.serialize_u32(*x),
+        None => s.serialize_str("NA"),
+    }
+}
+
+/// Reads `NA` (or an empty field) as `None`.
+fn na_or_u32<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let t = String::deserialize(d)?;
+    match t.as_str() {
+        "NA" | "" => Ok(None),
+        x => x.parse().map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 /// Streams `episodes.csv` (columns by header name; a crash-cut last line is dropped), calling

@@ -1,14 +1,16 @@
 //! The typed configuration of a training run: every hyperparameter, with its default and where
 //! the default comes from. Serialised verbatim to a run's `config.toml`, and read back by
 //! `--resume` and `priors eval`, so a run folder always says exactly how it was trained.
+//! It lives in the records crate (the owner of the run folder's files) so that the analysis reads
+//! `config.toml` typed without linking libtorch; the agent re-exports it as `priors_agent::config`.
 //!
 //! Defaults follow CleanRL's `ppo_atari.py` / `ppo_rnd_envpool.py` unless a line says otherwise.
 
 use serde::{Deserialize, Serialize};
 
-/// The learner, the bonus and the device are the records crate's types (one declaration for
-/// run folders, study files and the trainer).
-pub use priors_records::study::{Algo, Bonus, Device as DeviceKind};
+/// The learner, the bonus and the device are declared once, in [`crate::study`] (run folders,
+/// study files and the trainer share them).
+pub use crate::study::{Algo, Bonus, Device as DeviceKind};
 
 /// A named set of defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -44,6 +46,50 @@ pub enum NetKind {
     /// with ELU ("same" padding; 288 features on 42 x 42), then a linear layer of `hidden` with
     /// ELU standing in for their 256-unit LSTM (frames are stacked instead).
     Universe,
+}
+
+/// How the networks are updated from a rollout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UpdateRule {
+    /// CleanRL's PPO: `update_epochs` passes over the whole batch in `num_minibatches`
+    /// minibatches, two value heads (extrinsic, intrinsic).
+    #[default]
+    Ppo,
+    /// The reference A3C of Pathak et al.'s `a3c.py`: every env's rollout is cut at episode ends
+    /// into segments of at most `num_steps` steps and each segment takes one optimiser step, in
+    /// env order (sequential segments of a synchronous batch, where A3C's workers take them
+    /// asynchronously); one value head on the (clipped) sum of reward and bonus; the policy's and
+    /// the ICM's losses scaled and clipped separately, applied by one Adam.
+    A3c,
+}
+
+/// How the weights are initialised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InitScheme {
+    /// CleanRL: orthogonal (gain sqrt 2; 0.01 for the policy head, 1 for the value heads), zero
+    /// biases.
+    #[default]
+    Cleanrl,
+    /// Pathak et al.'s `model.py`: convolutions uniform in +-sqrt(6 / (fan_in + fan_out)),
+    /// linear layers by `normalized_columns_initializer` (each unit's weights a Gaussian draw
+    /// scaled to norm 0.01; 1.0 for the value head), so the ICM's forward and inverse heads start
+    /// near zero; the LSTM's kernel Glorot-uniform with forget bias 1 (TensorFlow's
+    /// `BasicLSTMCell`).
+    Reference,
+}
+
+/// When a run stops before its budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StopAt {
+    /// Only at the budget.
+    Budget,
+    /// At the first episode that reaches the goal (first completion is then known).
+    First,
+    /// When reliable completion holds.
+    Reliable,
 }
 
 /// Every hyperparameter of a run.
@@ -124,6 +170,12 @@ pub struct TrainConfig {
     /// such as textures and placebos reaches the counts).
     #[serde(default)]
     pub count_subtract_start: bool,
+    /// Count bonus: hash the *footprint*, 1 where the observation differs from the condition's
+    /// static background and 0 elsewhere, so the hash resolves positions of the moving things
+    /// alike under every condition (a whole-frame hash's resolution depends on each condition's
+    /// background texture and brightness; issue 14). Off in configs written before this field.
+    #[serde(default)]
+    pub count_footprint: bool,
     /// ICM: weight of the forward loss against the inverse loss (Pathak et al.: 0.2).
     pub icm_beta: f64,
     /// ICM / RND: weight of the model loss in the total loss.
@@ -153,11 +205,51 @@ pub struct TrainConfig {
     /// to an episodic reward); off: non-episodic (RND).
     #[serde(default)]
     pub int_episodic: bool,
+    /// The update rule (`ppo`, or the reference `a3c` of the paper preset).
+    #[serde(default)]
+    pub update: UpdateRule,
+    /// LSTM cells between the torso and the heads (0: none; the paper preset: 256, Pathak et
+    /// al.'s `LSTMPolicy`). Only with `update = "a3c"`.
+    #[serde(default)]
+    pub lstm: usize,
+    /// The policy loss is multiplied by this before its gradient (Pathak et al.: 20, "batchsize=20.
+    /// Factored out to make hyperparams not depend on it").
+    #[serde(default = "default_one")]
+    pub loss_scale: f64,
+    /// The ICM loss is multiplied by this inside the shared optimiser (Pathak et al.'s
+    /// PREDICTION_LR_SCALE 10, applied to the loss, not to a learning rate), and then by
+    /// `loss_scale`. Only with `update = "a3c"`.
+    #[serde(default = "default_one")]
+    pub icm_loss_scale: f64,
+    /// Clip reward + bonus to [-x, x] before the returns (Pathak et al.'s REWARD_CLIP 1.0); none:
+    /// no clipping. Only with `update = "a3c"`.
+    #[serde(default)]
+    pub reward_clip: Option<f64>,
+    /// Adam's epsilon (CleanRL: 1e-5; TensorFlow's default, the reference's: 1e-8).
+    #[serde(default = "default_adam_eps")]
+    pub adam_eps: f64,
+    /// Weight initialisation.
+    #[serde(default)]
+    pub init: InitScheme,
+    /// ICM: stop the forward loss's gradient at the next state's features (off in Pathak et
+    /// al.'s code, where the encoder also learns from the forward loss).
+    #[serde(default = "default_true")]
+    pub icm_detach_target: bool,
+    /// The extrinsic critic's output layer starts at zero, so every value is 0 until the first
+    /// reward: a death is then never better than expected (with random initial values a death
+    /// before any reward can get a positive advantage and be learnt; issue 14). Off in configs
+    /// written before this field.
+    #[serde(default)]
+    pub zero_init_ext_critic: bool,
+    /// Stop when this measure is known (`first`, `reliable`) or only at the budget; absent in
+    /// older configs, which follow `stop_on_reliable`.
+    #[serde(default)]
+    pub stop_at: Option<StopAt>,
     /// Success rate over the last `reliable_window` episodes that counts as reliable completion.
     pub reliable_rate: f64,
     /// Episodes in the reliable-completion window (issue 4: 100).
     pub reliable_window: usize,
-    /// Stop as soon as reliable completion holds.
+    /// Stop as soon as reliable completion holds (superseded by `stop_at` when that is set).
     pub stop_on_reliable: bool,
     /// Write a checkpoint every this many updates (and always at the end).
     pub checkpoint_every: usize,
@@ -199,6 +291,7 @@ impl Default for TrainConfig {
             count_beta: 0.01,
             simhash_bits: 64,
             count_subtract_start: false,
+            count_footprint: true,
             icm_beta: 0.2,
             model_loss_coef: 1.0,
             model_update_proportion: 0.25,
@@ -209,6 +302,16 @@ impl Default for TrainConfig {
             icm_lr_scale: default_icm_lr_scale(),
             icm_eta: 1.0,
             int_episodic: false,
+            update: UpdateRule::Ppo,
+            lstm: 0,
+            loss_scale: 1.0,
+            icm_loss_scale: 1.0,
+            reward_clip: None,
+            adam_eps: default_adam_eps(),
+            init: InitScheme::Cleanrl,
+            icm_detach_target: true,
+            zero_init_ext_critic: true,
+            stop_at: Some(StopAt::Reliable),
             reliable_rate: 0.9,
             reliable_window: 100,
             stop_on_reliable: true,
@@ -227,6 +330,15 @@ fn default_icm_lr_scale() -> f64 {
 
 fn default_one() -> f64 {
     1.0
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// CleanRL's Adam epsilon (PyTorch's default is 1e-8).
+fn default_adam_eps() -> f64 {
+    1e-5
 }
 
 /// A configuration that cannot train.
@@ -272,8 +384,9 @@ pub const PAPER_ICM_NET: Option<NetKind> = Some(NetKind::Universe);
 /// Forward loss 0.5 * mean * 288, i.e. summed over features (Pathak et al.).
 pub const PAPER_ICM_FORWARD_SUM: bool = true;
 
-/// The predictor with its own optimiser at 10 x the rate (PREDICTION_LR_SCALE = 10).
-pub const PAPER_ICM_OWN_OPTIMIZER: bool = true;
+/// One Adam for the policy and the predictor (a3c.py: `opt.apply_gradients(grads_and_vars +
+/// pred_grads_and_vars)`); PREDICTION_LR_SCALE scales the predictor's loss instead.
+pub const PAPER_ICM_OWN_OPTIMIZER: bool = false;
 
 /// Bonus = 0.01 x forward loss (Pathak et al., PREDICTION_BETA = 0.01).
 pub const PAPER_ICM_ETA: f64 = 0.01;
@@ -281,17 +394,37 @@ pub const PAPER_ICM_ETA: f64 = 0.01;
 /// The predictor's learning-rate multiple (Pathak et al., PREDICTION_LR_SCALE = 10).
 pub const PAPER_ICM_LR_SCALE: f64 = 10.0;
 
-/// Four stacked frames (Pathak et al.'s Doom input is 42 x 42 x 4).
+/// Four stacked frames (Pathak et al.'s Doom input is 42 x 42 x 4, `BufferedObsEnv` with n = 4,
+/// fed to the LSTM policy).
 pub const PAPER_FRAME_STACK: usize = 4;
+
+/// The LSTM of the policy (Pathak et al., model.py `LSTMPolicy`: `BasicLSTMCell(256)`).
+pub const PAPER_LSTM: usize = 256;
+
+/// The policy loss times 20 (a3c.py: `tf.gradients(self.loss * 20.0, ...)`).
+pub const PAPER_LOSS_SCALE: f64 = 20.0;
+
+/// The ICM loss times PREDICTION_LR_SCALE = 10 inside the shared Adam (a3c.py: `self.predloss =
+/// constants['PREDICTION_LR_SCALE'] * (...)`, then `* 20.0` like the policy's).
+pub const PAPER_ICM_LOSS_SCALE: f64 = 10.0;
+
+/// Reward + bonus clipped to [-1, 1] (constants.py REWARD_CLIP = 1.0; a3c.py `process_rollout`
+/// with `clip=envWrap`, true for the wrapped Doom and Mario envs).
+pub const PAPER_REWARD_CLIP: f64 = 1.0;
+
+/// TensorFlow's Adam epsilon (`tf.train.AdamOptimizer` default 1e-8).
+pub const PAPER_ADAM_EPS: f64 = 1e-8;
 
 impl TrainConfig {
     /// The paper's agent (Dubey et al. 2018 ran the A3C + ICM of Pathak et al. 2017 on the
-    /// released game): a synchronous A3C, i.e. A2C, with ICM. PPO with one epoch over one
-    /// minibatch, no clipping in effect (the ratio is exactly 1 on that single step), unclipped
-    /// values, GAE lambda 1 (n-step returns) and raw advantages is the A2C gradient. Differences
-    /// that remain: synchronous batches instead of asynchronous workers, stacked frames instead
-    /// of the LSTM, and the intrinsic reward in its own value head (its sum with the extrinsic
-    /// advantage equals one stream's when both share gamma and the episode cut).
+    /// released game), with the reference code's arithmetic (`noreward-rl`, `src/a3c.py`,
+    /// `src/model.py`, `src/constants.py`): 20 envs stepped together, each env's 20-step rollout
+    /// cut at episode ends into segments that each take one Adam step (one optimiser step per at
+    /// most 20 env steps, as each A3C worker), an LSTM(256) policy on four stacked frames, one
+    /// value head on reward + bonus clipped to [-1, 1], the policy loss x 20 and the predictor's
+    /// x 10 x 20 with their gradients clipped separately to norm 40 and applied by one Adam at
+    /// 1e-4 (epsilon 1e-8), the ICM's heads initialised near zero and its encoder learning from
+    /// the forward loss too. What still differs is listed in README ("Training the agent").
     pub fn paper() -> TrainConfig {
         TrainConfig {
             preset: Preset::Paper,
@@ -326,6 +459,16 @@ impl TrainConfig {
             icm_lr_scale: PAPER_ICM_LR_SCALE,
             icm_eta: PAPER_ICM_ETA,
             int_episodic: true,
+            update: UpdateRule::A3c,
+            lstm: PAPER_LSTM,
+            loss_scale: PAPER_LOSS_SCALE,
+            icm_loss_scale: PAPER_ICM_LOSS_SCALE,
+            reward_clip: Some(PAPER_REWARD_CLIP),
+            adam_eps: PAPER_ADAM_EPS,
+            init: InitScheme::Reference,
+            icm_detach_target: false,
+            // The reference's critic starts by normalized_columns_initializer(1.0) (init above).
+            zero_init_ext_critic: false,
             ..TrainConfig::default()
         }
     }
@@ -338,6 +481,16 @@ impl TrainConfig {
         }
         let frac = 1.0 - (global_step as f64 / self.lr_horizon_steps.max(1) as f64).clamp(0.0, 1.0);
         self.learning_rate * frac.max(1e-3)
+    }
+
+    /// When this run stops before its budget (`stop_at`, or `stop_on_reliable` in configs
+    /// written before `stop_at` existed).
+    pub fn stop_rule(&self) -> StopAt {
+        match self.stop_at {
+            Some(s) => s,
+            None if self.stop_on_reliable => StopAt::Reliable,
+            None => StopAt::Budget,
+        }
     }
 
     /// Samples per rollout (`num_envs * num_steps`).
@@ -397,6 +550,23 @@ impl TrainConfig {
         if self.reliable_window == 0 {
             return bad("reliable_window must be positive");
         }
+        if self.update == UpdateRule::Ppo && self.lstm > 0 {
+            return bad("lstm needs update = \"a3c\" (the PPO learner has no recurrent state)");
+        }
+        if self.update == UpdateRule::A3c && !matches!(self.bonus, Bonus::Icm | Bonus::None) {
+            return bad("update = \"a3c\" supports the bonuses icm and none");
+        }
+        if self.update == UpdateRule::A3c && self.icm_own_optimizer {
+            return bad(
+                "update = \"a3c\" trains the ICM in the policy's optimiser (icm_loss_scale)",
+            );
+        }
+        if self.count_footprint && self.count_subtract_start {
+            return bad("count_footprint and count_subtract_start are two different hash inputs");
+        }
+        if self.reward_clip.is_some_and(|c| c.is_nan() || c <= 0.0) || self.adam_eps <= 0.0 {
+            return bad("reward_clip and adam_eps must be positive");
+        }
         Ok(())
     }
 }
@@ -431,11 +601,38 @@ mod tests {
             "icm_lr_scale",
             "icm_eta",
             "int_episodic",
+            "update",
+            "lstm",
+            "loss_scale",
+            "icm_loss_scale",
+            "reward_clip",
+            "adam_eps",
+            "init",
+            "icm_detach_target",
+            "zero_init_ext_critic",
+            "stop_at",
+            "count_footprint",
         ] {
             old.remove(k);
         }
         let back: TrainConfig = toml::Value::Table(old).try_into().unwrap();
-        assert_eq!(back, c);
+        // Older runs were trained with a randomly initialised extrinsic critic and stopped by
+        // stop_on_reliable: their config reads back as they ran.
+        assert_eq!(
+            back,
+            TrainConfig {
+                zero_init_ext_critic: false,
+                stop_at: None,
+                count_footprint: false,
+                ..c.clone()
+            }
+        );
+        assert_eq!(back.stop_rule(), StopAt::Reliable);
+        let budget_only = TrainConfig {
+            stop_on_reliable: false,
+            ..back
+        };
+        assert_eq!(budget_only.stop_rule(), StopAt::Budget);
         let p = TrainConfig::paper();
         p.validate().unwrap();
         assert_eq!(
@@ -448,10 +645,57 @@ mod tests {
             ),
             (20, 20, 1, 1, Preset::Paper)
         );
+        assert!(
+            TrainConfig {
+                lstm: 16,
+                ..TrainConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
         assert_eq!(
             toml::from_str::<TrainConfig>(&toml::to_string(&p).unwrap()).unwrap(),
             p
         );
+    }
+
+    /// Each of the reference's choices (issue 14 item 2), pinned so none drifts back; the agent's
+    /// tests check that the trainer does what these values say.
+    #[test]
+    fn the_paper_preset_is_the_reference_arithmetic() {
+        let p = TrainConfig::paper();
+        assert_eq!(
+            p.update,
+            UpdateRule::A3c,
+            "one optimiser step per rollout segment"
+        );
+        assert_eq!(p.num_steps, 20, "ROLLOUT_MAXLEN");
+        assert_eq!(p.lstm, 256, "LSTMPolicy");
+        assert_eq!(p.learning_rate, 1e-4, "LEARNING_RATE");
+        assert!(!p.anneal_lr, "constant rate");
+        assert_eq!(p.adam_eps, 1e-8, "TensorFlow's Adam");
+        assert!(!p.icm_own_optimizer, "one Adam for policy and predictor");
+        assert_eq!(p.loss_scale, 20.0, "loss * 20.0");
+        assert_eq!(p.icm_loss_scale, 10.0, "PREDICTION_LR_SCALE on the loss");
+        assert_eq!(p.max_grad_norm, 40.0, "GRAD_NORM_CLIP");
+        assert_eq!(p.reward_clip, Some(1.0), "REWARD_CLIP");
+        assert_eq!(
+            p.init,
+            InitScheme::Reference,
+            "normalized_columns_initializer"
+        );
+        assert!(
+            !p.icm_detach_target,
+            "the encoder learns from the forward loss"
+        );
+        assert_eq!(
+            (p.icm_beta, p.icm_eta),
+            (0.2, 0.01),
+            "FORWARD_LOSS_WT, PREDICTION_BETA"
+        );
+        assert_eq!((p.gamma_ext, p.gae_lambda, p.ent_coef), (0.99, 1.0, 0.01));
+        assert!(p.icm_forward_sum, "forwardloss * 288");
+        assert_eq!(p.bonus, Bonus::Icm);
     }
 
     #[test]

@@ -57,9 +57,21 @@ pub enum ActionsArg {
 pub enum PresetArg {
     /// PPO (CleanRL-style) with a separate intrinsic stream; defaults: count bonus, 18 actions.
     Ppo,
-    /// The paper's agent: A2C (synchronous A3C) with ICM at Pathak et al.'s constants, the six
-    /// actions, the universe network (see `TrainConfig::paper`).
+    /// The paper's agent with its code's arithmetic: A3C (one Adam step per env rollout segment
+    /// of at most 20 steps) with an LSTM(256) policy and ICM, the six actions (see
+    /// `TrainConfig::paper` and README).
     Paper,
+}
+
+/// When a run stops before its budget.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopAtArg {
+    /// Only at the budget.
+    Budget,
+    /// At first completion.
+    First,
+    /// At reliable completion.
+    Reliable,
 }
 
 /// How pixel observations are resized.
@@ -142,8 +154,14 @@ pub struct Args {
     /// Action set (default: six for paper, effective for ppo).
     #[arg(long, value_enum)]
     pub actions: Option<ActionsArg>,
-    /// Keep training after reliable completion (>= 90 % success over the last 100 episodes).
-    #[arg(long)]
+    /// Stop when this measure is known: `first` (the first episode that reaches the goal),
+    /// `reliable` (>= 90 % success over the last 100 episodes; the default), or only at the
+    /// `budget`. A run past its measure spends nothing more; one that never reaches it is
+    /// censored at the budget. Given with --resume, it replaces the run's rule.
+    #[arg(long, value_enum)]
+    pub stop_at: Option<StopAtArg>,
+    /// Keep training after reliable completion (the same as --stop-at budget).
+    #[arg(long, conflicts_with = "stop_at")]
     pub no_early_stop: bool,
     /// A TOML file of hyperparameters overriding the defaults (any `TrainConfig` field).
     #[arg(long)]
@@ -187,9 +205,20 @@ pub use imp::NO_AGENT;
 mod imp {
     use super::*;
     use anyhow::{Context, bail};
+    use priors_agent::config::StopAt;
     use priors_agent::env_adapter::PriorsVecEnv;
     use priors_agent::run::{RunConfig, RunMeta, RunOptions};
     use priors_agent::{Algo, Bonus, DeviceKind, NetKind, TrainConfig};
+
+    impl From<StopAtArg> for StopAt {
+        fn from(s: StopAtArg) -> StopAt {
+            match s {
+                StopAtArg::Budget => StopAt::Budget,
+                StopAtArg::First => StopAt::First,
+                StopAtArg::Reliable => StopAt::Reliable,
+            }
+        }
+    }
     use priors_catalog as catalog;
     use priors_env::{ActionSet, EnvConfig, ObsKind, VecEnv};
     use std::path::Path;
@@ -267,6 +296,9 @@ mod imp {
                 cfg.max_steps = args.max_steps;
                 cfg.device = device;
                 cfg.torch_threads = args.threads;
+                if let Some(s) = args.stop_at {
+                    cfg.stop_at = Some(s.into());
+                }
                 (dir.clone(), rc.run, cfg, true)
             }
             None => {
@@ -318,6 +350,11 @@ mod imp {
                     device,
                     torch_threads: args.threads,
                     stop_on_reliable: !args.no_early_stop,
+                    stop_at: Some(match (args.stop_at, args.no_early_stop) {
+                        (Some(s), _) => s.into(),
+                        (None, true) => StopAt::Budget,
+                        (None, false) => StopAt::Reliable,
+                    }),
                     ..base
                 };
                 if cfg.algo == Algo::Random {

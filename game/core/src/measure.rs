@@ -48,6 +48,13 @@ pub struct Coverage {
     pub ticks: u32,
     /// Ticks whose action was not `noop`.
     pub active_ticks: u32,
+    /// The level's height tiers (`tiers_y_px`) in sub-pixels, in the header's order.
+    tiers_sub: Vec<i32>,
+    /// From the player's centre to its feet, sub-pixels.
+    half_h_sub: i32,
+    /// The highest tier index the feet have reached (at or above its line; 0 = the first), if
+    /// any: the analysis' `max_tier` of a whole trace, here per episode.
+    pub max_tier: Option<u32>,
 }
 
 fn set(bits: &mut [u64], i: usize) -> bool {
@@ -73,6 +80,14 @@ impl Coverage {
             unique_tiles: 0,
             ticks: 0,
             active_ticks: 0,
+            tiers_sub: level
+                .header
+                .tiers_y_px
+                .iter()
+                .map(|&y| y as i32 * SUB)
+                .collect(),
+            half_h_sub: level.physics.player_h - level.physics.player_h / 2,
+            max_tier: None,
         }
     }
 
@@ -84,6 +99,7 @@ impl Coverage {
         self.unique_tiles = 0;
         self.ticks = 0;
         self.active_ticks = 0;
+        self.max_tier = None;
     }
 
     /// Records the state `w` reached by `action`.
@@ -91,6 +107,13 @@ impl Coverage {
     pub fn record(&mut self, w: &World, action: Action) {
         self.ticks += 1;
         self.active_ticks += (action != Action::NOOP) as u32;
+        let feet = w.player.y + self.half_h_sub;
+        let above = self.max_tier.map_or(0, |t| t as usize + 1);
+        for (k, &tier) in self.tiers_sub.iter().enumerate().skip(above) {
+            if feet <= tier {
+                self.max_tier = Some(k as u32);
+            }
+        }
         let (x, y) = (w.player.x.div_euclid(SUB), w.player.y.div_euclid(SUB));
         if x < 0 || y < 0 || x as usize >= self.width_px || y as usize >= self.height_px {
             return;
@@ -126,8 +149,35 @@ mod tests {
         assert_eq!((c.ticks, c.active_ticks), (2, 1));
         assert_eq!(c.unique_positions, 1, "standing still adds no position");
         assert_eq!(c.unique_tiles, 1);
+        assert_eq!(c.max_tier, None, "a level without tiers");
         c.clear();
         assert_eq!(c.unique_positions, 0);
         assert_eq!(time_s(45, 30), 1.5);
+    }
+
+    #[test]
+    fn the_highest_tier_is_the_highest_line_the_feet_reached() {
+        // Tiers at the floor's top (y 45) and one row up (y 30); the player stands on y 45.
+        let text = "+++\nname = \"t\"\ntile_px = 15\ntick_hz = 30\ntiers_y_px = [45, 30, 0]\n+++\n#####\n#...#\n#P.Q#\n#####\n";
+        let level = parse_level(text, "t.level").unwrap();
+        let rules = Rules::agent();
+        let mut w = World::new(&level);
+        let mut c = Coverage::new(&level);
+        c.record(&w, Action::NOOP);
+        assert_eq!(c.max_tier, Some(0), "standing on the first tier");
+        let jump: Action = "jump".parse().unwrap();
+        step(&level, &rules, &mut w, jump);
+        for _ in 0..3 {
+            step(&level, &rules, &mut w, Action::NOOP);
+        }
+        c.record(&w, Action::NOOP);
+        assert_eq!(c.max_tier, Some(1), "a jump lifts the feet above y 30");
+        for _ in 0..20 {
+            step(&level, &rules, &mut w, Action::NOOP);
+            c.record(&w, Action::NOOP);
+        }
+        assert_eq!(c.max_tier, Some(1), "landing again keeps the highest");
+        c.clear();
+        assert_eq!(c.max_tier, None);
     }
 }

@@ -97,6 +97,8 @@ pub struct EpisodeStats {
     pub unique_positions: u32,
     /// Deaths (above 0 only under the respawn rule).
     pub deaths: u32,
+    /// The highest height tier the feet reached ([`priors_core::measure::Coverage::max_tier`]).
+    pub max_tier: Option<u32>,
 }
 
 /// Per-step information.
@@ -224,6 +226,16 @@ impl Shared {
 
     fn obs_len(&self) -> usize {
         self.obs_shape.0 * self.obs_shape.1 * self.obs_shape.2
+    }
+
+    /// The observation of the static scene (no key, enemies or player); the object grid's
+    /// static channels for that observation kind.
+    fn background(&self) -> &[u8] {
+        match (&self.observer, &self.area) {
+            (Some(o), _) => o.background_observation(),
+            (None, Some(a)) => a.background_observation(),
+            (None, None) => &self.grid_static,
+        }
     }
 
     fn observe(&self, world: &World, out: &mut [u8]) {
@@ -367,6 +379,7 @@ impl Shared {
             truncated,
             unique_positions: tally.coverage.unique_positions,
             deaths: world.deaths + matches!(world.outcome, Outcome::Died(_)) as u32,
+            max_tier: tally.coverage.max_tier,
         });
         let info = Info {
             x_px: world.player.x as f32 / SUB as f32,
@@ -535,6 +548,13 @@ impl VecEnv {
     pub fn obs_shape(&self) -> (usize, usize, usize) {
         self.shared.obs_shape
     }
+    /// One env's observation of the static scene alone (no key, enemies or player): what
+    /// every observation of this level under this condition shares, so that what differs from
+    /// it is what moved (the count bonus's footprint, `priors_agent::bonus::SimHash`).
+    pub fn background_observation(&self) -> &[u8] {
+        self.shared.background()
+    }
+
     /// Length of one env's observation.
     pub fn obs_len(&self) -> usize {
         self.shared.obs_len()

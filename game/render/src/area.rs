@@ -129,6 +129,12 @@ impl Renderer {
 }
 
 impl AreaObserver {
+    /// The observation of the static background alone (no key, enemies or player): what every
+    /// observation of this level under this condition shares (`width * height` bytes).
+    pub fn background_observation(&self) -> &[u8] {
+        &self.background
+    }
+
     /// Observation (width, height) in px.
     pub fn size(&self) -> (u32, u32) {
         (self.width, self.height)

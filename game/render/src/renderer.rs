@@ -181,6 +181,11 @@ impl Renderer {
 }
 
 impl Observer {
+    /// The observation of the static background alone (no key, enemies or player).
+    pub fn background_observation(&self) -> &[u8] {
+        &self.background
+    }
+
     /// Observation (width, height) in px.
     pub fn size(&self) -> (u32, u32) {
         (self.width, self.height)

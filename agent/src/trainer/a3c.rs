@@ -1,0 +1,308 @@
+//! The reference A3C update (`update = "a3c"`, the paper preset): the arithmetic of Pathak et
+//! al.'s `noreward-rl` (`src/a3c.py`, `src/model.py`), which Dubey et al. 2018 trained on the
+//! released game, read line by line and written here for a synchronous batch.
+//!
+//! - Rollouts: every env steps `num_steps` (20) times with the LSTM policy; each env's rollout is
+//!   cut at its episode ends into *segments* (a3c.py's `env_runner` yields a rollout at
+//!   `ROLLOUT_MAXLEN` steps or at the episode's end), and each segment takes one optimiser step,
+//!   env after env (A3C's workers take theirs asynchronously; here they are sequential segments
+//!   of one synchronous batch, so a later segment's advantages were computed with weights a few
+//!   steps old, as an A3C worker's are).
+//! - Returns: reward + `icm_eta` x the ICM's forward error, clipped to [-1, 1]
+//!   (`process_rollout`), discounted with the bootstrap value of the state after the segment
+//!   (0 after an episode's end); advantages with lambda 1 (`discount(delta_t, gamma * lambda)`,
+//!   which is return minus value).
+//! - Losses: `pi = -mean(log pi(a) * adv)`, `vf = 0.5 * mean((v - R)^2)`, `H = mean entropy`,
+//!   `loss = pi + vf_coef * vf - ent_coef * H`, times `loss_scale` (20); the predictor's
+//!   `icm_loss_scale * ((1 - beta) * inverse + beta * forward)` (10 x), times `loss_scale` too;
+//!   the two gradients clipped separately to `max_grad_norm` (40) and applied by one Adam.
+//! - The LSTM runs over the segment from the memory at its first step (`dynamic_rnn` from
+//!   `features[0]`); memory is reset at every episode end.
+//!
+//! What this does not reproduce is listed in README ("Training the agent").
+
+use super::*;
+
+/// One env's slice of a rollout, `t0..=t1`, that takes one optimiser step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Segment {
+    /// The env.
+    pub env: usize,
+    /// First step (inclusive).
+    pub t0: usize,
+    /// Last step (inclusive).
+    pub t1: usize,
+    /// Whether the episode ended on `t1` (no bootstrap).
+    pub terminal: bool,
+}
+
+/// Cuts each env's rollout at its episode ends: `done[e * steps + t]` (env-major). Segments come
+/// env by env, in time order, and cover every step exactly once.
+pub(crate) fn segments(done: &[bool], num_envs: usize, steps: usize) -> Vec<Segment> {
+    assert_eq!(
+        done.len(),
+        num_envs * steps,
+        "done flags of the whole rollout"
+    );
+    let mut out = Vec::new();
+    for env in 0..num_envs {
+        let mut t0 = 0;
+        for t in 0..steps {
+            let d = done[env * steps + t];
+            if d || t + 1 == steps {
+                out.push(Segment {
+                    env,
+                    t0,
+                    t1: t,
+                    terminal: d,
+                });
+                t0 = t + 1;
+            }
+        }
+    }
+    out
+}
+
+/// Discounted returns of one segment's (already clipped) rewards, bootstrapped from `last`.
+pub(crate) fn discounted(rewards: &[f32], last: f32, gamma: f64) -> Vec<f32> {
+    let mut out = vec![0f32; rewards.len()];
+    let mut acc = last as f64;
+    for (o, &r) in out.iter_mut().zip(rewards).rev() {
+        acc = r as f64 + gamma * acc;
+        *o = acc as f32;
+    }
+    out
+}
+
+/// What the A3C rollout keeps, env-major: index `env * num_steps + t`.
+#[derive(Debug, Default)]
+struct A3cRollout {
+    obs: Vec<u8>,
+    next: Vec<u8>,
+    actions: Vec<i64>,
+    values: Vec<f32>,
+    r_ext: Vec<f32>,
+    dones: Vec<bool>,
+    /// The memory before each step, time-major: `memory[t]` is `[1, num_envs, cells]` twice.
+    memory: Vec<(Tensor, Tensor)>,
+    /// Values after the last step, per env.
+    last: Vec<f32>,
+    episodes: Vec<EpisodeRow>,
+}
+
+impl<E: VecEnvironment> Trainer<E> {
+    /// One reference A3C update: the rollout, the bonus, then one optimiser step per segment.
+    pub(super) fn update_a3c(&mut self) -> Result<UpdateReport, TrainError> {
+        let lr = self.cfg.lr_at(self.progress.global_step);
+        // ALGO LOGIC: rollout with the recurrent policy
+        let ro = self.a3c_rollout()?;
+        // ALGO LOGIC: reward + bonus, clipped (process_rollout)
+        let bonus = match &self.icm {
+            Some(icm) => self.icm_bonus(icm, &ro.obs, &ro.next, &ro.actions, &ro.dones)?,
+            None => vec![0.0; ro.actions.len()],
+        };
+        let raw_int_mean = bonus.iter().map(|&x| x as f64).sum::<f64>() / bonus.len() as f64;
+        let clip = self.cfg.reward_clip.unwrap_or(f64::INFINITY) as f32;
+        let rewards: Vec<f32> = ro
+            .r_ext
+            .iter()
+            .zip(&bonus)
+            .map(|(r, b)| (r + b).clamp(-clip, clip))
+            .collect();
+        // ALGO LOGIC: one optimiser step per segment
+        let steps = self.cfg.num_steps;
+        let mut sums = LossMeans::default();
+        let (mut all_ret, mut all_v) = (Vec::new(), Vec::new());
+        for seg in segments(&ro.dones, self.cfg.num_envs, steps) {
+            let base = seg.env * steps;
+            let range = base + seg.t0..base + seg.t1 + 1;
+            let last = if seg.terminal { 0.0 } else { ro.last[seg.env] };
+            let ret = discounted(&rewards[range.clone()], last, self.cfg.gamma_ext);
+            let losses = self.a3c_step(&ro, seg, &ret, lr)?;
+            sums.add(&losses);
+            all_ret.extend_from_slice(&ret);
+            all_v.extend_from_slice(&ro.values[range]);
+        }
+        self.progress.update += 1;
+        let mut scalars = self.scalars(lr, Some(raw_int_mean));
+        scalars.extend(
+            sums.mean()
+                .scalars(&self.cfg, explained_variance(&all_ret, &all_v)),
+        );
+        scalars.push(("losses/optimizer_steps", Some(sums.count as f64)));
+        Ok(UpdateReport {
+            episodes: ro.episodes,
+            scalars,
+        })
+    }
+
+    /// Steps every env `num_steps` times, keeping observations env-major and the memory before
+    /// each step.
+    fn a3c_rollout(&mut self) -> Result<A3cRollout, TrainError> {
+        let (n, steps) = (self.cfg.num_envs, self.cfg.num_steps);
+        let in_len = self.stack.len() / n;
+        let batch = n * steps;
+        let mut ro = A3cRollout {
+            obs: vec![0; batch * in_len],
+            next: vec![
+                0;
+                if self.icm.is_some() {
+                    batch * in_len
+                } else {
+                    0
+                }
+            ],
+            actions: vec![0; batch],
+            values: vec![0.0; batch],
+            r_ext: vec![0.0; batch],
+            dones: vec![false; batch],
+            ..A3cRollout::default()
+        };
+        let mut rewards = Vec::with_capacity(n);
+        for t in 0..steps {
+            let m = self
+                .memory
+                .as_ref()
+                .expect("a recurrent policy has a memory");
+            ro.memory
+                .push((m.0.0.shallow_clone(), m.0.1.shallow_clone()));
+            for e in 0..n {
+                let i = e * steps + t;
+                ro.obs[i * in_len..(i + 1) * in_len]
+                    .copy_from_slice(&self.stack[e * in_len..(e + 1) * in_len]);
+            }
+            let (a, _, v, _) = self.act(false)?;
+            rewards.clear();
+            let done = self.step_envs(&a, &mut rewards, &mut ro.episodes);
+            for e in 0..n {
+                let i = e * steps + t;
+                ro.actions[i] = a[e] as i64;
+                ro.values[i] = v[e];
+                ro.r_ext[i] = rewards[e];
+                ro.dones[i] = done[e];
+                if !ro.next.is_empty() {
+                    ro.next[i * in_len..(i + 1) * in_len]
+                        .copy_from_slice(&self.stack[e * in_len..(e + 1) * in_len]);
+                }
+            }
+        }
+        let rnet = self.rnet.as_ref().expect("a3c has a recurrent policy");
+        let x = to_input(&self.stack, n, self.input, self.device);
+        let m = self
+            .memory
+            .as_ref()
+            .expect("a recurrent policy has a memory");
+        let (_, v, _) = tch::no_grad(|| rnet.step(&x, m));
+        ro.last = floats(&v, "bootstrap values")?;
+        Ok(ro)
+    }
+
+    /// One optimiser step on one segment with its returns `ret`.
+    fn a3c_step(
+        &mut self,
+        ro: &A3cRollout,
+        seg: Segment,
+        ret: &[f32],
+        lr: f64,
+    ) -> Result<LossMeans, TrainError> {
+        let cfg = &self.cfg;
+        let dev = self.device;
+        let steps = cfg.num_steps;
+        let in_len = self.input.0 * self.input.1 * self.input.2;
+        let (i0, len) = (seg.env * steps + seg.t0, seg.t1 - seg.t0 + 1);
+        let rnet = self.rnet.as_ref().expect("a3c has a recurrent policy");
+        let x = to_input(
+            &ro.obs[i0 * in_len..(i0 + len) * in_len],
+            len,
+            self.input,
+            dev,
+        );
+        let (h, c) = &ro.memory[seg.t0];
+        let e = seg.env as i64;
+        let memory = tch::nn::LSTMState((h.narrow(1, e, 1), c.narrow(1, e, 1)));
+        let (logits, v) = rnet.sequence(&x, &memory);
+        let actions = Tensor::from_slice(&ro.actions[i0..i0 + len]).to_device(dev);
+        let v_old = &ro.values[i0..i0 + len];
+        let adv: Vec<f32> = ret.iter().zip(v_old).map(|(r, v)| r - v).collect();
+        let adv = Tensor::from_slice(&adv).to_device(dev);
+        let ret_t = Tensor::from_slice(ret).to_device(dev);
+        let pi = -(log_prob(&logits, &actions) * &adv).mean(Kind::Float);
+        let vf: Tensor = (&v - &ret_t).square().mean(Kind::Float) * 0.5;
+        let ent = entropy(&logits);
+        let loss = (&pi + cfg.vf_coef * &vf - cfg.ent_coef * &ent) * cfg.loss_scale;
+        // The predictor learns from the segment's transitions whose next frame is known (the
+        // auto-reset hides the frame after an episode's end).
+        let valid = if seg.terminal { len - 1 } else { len };
+        let mut icm_terms = None;
+        let total = match (&self.icm, valid) {
+            (Some(icm), k) if k > 0 => {
+                let xn = to_input(&ro.next[i0 * in_len..(i0 + k) * in_len], k, self.input, dev);
+                let terms = icm.terms(
+                    &x.narrow(0, 0, k as i64),
+                    &xn,
+                    &actions.narrow(0, 0, k as i64),
+                );
+                let fwd = terms.forward.mean(Kind::Float);
+                let inv = terms.inverse.mean(Kind::Float);
+                let pred = cfg.icm_loss_scale
+                    * ((1.0 - cfg.icm_beta) * &inv + cfg.icm_beta * &fwd)
+                    * cfg.loss_scale;
+                icm_terms = Some((fwd.double_value(&[]), inv.double_value(&[])));
+                &loss + pred
+            }
+            _ => loss.shallow_clone(),
+        };
+        let opt = self.opt.as_mut().expect("a3c has an optimiser");
+        opt.zero_grad();
+        total.backward();
+        let gn = clip_group(&self.policy_params, cfg.max_grad_norm);
+        if icm_terms.is_some() {
+            clip_group(&self.icm_params, cfg.max_grad_norm);
+        }
+        opt.step(lr);
+        let (fwd, inv) = icm_terms.unwrap_or((0.0, 0.0));
+        Ok(LossMeans {
+            policy: pi.double_value(&[]),
+            value: vf.double_value(&[]),
+            entropy: ent.double_value(&[]),
+            grad_norm: gn,
+            forward: fwd,
+            inverse: inv,
+            count: 1,
+            ..LossMeans::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_cut_at_episode_ends_and_cover_every_step() {
+        // Two envs, five steps: env 0 ends an episode at t = 1 and t = 4, env 1 never.
+        let done = [
+            false, true, false, false, true, // env 0
+            false, false, false, false, false, // env 1
+        ];
+        let s = segments(&done, 2, 5);
+        let seg = |env, t0, t1, terminal| Segment {
+            env,
+            t0,
+            t1,
+            terminal,
+        };
+        assert_eq!(
+            s,
+            vec![seg(0, 0, 1, true), seg(0, 2, 4, true), seg(1, 0, 4, false)]
+        );
+    }
+
+    #[test]
+    fn returns_are_discounted_from_the_bootstrap() {
+        // r = [0, 0, 1], bootstrap 2, gamma 0.5: R2 = 1 + 1 = 2, R1 = 1, R0 = 0.5.
+        assert_eq!(discounted(&[0.0, 0.0, 1.0], 2.0, 0.5), vec![0.5, 1.0, 2.0]);
+        assert_eq!(discounted(&[1.0], 0.0, 0.99), vec![1.0]);
+        assert!(discounted(&[], 1.0, 0.9).is_empty());
+    }
+}
