@@ -127,11 +127,15 @@ pub fn clip_grad_norm(vars: &[Tensor], max: f64) -> f64 {
             .map(|v| v.grad())
             .filter(|g| g.defined())
             .collect();
-        let sq: f64 = grads
-            .iter()
-            .map(|g| g.square().sum(Kind::Double).double_value(&[]))
-            .sum();
-        let norm = sq.sqrt();
+        if grads.is_empty() {
+            return 0.0;
+        }
+        // One read back to the host for the whole group (one per variable costs a sync each).
+        let sums: Vec<Tensor> = grads.iter().map(|g| g.square().sum(Kind::Double)).collect();
+        let norm = Tensor::stack(&sums, 0)
+            .sum(Kind::Double)
+            .double_value(&[])
+            .sqrt();
         let coef = max / (norm + 1e-6);
         if coef < 1.0 {
             for g in &grads {

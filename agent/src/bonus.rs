@@ -234,8 +234,21 @@ impl Icm {
     pub fn terms(&self, obs: &Tensor, next: &Tensor, actions: &Tensor) -> IcmTerms {
         let phi = self.encoder.forward(obs);
         let phi_next = self.encoder.forward(next);
+        self.terms_of_features(&phi, &phi_next, actions)
+    }
+
+    /// The terms of the consecutive transitions of one sequence, `frames` `[T + 1, ...]` and
+    /// `actions` `[T]`, encoding each frame once (transition t goes from frame t to t + 1).
+    pub fn sequence_terms(&self, frames: &Tensor, actions: &Tensor) -> IcmTerms {
+        let t = actions.size()[0];
+        let phi = self.encoder.forward(frames);
+        self.terms_of_features(&phi.narrow(0, 0, t), &phi.narrow(0, 1, t), actions)
+    }
+
+    /// The terms from encoded features `phi` (before) and `phi_next` (after).
+    pub fn terms_of_features(&self, phi: &Tensor, phi_next: &Tensor, actions: &Tensor) -> IcmTerms {
         let onehot = actions.one_hot(self.num_actions).to_kind(Kind::Float);
-        let pred = self.forward.forward(&Tensor::cat(&[&phi, &onehot], 1));
+        let pred = self.forward.forward(&Tensor::cat(&[phi, &onehot], 1));
         let target = if self.detach_target {
             phi_next.detach()
         } else {
@@ -247,7 +260,7 @@ impl Icm {
         } else {
             sq.mean_dim(-1, false, Kind::Float) * 0.5
         };
-        let logits = self.inverse.forward(&Tensor::cat(&[&phi, &phi_next], 1));
+        let logits = self.inverse.forward(&Tensor::cat(&[phi, phi_next], 1));
         let inverse = -crate::ppo::log_prob(&logits, actions);
         IcmTerms { forward, inverse }
     }

@@ -20,6 +20,7 @@
 //! at run time.
 
 pub mod adam;
+pub mod alloc;
 pub mod bonus;
 pub mod config;
 pub mod env_adapter;

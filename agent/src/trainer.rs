@@ -29,6 +29,7 @@ use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::path::Path;
+use std::time::Instant;
 use tch::nn;
 use tch::{Device, Kind, Tensor};
 
@@ -146,6 +147,8 @@ pub struct Trainer<E: VecEnvironment> {
     /// The policy's trainable tensors and the ICM's, clipped as separate groups.
     policy_params: Vec<Tensor>,
     icm_params: Vec<Tensor>,
+    /// Where this update's time went (`perf/*` scalars).
+    clock: Phases,
     icm: Option<Icm>,
     rnd: Option<Rnd>,
     simhash: Option<SimHash>,
@@ -186,6 +189,7 @@ impl<E: VecEnvironment> Trainer<E> {
     /// Builds a fresh trainer and resets the environments.
     pub fn new(cfg: TrainConfig, mut env: E) -> Result<Trainer<E>, TrainError> {
         cfg.validate()?;
+        crate::alloc::keep_freed_memory();
         set_threads(cfg.torch_threads);
         // torch's generator is process-wide: hold a lock from seeding until the last weight is
         // drawn, so trainers built at once on several threads (parallel tests, one process
@@ -333,6 +337,7 @@ impl<E: VecEnvironment> Trainer<E> {
             memory,
             policy_params,
             icm_params,
+            clock: Phases::default(),
             icm,
             rnd,
             simhash,
@@ -491,6 +496,7 @@ impl<E: VecEnvironment> Trainer<E> {
             return self.update_a3c();
         }
         let lr = self.cfg.lr_at(self.progress.global_step);
+        self.clock = Phases::default();
         // ALGO LOGIC: rollout
         let mut ro = self.collect_rollout()?;
         if self.net.is_none() {
@@ -501,7 +507,9 @@ impl<E: VecEnvironment> Trainer<E> {
             });
         }
         // ALGO LOGIC: intrinsic rewards from the bonus models, then their normalisation
+        let t = Instant::now();
         self.model_bonuses(&mut ro)?;
+        self.clock.bonus += t.elapsed().as_secs_f64();
         let raw_int_mean = ro.r_int.iter().map(|&x| x as f64).sum::<f64>() / ro.len() as f64;
         self.normalise_intrinsic(&mut ro.r_int);
         // ALGO LOGIC: advantages and returns of both streams
@@ -511,6 +519,7 @@ impl<E: VecEnvironment> Trainer<E> {
         self.progress.update += 1;
         let mut scalars = self.scalars(lr, Some(raw_int_mean));
         scalars.extend(losses.scalars(&self.cfg, explained_variance(&adv.ret_ext, &ro.v_ext)));
+        scalars.extend(self.clock.scalars());
         Ok(UpdateReport {
             episodes: ro.episodes,
             scalars,
@@ -535,8 +544,11 @@ impl<E: VecEnvironment> Trainer<E> {
             if learning {
                 ro.obs.extend_from_slice(&self.stack);
             }
+            let clock = Instant::now();
             let (a, lp, ve, vi) = self.act(false)?;
+            self.clock.policy += clock.elapsed().as_secs_f64();
             let done = self.step_envs(&a, &mut ro.r_ext, &mut ro.episodes);
+            let clock = Instant::now();
             for (e, &d) in done.iter().enumerate() {
                 if let Some(s) = self.simhash.as_mut() {
                     let b = s.visit(&self.latest[e * self.frame_len..(e + 1) * self.frame_len]);
@@ -545,6 +557,7 @@ impl<E: VecEnvironment> Trainer<E> {
                     }
                 }
             }
+            self.clock.bonus += clock.elapsed().as_secs_f64();
             if keep_next {
                 ro.next.extend_from_slice(&self.stack);
             }
@@ -575,6 +588,7 @@ impl<E: VecEnvironment> Trainer<E> {
         episodes: &mut Vec<EpisodeRow>,
     ) -> Vec<bool> {
         let n = self.cfg.num_envs;
+        let t = Instant::now();
         let tr = self.env.step(actions);
         self.progress.global_step += n as u64;
         self.latest.copy_from_slice(tr.obs);
@@ -598,6 +612,7 @@ impl<E: VecEnvironment> Trainer<E> {
             self.restack(e, d);
         }
         self.forget(&done);
+        self.clock.env += t.elapsed().as_secs_f64();
         done
     }
 
@@ -767,6 +782,7 @@ impl<E: VecEnvironment> Trainer<E> {
                 .map(|i| i as i64)
                 .collect();
             for start in (0..batch).step_by(mb) {
+                let t = Instant::now();
                 let idx = Tensor::from_slice(&perm[start..start + mb]).to_device(dev);
                 let x = b_obs.index_select(0, &idx).to_kind(Kind::Float) / 255.0;
                 let out = net.forward(&x);
@@ -823,13 +839,18 @@ impl<E: VecEnvironment> Trainer<E> {
                 }
                 // The ICM's loss reaches only its own variables (its bonus was computed without
                 // gradients), so one backward pass serves both optimisers.
+                self.clock.forward += t.elapsed().as_secs_f64();
+                let t = Instant::now();
                 loss.backward();
+                self.clock.backward += t.elapsed().as_secs_f64();
+                let t = Instant::now();
                 let gn = clip_group(&opt.tensors(), cfg.max_grad_norm);
                 opt.step(lr);
                 if let Some(io) = self.icm_opt.as_mut() {
                     clip_group(&io.tensors(), cfg.max_grad_norm);
                     io.step(lr * cfg.icm_lr_scale);
                 }
+                self.clock.optim += t.elapsed().as_secs_f64();
                 let approx_kl = pl.approx_kl.double_value(&[]);
                 sums.add(&LossMeans {
                     policy: pl.loss.double_value(&[]),
@@ -1179,6 +1200,37 @@ fn explained_variance(returns: &[f32], values: &[f32]) -> Option<f64> {
     }
     let diff: Vec<f32> = returns.iter().zip(values).map(|(r, v)| r - v).collect();
     Some(1.0 - variance(&diff) / var_y)
+}
+
+/// Seconds spent in each phase of one update (CPU work is synchronous, so wall time is the
+/// phase's time; on CUDA, kernels queue and the time lands where the host waits).
+#[derive(Debug, Clone, Copy, Default)]
+struct Phases {
+    /// Stepping the envs (core ticks and observations) and restacking frames.
+    env: f64,
+    /// The policy's forward passes while acting.
+    policy: f64,
+    /// Exploration bonuses (hashing, ICM / RND forward passes).
+    bonus: f64,
+    /// Forward passes and losses of the learning step(s).
+    forward: f64,
+    /// Backward passes.
+    backward: f64,
+    /// Gradient clipping and optimiser steps.
+    optim: f64,
+}
+
+impl Phases {
+    fn scalars(&self) -> [(&'static str, Option<f64>); 6] {
+        [
+            ("perf/env_s", Some(self.env)),
+            ("perf/policy_s", Some(self.policy)),
+            ("perf/bonus_s", Some(self.bonus)),
+            ("perf/forward_s", Some(self.forward)),
+            ("perf/backward_s", Some(self.backward)),
+            ("perf/optim_s", Some(self.optim)),
+        ]
+    }
 }
 
 /// What [`Trainer::act`] returns: actions, their log-probabilities, extrinsic and intrinsic

@@ -156,3 +156,24 @@ fn the_universe_encoder_gives_288_features_on_42_by_42_and_the_forward_loss_sums
         assert!((r - 288.0).abs() < 1e-2, "{r}");
     }
 }
+
+#[test]
+fn a_sequence_encodes_each_frame_once_with_the_same_terms() {
+    // Five frames, four transitions: sequence_terms must equal terms on (frame t, frame t + 1).
+    tch::manual_seed(3);
+    let vs = tch::nn::VarStore::new(tch::Device::Cpu);
+    let icm =
+        priors_agent::bonus::Icm::new(&vs.root(), NetKind::Universe, (1, 42, 42), 288, 64, 6, true)
+            .unwrap()
+            .with_detached_target(false);
+    let frames = tch::Tensor::rand([5, 1, 42, 42], (tch::Kind::Float, tch::Device::Cpu));
+    let actions = tch::Tensor::from_slice(&[0i64, 3, 5, 1]);
+    let seq = icm.sequence_terms(&frames, &actions);
+    let pairs = icm.terms(&frames.narrow(0, 0, 4), &frames.narrow(0, 1, 4), &actions);
+    assert_eq!(seq.forward.size(), vec![4]);
+    assert!(seq.forward.allclose(&pairs.forward, 1e-5, 1e-6, false));
+    assert!(seq.inverse.allclose(&pairs.inverse, 1e-5, 1e-6, false));
+    // Transition 0 pairs frames 0 and 1, not 0 and 0.
+    let same = icm.terms(&frames.narrow(0, 0, 4), &frames.narrow(0, 0, 4), &actions);
+    assert!(!seq.forward.allclose(&same.forward, 1e-5, 1e-6, false));
+}

@@ -94,13 +94,16 @@ impl<E: VecEnvironment> Trainer<E> {
     /// One reference A3C update: the rollout, the bonus, then one optimiser step per segment.
     pub(super) fn update_a3c(&mut self) -> Result<UpdateReport, TrainError> {
         let lr = self.cfg.lr_at(self.progress.global_step);
+        self.clock = Phases::default();
         // ALGO LOGIC: rollout with the recurrent policy
         let ro = self.a3c_rollout()?;
         // ALGO LOGIC: reward + bonus, clipped (process_rollout)
+        let t = Instant::now();
         let bonus = match &self.icm {
-            Some(icm) => self.icm_bonus(icm, &ro.obs, &ro.next, &ro.actions, &ro.dones)?,
+            Some(icm) => self.a3c_bonus(icm, &ro)?,
             None => vec![0.0; ro.actions.len()],
         };
+        self.clock.bonus += t.elapsed().as_secs_f64();
         let raw_int_mean = bonus.iter().map(|&x| x as f64).sum::<f64>() / bonus.len() as f64;
         let clip = self.cfg.reward_clip.unwrap_or(f64::INFINITY) as f32;
         let rewards: Vec<f32> = ro
@@ -130,10 +133,41 @@ impl<E: VecEnvironment> Trainer<E> {
                 .scalars(&self.cfg, explained_variance(&all_ret, &all_v)),
         );
         scalars.push(("losses/optimizer_steps", Some(sums.count as f64)));
+        scalars.extend(self.clock.scalars());
         Ok(UpdateReport {
             episodes: ro.episodes,
             scalars,
         })
+    }
+
+    /// `icm_eta` x the ICM's forward error of every transition of the rollout (0 where the
+    /// episode ended), without gradients. Each env's frames are consecutive, so the rollout's
+    /// `steps + 1` frames per env are encoded once (the frame after an episode's end is the next
+    /// episode's first; that transition is masked).
+    fn a3c_bonus(&self, icm: &Icm, ro: &A3cRollout) -> Result<Vec<f32>, TrainError> {
+        let (n, steps) = (self.cfg.num_envs, self.cfg.num_steps);
+        let in_len = self.input.0 * self.input.1 * self.input.2;
+        let mut frames = Vec::with_capacity(n * (steps + 1) * in_len);
+        for e in 0..n {
+            frames.extend_from_slice(&ro.obs[e * steps * in_len..(e + 1) * steps * in_len]);
+            let last = (e + 1) * steps - 1;
+            frames.extend_from_slice(&ro.next[last * in_len..(last + 1) * in_len]);
+        }
+        let x = to_input(&frames, n * (steps + 1), self.input, self.device);
+        let actions = Tensor::from_slice(&ro.actions).to_device(self.device);
+        let forward = tch::no_grad(|| {
+            let phi = icm.features(&x);
+            let f = phi.size()[1];
+            let phi = phi.view([n as i64, steps as i64 + 1, f]);
+            let before = phi.narrow(1, 0, steps as i64).reshape([-1, f]);
+            let after = phi.narrow(1, 1, steps as i64).reshape([-1, f]);
+            icm.terms_of_features(&before, &after, &actions).forward
+        });
+        let mut out = floats(&forward, "ICM forward errors")?;
+        for (x, &d) in out.iter_mut().zip(&ro.dones) {
+            *x = if d { 0.0 } else { self.cfg.icm_eta as f32 * *x };
+        }
+        Ok(out)
     }
 
     /// Steps every env `num_steps` times, keeping observations env-major and the memory before
@@ -171,7 +205,9 @@ impl<E: VecEnvironment> Trainer<E> {
                 ro.obs[i * in_len..(i + 1) * in_len]
                     .copy_from_slice(&self.stack[e * in_len..(e + 1) * in_len]);
             }
+            let clock = Instant::now();
             let (a, _, v, _) = self.act(false)?;
+            self.clock.policy += clock.elapsed().as_secs_f64();
             rewards.clear();
             let done = self.step_envs(&a, &mut rewards, &mut ro.episodes);
             for e in 0..n {
@@ -205,6 +241,7 @@ impl<E: VecEnvironment> Trainer<E> {
         ret: &[f32],
         lr: f64,
     ) -> Result<LossMeans, TrainError> {
+        let t = Instant::now();
         let cfg = &self.cfg;
         let dev = self.device;
         let steps = cfg.num_steps;
@@ -236,12 +273,17 @@ impl<E: VecEnvironment> Trainer<E> {
         let mut icm_terms = None;
         let total = match (&self.icm, valid) {
             (Some(icm), k) if k > 0 => {
-                let xn = to_input(&ro.next[i0 * in_len..(i0 + k) * in_len], k, self.input, dev);
-                let terms = icm.terms(
-                    &x.narrow(0, 0, k as i64),
-                    &xn,
-                    &actions.narrow(0, 0, k as i64),
+                // Within a segment the frame after step t is the one before step t + 1, so the
+                // k transitions need k + 1 frames, each encoded once.
+                let last = i0 + k - 1;
+                let after = to_input(
+                    &ro.next[last * in_len..(last + 1) * in_len],
+                    1,
+                    self.input,
+                    dev,
                 );
+                let frames = Tensor::cat(&[&x.narrow(0, 0, k as i64), &after], 0);
+                let terms = icm.sequence_terms(&frames, &actions.narrow(0, 0, k as i64));
                 let fwd = terms.forward.mean(Kind::Float);
                 let inv = terms.inverse.mean(Kind::Float);
                 let pred = cfg.icm_loss_scale
@@ -252,14 +294,19 @@ impl<E: VecEnvironment> Trainer<E> {
             }
             _ => loss.shallow_clone(),
         };
+        self.clock.forward += t.elapsed().as_secs_f64();
+        let t = Instant::now();
         let opt = self.opt.as_mut().expect("a3c has an optimiser");
         opt.zero_grad();
         total.backward();
+        self.clock.backward += t.elapsed().as_secs_f64();
+        let t = Instant::now();
         let gn = clip_group(&self.policy_params, cfg.max_grad_norm);
         if icm_terms.is_some() {
             clip_group(&self.icm_params, cfg.max_grad_norm);
         }
         opt.step(lr);
+        self.clock.optim += t.elapsed().as_secs_f64();
         let (fwd, inv) = icm_terms.unwrap_or((0.0, 0.0));
         Ok(LossMeans {
             policy: pi.double_value(&[]),
