@@ -266,31 +266,50 @@ fn csv_appender(p: &Path) -> Result<csv::Writer<std::fs::File>, RunError> {
 }
 
 /// Drops the rows of a CSV whose `column` exceeds `max_step` (rows logged after the checkpoint).
+/// Read with the csv crate by header name: the header is kept, and every row whose `column` is a
+/// whole number at most `max_step`; the file is replaced atomically (written to a temporary file
+/// beside it, then renamed). A file that is missing, unreadable or without `column` is left as
+/// it is.
 fn truncate_csv(p: &Path, column: &str, max_step: u64) -> Result<(), RunError> {
     let Ok(text) = std::fs::read_to_string(p) else {
         return Ok(());
     };
-    let mut lines = text.lines();
-    let Some(header) = lines.next() else {
+    // Flexible: a row cut short by a crash is read (and dropped unless its step is there).
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| RunError::Parse {
+            path: p.display().to_string(),
+            message: e.to_string(),
+        })?
+        .clone();
+    let Some(col) = header.iter().position(|h| h == column) else {
         return Ok(());
     };
-    let Some(col) = header.split(',').position(|h| h == column) else {
-        return Ok(());
-    };
-    let mut out = String::from(header);
-    out.push('\n');
-    for l in lines {
-        let keep = l
-            .split(',')
-            .nth(col)
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    writer.write_record(&header).map_err(|e| io(p, e))?;
+    for record in reader.records() {
+        let record = record.map_err(|e| RunError::Parse {
+            path: p.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let keep = record
+            .get(col)
             .and_then(|v| v.parse::<u64>().ok())
             .is_some_and(|v| v <= max_step);
         if keep {
-            out.push_str(l);
-            out.push('\n');
+            writer.write_record(&record).map_err(|e| io(p, e))?;
         }
     }
-    std::fs::write(p, out).map_err(|e| io(p, e))
+    let bytes = writer.into_inner().map_err(|e| io(p, e))?;
+    priors_records::util::write_atomic(p, &bytes).map_err(|e| match e {
+        priors_records::error::RecordError::Io { path, message } => io(&path, message),
+        other => io(p, other),
+    })
 }
 
 /// Recording of evaluation episodes as tick traces, through the core (the game is deterministic,
@@ -421,4 +440,40 @@ fn record_episode(r: &Recorder, actions: &[usize], dir: &Path) -> Result<(), Run
     let a = dir.join("actions.csv");
     let recs = priors_core::replay::record(&r.level, &r.rules, &acts);
     std::fs::write(&a, priors_core::replay::write_actions(&recs)).map_err(|e| io(&a, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::truncate_csv;
+
+    /// Rows after the step go, by column name; the rest is kept byte for byte; no temporary
+    /// file is left.
+    #[test]
+    fn truncate_csv_keeps_the_header_and_the_rows_up_to_the_step_by_column_name() {
+        let dir = std::env::temp_dir().join(format!("priors-truncate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("episodes.csv");
+        std::fs::write(
+            &p,
+            "episode,env_steps_total,death_cause\n0,100,NA\n1,200,\"fire, then fall\"\n2,NA,NA\n3,300,NA\n4,2",
+        )
+        .unwrap();
+        truncate_csv(&p, "env_steps_total", 200).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            "episode,env_steps_total,death_cause\n0,100,NA\n1,200,\"fire, then fall\"\n4,2\n"
+        );
+        // No such column, or no file: left alone.
+        truncate_csv(&p, "global_step", 0).unwrap();
+        assert!(std::fs::read_to_string(&p).unwrap().contains("0,100,NA"));
+        truncate_csv(&dir.join("missing.csv"), "global_step", 0).unwrap();
+        assert!(!dir.join("missing.csv").exists());
+        // No temporary file is left beside it.
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["episodes.csv"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -7,6 +7,14 @@ fn close(a: f64, b: f64) {
     assert!((a - b).abs() < 1e-5, "{a} != {b}");
 }
 
+/// `got` has exactly `want`'s length and each value is close to its counterpart.
+fn all_close(got: &[f32], want: &[f64]) {
+    assert_eq!(got.len(), want.len(), "{got:?} != {want:?}");
+    for (a, b) in got.iter().zip(want) {
+        close(*a as f64, *b);
+    }
+}
+
 fn scalar(t: &Tensor) -> f64 {
     t.double_value(&[])
 }
@@ -24,12 +32,8 @@ fn gae_matches_hand_computation() {
     let values = [0.5, 0.0, 0.2, 0.0];
     let done = [false, false, true, false];
     let (adv, ret) = gae(&rewards, &values, &done, &[9.0, 1.0], 2, 0.9, 0.8);
-    for (a, b) in adv.iter().zip([0.536, 1.368, -0.2, 1.9]) {
-        close(*a as f64, b);
-    }
-    for (a, b) in ret.iter().zip([1.036, 1.368, 0.0, 1.9]) {
-        close(*a as f64, b);
-    }
+    all_close(&adv, &[0.536, 1.368, -0.2, 1.9]);
+    all_close(&ret, &[1.036, 1.368, 0.0, 1.9]);
 }
 
 #[test]
@@ -44,6 +48,7 @@ fn gae_with_lambda_one_is_the_discounted_return_minus_value() {
         0.5,
         1.0,
     );
+    assert_eq!(adv.len(), 3, "{adv:?}");
     close(adv[0] as f64, 1.0 + 0.5 + 0.25 + 0.125 * 2.0 - 0.3);
     close(adv[2] as f64, 1.0 + 0.5 * 2.0 - 0.1);
 }
@@ -139,8 +144,7 @@ fn one_unclipped_ppo_step_has_the_a2c_gradient() {
         Vec::<f32>::try_from(g_ppo.flatten(0, -1)).unwrap(),
         Vec::<f32>::try_from(g_a2c.flatten(0, -1)).unwrap(),
     );
-    for (x, y) in p.iter().zip(&a) {
-        close(*x as f64, *y as f64);
-    }
+    let a: Vec<f64> = a.iter().map(|&v| v as f64).collect();
+    all_close(&p, &a);
     assert!(a.iter().any(|v| v.abs() > 1e-3), "a non-trivial gradient");
 }

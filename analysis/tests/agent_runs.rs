@@ -101,20 +101,19 @@ fn runs_give_the_agent_table_and_eval_recordings_replay_into_heatmaps() {
         ),
         "{agent}"
     );
-    let orig = agent.lines().find(|l| l.contains(",original,")).unwrap();
-    assert_eq!(orig.split(',').nth(14), Some("NA"), "{orig}");
-    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
-    let header: Vec<&str> = summary.lines().next().unwrap().split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let seed1 = summary
-        .lines()
-        .find(|l| l.contains("princess_original_ppo-icm_s1_"))
+    let orig = agent_row(&out.join("agent.csv"), "original");
+    assert_eq!(orig["paper_msteps"], "NA", "{orig:?}");
+    let seed1 = csv_rows(&out.join("summary.csv"))
+        .into_iter()
+        .find(|r| r["id"].starts_with("princess_original_ppo-icm_s1_"))
         .unwrap();
-    let f: Vec<&str> = seed1.split(',').collect();
     assert_eq!(
-        (f[col("eval_episodes")], f[col("eval_diverged")]),
+        (
+            seed1["eval_episodes"].as_str(),
+            seed1["eval_diverged"].as_str()
+        ),
         ("2", "1"),
-        "{seed1}"
+        "{seed1:?}"
     );
     assert!(
         out.join("figures/heatmap_agent_princess_original.png")
@@ -167,30 +166,34 @@ fn the_paper_preset_is_named_and_shown_beside_the_papers_figures() {
     )
     .unwrap();
     let agent = std::fs::read_to_string(out.join("agent.csv")).unwrap();
-    let paper = agent
-        .lines()
-        .find(|l| l.starts_with("princess,paper/six/pixels_area-42x42,icm,original,"))
+    let paper = csv_rows(&out.join("agent.csv"))
+        .into_iter()
+        .find(|r| {
+            (
+                r["level"].as_str(),
+                r["algo"].as_str(),
+                r["bonus"].as_str(),
+                r["condition"].as_str(),
+            ) == ("princess", "paper/six/pixels_area-42x42", "icm", "original")
+        })
         .unwrap_or_else(|| panic!("{agent}"));
-    assert_eq!(paper.split(',').nth(14), Some("4.1"), "{paper}");
+    assert_eq!(paper["paper_msteps"], "4.1", "{paper:?}");
     assert!(
         agent.contains(",count-subtract-start,masked-semantics,"),
         "the subtracting count variant is named: {agent}"
     );
 }
 
+/// Every row of a CSV as column name -> value, read by the csv crate by header name.
+fn csv_rows(csv_path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut rdr = csv::Reader::from_path(csv_path).unwrap();
+    rdr.deserialize().map(|r| r.unwrap()).collect()
+}
+
 /// One row of agent.csv as column name -> value, found by its condition.
 fn agent_row(csv_path: &Path, condition: &str) -> std::collections::BTreeMap<String, String> {
-    let mut rdr = csv::Reader::from_path(csv_path).unwrap();
-    let header = rdr.headers().unwrap().clone();
-    rdr.records()
-        .map(|r| r.unwrap())
-        .map(|r| {
-            header
-                .iter()
-                .zip(r.iter())
-                .map(|(h, v)| (h.to_string(), v.to_string()))
-                .collect::<std::collections::BTreeMap<_, _>>()
-        })
+    csv_rows(csv_path)
+        .into_iter()
         .find(|m| m["condition"] == condition)
         .unwrap_or_else(|| panic!("no {condition} row"))
 }

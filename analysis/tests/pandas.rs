@@ -3,7 +3,8 @@
 //!
 //! Needs Python with pandas: `$PRIORS_PYTHON`, else `~/.cache/priors/pyvenv/bin/python`
 //! (create it with `python3 -m venv ~/.cache/priors/pyvenv && ~/.cache/priors/pyvenv/bin/python -m pip install pandas`).
-//! The test fails when pandas is missing: it is part of the contract, not optional.
+//! It runs only with `RUN_SLOW_TESTS` set (`scripts/test` and CI set it); then it fails when
+//! pandas is missing: it is part of the contract, not optional.
 
 mod common;
 
@@ -40,6 +41,9 @@ print(len(s), len(t), len(c))
 
 #[test]
 fn pandas_reads_summary_and_ticks_without_options() {
+    if priors_tests::skip_slow_tests("Python with pandas ($PRIORS_PYTHON)") {
+        return;
+    }
     let root = common::tmp("pandas");
     let sessions = root.join("sessions");
     let dirs = common::princess_set(&sessions);

@@ -1,8 +1,13 @@
 //! Bot subjects play through the real session code path: their folders verify through the core,
 //! are marked simulated, reach the goal, and a bot behaves the same under every condition except
 //! through what the condition changes (reversed-keys: other keys, the same actions).
+//!
+//! ticks.csv and events.csv are read with the records crate's typed rows, by header name.
 #![cfg(feature = "window")]
 
+use priors_records::session::{EventKind, EventRow, SessionMeta, Status, read_meta};
+use priors_records::verify::read_ticks;
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
@@ -15,6 +20,49 @@ fn priors(args: &[&str]) -> std::process::Output {
         )
         .output()
         .expect("run priors")
+}
+
+fn meta(d: &Path) -> SessionMeta {
+    read_meta(d).unwrap_or_else(|e| panic!("{}: {e}", d.display()))
+}
+
+/// The actions of a session folder's ticks, in tick order.
+fn actions(d: &Path) -> Vec<String> {
+    let (rows, partial) = read_ticks(d).unwrap_or_else(|e| panic!("{}: {e}", d.display()));
+    assert!(!partial, "{}: partial ticks.csv", d.display());
+    rows.into_iter().map(|r| r.action).collect()
+}
+
+/// The keys down during each tick `0..n_ticks`, from events.csv's key rows: a key counts for
+/// tick T when it went down before T ran (an event's `tick` is the number of ticks simulated
+/// before it) and was not released before; a key pressed just before T counts even when it was
+/// released again before T ran (a tap).
+fn keys_per_tick(d: &Path, n_ticks: usize) -> Vec<BTreeSet<String>> {
+    let mut rdr = csv::Reader::from_path(d.join("events.csv")).unwrap();
+    let events: Vec<EventRow> = rdr.deserialize().map(|r| r.unwrap()).collect();
+    let mut held = BTreeSet::new();
+    let mut next = events.iter().peekable();
+    (0..n_ticks)
+        .map(|t| {
+            let mut down = BTreeSet::new();
+            while let Some(e) = next.next_if(|e| e.tick as usize <= t) {
+                match e.kind {
+                    EventKind::KeyDown => {
+                        held.insert(e.key.clone());
+                        if e.tick as usize == t {
+                            down.insert(e.key.clone());
+                        }
+                    }
+                    EventKind::KeyUp => {
+                        held.remove(&e.key);
+                    }
+                    _ => {}
+                }
+            }
+            down.extend(held.iter().cloned());
+            down
+        })
+        .collect()
 }
 
 #[test]
@@ -46,11 +94,9 @@ fn bot_subjects_complete_verify_and_are_marked_simulated() {
         .collect();
     assert_eq!(dirs.len(), 6, "{text}");
     for d in &dirs {
-        let meta: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(d.join("session.json")).unwrap())
-                .unwrap();
-        assert_eq!(meta["simulated"], true, "{}", d.display());
-        assert_eq!(meta["status"], "complete", "{}", d.display());
+        let m = meta(d);
+        assert!(m.simulated, "{}", d.display());
+        assert_eq!(m.status, Status::Complete, "{}", d.display());
         let v = priors(&["verify", d.to_str().unwrap()]);
         assert!(
             v.status.success(),
@@ -60,36 +106,37 @@ fn bot_subjects_complete_verify_and_are_marked_simulated() {
             String::from_utf8_lossy(&v.stderr)
         );
     }
-    // Under reversed-keys the bots press other keys for the same actions: check one pressed the
-    // right arrow to walk left (the route starts by walking left to the ladder).
-    let rk = dirs
+    // Under reversed-keys the bots press other keys for the same actions: every tick on which
+    // the bot walked left (the route starts by walking left to the ladder) was played by
+    // holding the right arrow, never the left one.
+    let condition = |d: &Path| meta(d).condition.name;
+    let reversed: Vec<_> = dirs
         .iter()
-        .find(|d| {
-            std::fs::read_to_string(d.join("session.json"))
-                .unwrap()
-                .contains("reversed-keys")
-        })
-        .unwrap();
-    let events = std::fs::read_to_string(rk.join("events.csv")).unwrap();
-    assert!(
-        events.contains("arrow_right"),
-        "reversed-keys bot never pressed the right arrow"
-    );
+        .filter(|d| condition(d) == "reversed-keys")
+        .collect();
+    assert_eq!(reversed.len(), 2, "{dirs:?}");
+    for rk in reversed {
+        let actions = actions(rk);
+        let keys = keys_per_tick(rk, actions.len());
+        let walked_left: Vec<usize> = (0..actions.len())
+            .filter(|&t| actions[t] == "left")
+            .collect();
+        assert!(
+            !walked_left.is_empty(),
+            "{}: the reversed-keys bot never walked left",
+            rk.display()
+        );
+        for t in walked_left {
+            assert!(
+                keys[t].contains("arrow_right") && !keys[t].contains("arrow_left"),
+                "{}: tick {t} walked left with the keys {:?} down, not the right arrow alone",
+                rk.display(),
+                keys[t]
+            );
+        }
+    }
     // masked-semantics changes only pixels, so each bot takes exactly the same actions under it
     // as under original (no per-condition exploration rate or seed).
-    let actions = |d: &Path| -> Vec<String> {
-        let t = std::fs::read_to_string(d.join("ticks.csv")).unwrap();
-        t.lines()
-            .skip(1)
-            .map(|l| l.split(',').nth(2).unwrap().to_string())
-            .collect()
-    };
-    let condition = |d: &Path| -> String {
-        let meta: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(d.join("session.json")).unwrap())
-                .unwrap();
-        meta["condition"]["name"].as_str().unwrap().to_string()
-    };
     for bot in ["bot001", "bot002"] {
         let of = |c: &str| {
             dirs.iter()

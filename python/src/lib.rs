@@ -1096,17 +1096,20 @@ fn replay_session<'py>(py: Python<'py>, dir: PathBuf) -> PyResult<Bound<'py, PyD
         .map_err(data_err)?;
     // Beside the hashes, the recorded state columns of every row are compared with the replay's
     // (as `priors verify` does), so a trace whose hashes are sparse still cannot drift unseen.
-    let header: Vec<&str> = text.lines().next().unwrap_or("").split(',').collect();
-    let rows: Vec<Vec<&str>> = text
-        .lines()
-        .skip(1)
-        .filter(|l| !l.is_empty())
-        .map(|l| l.split(',').collect())
-        .collect();
+    // The rows are read with the csv crate, their columns found by header name.
+    let csv_err = |e: csv::Error| data_err(format!("{}: {e}", ticks_path.display()));
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let header = reader.headers().map_err(csv_err)?.clone();
+    let rows: Vec<csv::StringRecord> = reader
+        .records()
+        .collect::<Result<_, _>>()
+        .map_err(csv_err)?;
     let checked = ["x_px", "y_px", "on_ladder", "has_key", "deaths", "event"];
     let cols: Vec<(usize, &str)> = checked
         .iter()
-        .filter_map(|c| header.iter().position(|h| h == c).map(|i| (i, *c)))
+        .filter_map(|c| header.iter().position(|h| h == *c).map(|i| (i, *c)))
         .collect();
     let mut column_mismatch: Option<(u32, String, String, String)> = None;
     let report = py.detach(|| {

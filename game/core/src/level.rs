@@ -583,13 +583,11 @@ impl LevelError {
     }
 }
 
+/// Converts a header value in px to sub-pixels: a multiple of 1/[`SUB`] px, not negative, zero
+/// only when `allow_zero`, at most 10^6 sub-pixels.
 fn to_sub(at: &Location, field: &str, px: f64, allow_zero: bool) -> Result<i32, LevelError> {
     let v = px * SUB as f64;
-    let bad = |m: &str| LevelError::HeaderValue {
-        at: at.clone(),
-        field: field.to_string(),
-        message: m.to_string(),
-    };
+    let bad = |m: &str| field_error(at, field, m.to_string());
     if !v.is_finite() || v.fract() != 0.0 {
         return Err(bad(&format!("{px} px is not a multiple of 1/{SUB} px")));
     }
@@ -599,15 +597,136 @@ fn to_sub(at: &Location, field: &str, px: f64, allow_zero: bool) -> Result<i32, 
     Ok(v as i32)
 }
 
+/// A [`LevelError::HeaderValue`] for `field`, at the header's first line.
+fn field_error(at: &Location, field: &str, message: String) -> LevelError {
+    LevelError::HeaderValue {
+        at: at.clone(),
+        field: field.to_string(),
+        message,
+    }
+}
+
+/// Makes the [`Location`]s of one file's errors.
+#[derive(Debug, Clone, Copy)]
+struct Locator<'a> {
+    /// File name as given to the parser.
+    file: &'a str,
+}
+
+impl Locator<'_> {
+    /// The location of a 1-based line and column.
+    fn at(&self, line: usize, column: usize) -> Location {
+        Location {
+            file: self.file.to_string(),
+            line,
+            column,
+        }
+    }
+}
+
+/// Where a level file's header is, as 0-based line indices.
+#[derive(Debug, Clone, Copy)]
+struct Sections {
+    /// The first header line (just after the opening `+++`).
+    header_start: usize,
+    /// The closing `+++` line; the grid follows it.
+    header_end: usize,
+}
+
+impl Sections {
+    /// The 0-based index of the first line after the closing `+++`.
+    fn grid_first(self) -> usize {
+        self.header_end + 1
+    }
+}
+
+/// One non-blank grid line.
+#[derive(Debug, Clone, Copy)]
+struct GridRow<'a> {
+    /// 1-based line number in the file.
+    line: usize,
+    /// The line, without a trailing `\r`.
+    text: &'a str,
+}
+
+/// A glyph that may appear only once (`P`, `Q`, `K`, `D`) and where it was found.
+#[derive(Debug, Clone, Copy)]
+struct Marker {
+    /// Its grid cell.
+    cell: Placed,
+    /// 1-based line in the file.
+    line: usize,
+    /// 1-based column in the file.
+    column: usize,
+}
+
+/// The grid's tiles and the objects its glyphs place, before validation.
+#[derive(Debug, Default)]
+struct Grid {
+    /// Row-major tiles (the cells of objects are empty).
+    tiles: Vec<Tile>,
+    /// The `P`.
+    start: Option<Marker>,
+    /// The `Q`.
+    goal: Option<Marker>,
+    /// The `K`.
+    key: Option<Marker>,
+    /// The `D`.
+    door: Option<Marker>,
+    /// The `E`s, in reading order.
+    enemies: Vec<Placed>,
+}
+
 /// Parses a level file's text. `file` is used only in error messages.
 pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
-    let loc = |line: usize, column: usize| Location {
-        file: file.to_string(),
-        line,
-        column,
-    };
+    let at = Locator { file };
     let lines: Vec<&str> = text.lines().collect();
-    // Leading comments and blank lines, then `+++`.
+    let sections = find_sections(&lines, at)?;
+    let header = parse_header(&lines, sections, at)?;
+    let hloc = at.at(sections.header_start + 1, 1);
+    check_header_ranges(&header, &hloc)?;
+    let physics = physics_of(&header, &hloc)?;
+    let rows = grid_rows(&lines, sections.grid_first(), at)?;
+    let width = grid_width(&rows, at)?;
+    let grid = read_grid(&rows, width, at)?;
+    let end = at.at(
+        rows.last()
+            .map(|r| r.line)
+            .unwrap_or(sections.grid_first() + 1),
+        1,
+    );
+    let start = check_objects(&grid, &end, at)?;
+    let tile_sub = header.tile_px as i32 * SUB;
+    let height = rows.len();
+    let start_px = start_position(&header, start.cell, tile_sub, &hloc)?;
+    let goal = goal_rect(&header, grid.goal, &physics, tile_sub, &hloc)?;
+    let gw = (width as i32) * tile_sub;
+    let gh = (height as i32) * tile_sub;
+    if start_px.0 < 0 || start_px.0 >= gw || start_px.1 < 0 || start_px.1 >= gh {
+        return Err(field_error(&hloc, "start", "outside the grid".into()));
+    }
+    let enemy_rects = enemy_rects(&grid.enemies, &physics, tile_sub);
+    Ok(Level {
+        width,
+        height,
+        tiles: grid.tiles,
+        start_cell: start.cell,
+        goal_cell: grid.goal.map(|g| g.cell),
+        enemies: grid.enemies,
+        key: grid.key.map(|k| k.cell),
+        door: grid.door.map(|d| d.cell),
+        physics,
+        start: start_px,
+        goal,
+        door_rect: grid.door.map(|d| cell_rect(d.cell, tile_sub)),
+        key_rect: grid.key.map(|k| cell_rect(k.cell, tile_sub)),
+        enemy_rects,
+        header,
+    })
+}
+
+/// Finds the header between two `+++` lines, after leading comment and blank lines.
+fn find_sections(lines: &[&str], at: Locator) -> Result<Sections, LevelError> {
     let mut i = 0;
     while i < lines.len()
         && (lines[i].trim().is_empty()
@@ -617,18 +736,27 @@ pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
         i += 1;
     }
     if i >= lines.len() || lines[i].trim() != "+++" {
-        return Err(LevelError::MissingHeader(loc(i.min(lines.len()) + 1, 1)));
+        return Err(LevelError::MissingHeader(at.at(i.min(lines.len()) + 1, 1)));
     }
-    let header_start = i + 1; // 0-based index of the first header line
+    let header_start = i + 1;
     let mut j = header_start;
     while j < lines.len() && lines[j].trim() != "+++" {
         j += 1;
     }
     if j >= lines.len() {
-        return Err(LevelError::MissingHeader(loc(header_start, 1)));
+        return Err(LevelError::MissingHeader(at.at(header_start, 1)));
     }
-    let header_text = lines[header_start..j].join("\n");
-    let header: Header = toml::from_str(&header_text).map_err(|e| {
+    Ok(Sections {
+        header_start,
+        header_end: j,
+    })
+}
+
+/// Parses the TOML header; a TOML error points at its line and column in the file.
+fn parse_header(lines: &[&str], sections: Sections, at: Locator) -> Result<Header, LevelError> {
+    let header_start = sections.header_start;
+    let header_text = lines[header_start..sections.header_end].join("\n");
+    toml::from_str(&header_text).map_err(|e| {
         let (line, column) = match e.span() {
             Some(span) => {
                 let before = &header_text[..span.start.min(header_text.len())];
@@ -643,43 +771,35 @@ pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
             None => (header_start + 1, 1),
         };
         LevelError::Header {
-            at: loc(line, column),
+            at: at.at(line, column),
             message: e.message().to_string(),
         }
-    })?;
-    let hloc = loc(header_start + 1, 1);
-    let field_err = |field: &str, m: String| LevelError::HeaderValue {
-        at: hloc.clone(),
-        field: field.into(),
-        message: m,
-    };
+    })
+}
+
+/// Checks the header's tile size and tick rate.
+fn check_header_ranges(header: &Header, hloc: &Location) -> Result<(), LevelError> {
     if header.tile_px == 0 || header.tile_px > 256 {
-        return Err(field_err(
+        return Err(field_error(
+            hloc,
             "tile_px",
             format!("{} is outside 1..=256", header.tile_px),
         ));
     }
     if header.tick_hz == 0 || header.tick_hz > 1000 {
-        return Err(field_err(
+        return Err(field_error(
+            hloc,
             "tick_hz",
             format!("{} is outside 1..=1000", header.tick_hz),
         ));
     }
-    let p = &header.physics;
-    let mut physics = Physics {
-        profile: p.profile,
-        walk: to_sub(&hloc, "physics.walk_px", p.walk_px, true)?,
-        jump: to_sub(&hloc, "physics.jump_px", p.jump_px, true)?,
-        gravity: to_sub(&hloc, "physics.gravity_px", p.gravity_px, false)?,
-        max_fall: to_sub(&hloc, "physics.max_fall_px", p.max_fall_px, false)?,
-        climb: to_sub(&hloc, "physics.climb_px", p.climb_px, true)?,
-        stomp_margin: to_sub(&hloc, "physics.stomp_margin_px", p.stomp_margin_px, true)?,
-        player_w: to_sub(&hloc, "physics.player_w_px", p.player_w_px, false)?,
-        player_h: to_sub(&hloc, "physics.player_h_px", p.player_h_px, false)?,
-        enemy_w: to_sub(&hloc, "physics.enemy_w_px", p.enemy_w_px, false)?,
-        enemy_h: to_sub(&hloc, "physics.enemy_h_px", p.enemy_h_px, false)?,
-        enemy_patrol: to_sub(&hloc, "physics.enemy_patrol_px", p.enemy_patrol_px, true)?,
-    };
+    Ok(())
+}
+
+/// The header's physics in sub-pixels, with the released profiles' boxes, checked against the
+/// tile size.
+fn physics_of(header: &Header, hloc: &Location) -> Result<Physics, LevelError> {
+    let mut physics = physics_sub(&header.physics, hloc)?;
     let tile_sub = header.tile_px as i32 * SUB;
     if physics.profile.is_released() {
         // The released game's boxes: every sprite is scaled to 15 x 15 px (player.py, onBoard.py).
@@ -691,7 +811,8 @@ pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
             physics.enemy_h,
         ) = (b, b, b, b);
         if header.tile_px as i32 != RELEASED_BOX_PX {
-            return Err(field_err(
+            return Err(field_error(
+                hloc,
                 "physics.profile",
                 format!("the released profiles need tile_px = {RELEASED_BOX_PX}"),
             ));
@@ -699,32 +820,68 @@ pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
     }
     // A fall faster than a tile per tick could tunnel through a floor.
     if physics.max_fall >= tile_sub || physics.walk >= tile_sub || physics.jump >= tile_sub {
-        return Err(field_err(
+        return Err(field_error(
+            hloc,
             "physics",
             "walk, jump and max_fall must each be below one tile per tick".into(),
         ));
     }
     if physics.player_w > tile_sub * 4 || physics.player_h > tile_sub * 4 {
-        return Err(field_err("physics", "player larger than 4 tiles".into()));
+        return Err(field_error(
+            hloc,
+            "physics",
+            "player larger than 4 tiles".into(),
+        ));
     }
+    Ok(physics)
+}
 
-    // Grid.
-    let grid_first = j + 1;
-    let mut rows: Vec<(usize, &str)> = Vec::new();
-    for (k, l) in lines.iter().enumerate().skip(grid_first) {
-        let l = l.trim_end_matches('\r');
-        if l.trim().is_empty() {
-            continue;
-        }
-        rows.push((k + 1, l));
-    }
+/// The `[physics]` values converted from px to sub-pixels, each checked by [`to_sub`].
+fn physics_sub(p: &PhysicsPx, hloc: &Location) -> Result<Physics, LevelError> {
+    Ok(Physics {
+        profile: p.profile,
+        walk: to_sub(hloc, "physics.walk_px", p.walk_px, true)?,
+        jump: to_sub(hloc, "physics.jump_px", p.jump_px, true)?,
+        gravity: to_sub(hloc, "physics.gravity_px", p.gravity_px, false)?,
+        max_fall: to_sub(hloc, "physics.max_fall_px", p.max_fall_px, false)?,
+        climb: to_sub(hloc, "physics.climb_px", p.climb_px, true)?,
+        stomp_margin: to_sub(hloc, "physics.stomp_margin_px", p.stomp_margin_px, true)?,
+        player_w: to_sub(hloc, "physics.player_w_px", p.player_w_px, false)?,
+        player_h: to_sub(hloc, "physics.player_h_px", p.player_h_px, false)?,
+        enemy_w: to_sub(hloc, "physics.enemy_w_px", p.enemy_w_px, false)?,
+        enemy_h: to_sub(hloc, "physics.enemy_h_px", p.enemy_h_px, false)?,
+        enemy_patrol: to_sub(hloc, "physics.enemy_patrol_px", p.enemy_patrol_px, true)?,
+    })
+}
+
+/// The grid's non-blank lines from `grid_first` (0-based) on; an error if there are none.
+fn grid_rows<'a>(
+    lines: &[&'a str],
+    grid_first: usize,
+    at: Locator,
+) -> Result<Vec<GridRow<'a>>, LevelError> {
+    let rows: Vec<GridRow> = lines
+        .iter()
+        .enumerate()
+        .skip(grid_first)
+        .map(|(k, l)| GridRow {
+            line: k + 1,
+            text: l.trim_end_matches('\r'),
+        })
+        .filter(|r| !r.text.trim().is_empty())
+        .collect();
     if rows.is_empty() {
-        return Err(LevelError::EmptyGrid(loc(grid_first + 1, 1)));
+        return Err(LevelError::EmptyGrid(at.at(grid_first + 1, 1)));
     }
-    let width = rows[0].1.chars().count();
+    Ok(rows)
+}
+
+/// The width of the first row, once the grid is known to fit [`MAX_TILES_PER_SIDE`].
+fn grid_width(rows: &[GridRow], at: Locator) -> Result<usize, LevelError> {
+    let width = rows[0].text.chars().count();
     if rows.len() > MAX_TILES_PER_SIDE || width > MAX_TILES_PER_SIDE {
         return Err(LevelError::TooLarge {
-            at: loc(rows[0].0, 1),
+            at: at.at(rows[0].line, 1),
             message: format!(
                 "{} x {} tiles; at most {MAX_TILES_PER_SIDE} per side",
                 width,
@@ -732,155 +889,191 @@ pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
             ),
         });
     }
-    let mut tiles = Vec::with_capacity(width * rows.len());
-    let mut start: Option<(Placed, usize, usize)> = None;
-    let mut goal: Option<(Placed, usize, usize)> = None;
-    let mut key: Option<(Placed, usize, usize)> = None;
-    let mut door: Option<(Placed, usize, usize)> = None;
-    let mut enemies = Vec::new();
-    for (r, (line_no, row)) in rows.iter().enumerate() {
-        let n = row.chars().count();
+    Ok(width)
+}
+
+/// Reads every glyph of the grid: tiles, objects and enemies, in reading order; stops at the
+/// first ragged row, unknown glyph or second unique object.
+fn read_grid(rows: &[GridRow], width: usize, at: Locator) -> Result<Grid, LevelError> {
+    let mut grid = Grid {
+        tiles: Vec::with_capacity(width * rows.len()),
+        ..Grid::default()
+    };
+    for (r, row) in rows.iter().enumerate() {
+        let n = row.text.chars().count();
         if n != width {
             return Err(LevelError::Ragged {
-                at: loc(*line_no, n.min(width) + 1),
+                at: at.at(row.line, n.min(width) + 1),
                 found: n,
                 expected: width,
             });
         }
-        for (c, ch) in row.chars().enumerate() {
-            let here = Placed {
-                col: c as u16,
-                row: r as u16,
+        for (c, ch) in row.text.chars().enumerate() {
+            let here = Marker {
+                cell: Placed {
+                    col: c as u16,
+                    row: r as u16,
+                },
+                line: row.line,
+                column: c + 1,
             };
-            let unique = |slot: &mut Option<(Placed, usize, usize)>, what: &'static str| {
-                if let Some((_, fl, fc)) = slot {
-                    return Err(LevelError::Duplicate {
-                        at: loc(*line_no, c + 1),
-                        glyph: ch,
-                        what,
-                        first_line: *fl,
-                        first_column: *fc,
-                    });
-                }
-                *slot = Some((here, *line_no, c + 1));
-                Ok(())
-            };
-            let tile = match ch {
-                '.' => Tile::Empty,
-                '#' => Tile::Wall,
-                '=' => Tile::Platform,
-                'H' => Tile::Ladder,
-                'F' => Tile::Fire,
-                '^' => Tile::Spikes,
-                'E' => {
-                    enemies.push(here);
-                    Tile::Empty
-                }
-                'P' => {
-                    unique(&mut start, "start")?;
-                    Tile::Empty
-                }
-                'Q' => {
-                    unique(&mut goal, "goal")?;
-                    Tile::Empty
-                }
-                'K' => {
-                    unique(&mut key, "key")?;
-                    Tile::Empty
-                }
-                'D' => {
-                    unique(&mut door, "door")?;
-                    Tile::Empty
-                }
-                other => {
-                    return Err(LevelError::UnknownGlyph {
-                        at: loc(*line_no, c + 1),
-                        glyph: other,
-                    });
-                }
-            };
-            tiles.push(tile);
+            let tile = read_glyph(&mut grid, ch, here, at)?;
+            grid.tiles.push(tile);
         }
     }
-    let end = loc(rows.last().map(|r| r.0).unwrap_or(grid_first + 1), 1);
-    if enemies.len() > MAX_ENEMIES {
-        return Err(LevelError::TooLarge {
-            at: end,
-            message: format!("{} enemies; at most {MAX_ENEMIES}", enemies.len()),
+    Ok(grid)
+}
+
+/// The tile under glyph `ch` at `here`, recording the object it places in `grid`.
+fn read_glyph(grid: &mut Grid, ch: char, here: Marker, at: Locator) -> Result<Tile, LevelError> {
+    let place = |slot: &mut Option<Marker>, what: &'static str| {
+        place_unique(slot, here, ch, what, at).map(|()| Tile::Empty)
+    };
+    match ch {
+        '.' => Ok(Tile::Empty),
+        '#' => Ok(Tile::Wall),
+        '=' => Ok(Tile::Platform),
+        'H' => Ok(Tile::Ladder),
+        'F' => Ok(Tile::Fire),
+        '^' => Ok(Tile::Spikes),
+        'E' => {
+            grid.enemies.push(here.cell);
+            Ok(Tile::Empty)
+        }
+        'P' => place(&mut grid.start, "start"),
+        'Q' => place(&mut grid.goal, "goal"),
+        'K' => place(&mut grid.key, "key"),
+        'D' => place(&mut grid.door, "door"),
+        other => Err(LevelError::UnknownGlyph {
+            at: at.at(here.line, here.column),
+            glyph: other,
+        }),
+    }
+}
+
+/// Puts a unique object in its slot; a second one is a [`LevelError::Duplicate`].
+fn place_unique(
+    slot: &mut Option<Marker>,
+    here: Marker,
+    glyph: char,
+    what: &'static str,
+    at: Locator,
+) -> Result<(), LevelError> {
+    if let Some(first) = slot {
+        return Err(LevelError::Duplicate {
+            at: at.at(here.line, here.column),
+            glyph,
+            what,
+            first_line: first.line,
+            first_column: first.column,
         });
     }
-    let (start_cell, _, _) = start.ok_or_else(|| LevelError::NoStart(end.clone()))?;
-    if goal.is_none() && door.is_none() {
-        return Err(LevelError::NoGoal(end));
+    *slot = Some(here);
+    Ok(())
+}
+
+/// Checks the grid's objects (enemy count, one start, a goal, key and door in pairs); returns
+/// the start. `end` is where errors without a place of their own point (the last grid row).
+fn check_objects(grid: &Grid, end: &Location, at: Locator) -> Result<Marker, LevelError> {
+    if grid.enemies.len() > MAX_ENEMIES {
+        return Err(LevelError::TooLarge {
+            at: end.clone(),
+            message: format!("{} enemies; at most {MAX_ENEMIES}", grid.enemies.len()),
+        });
     }
-    if let (Some((_, l, c)), None) = (&door, &key) {
-        return Err(LevelError::DoorWithoutKey(loc(*l, *c)));
+    let start = grid.start.ok_or_else(|| LevelError::NoStart(end.clone()))?;
+    if grid.goal.is_none() && grid.door.is_none() {
+        return Err(LevelError::NoGoal(end.clone()));
     }
-    if let (Some((_, l, c)), None) = (&key, &door) {
-        return Err(LevelError::KeyWithoutDoor(loc(*l, *c)));
+    if let (Some(d), None) = (grid.door, grid.key) {
+        return Err(LevelError::DoorWithoutKey(at.at(d.line, d.column)));
     }
-    let height = rows.len();
-    let cell = |p: Placed| Rect {
+    if let (Some(k), None) = (grid.key, grid.door) {
+        return Err(LevelError::KeyWithoutDoor(at.at(k.line, k.column)));
+    }
+    Ok(start)
+}
+
+/// The rectangle of a grid cell in sub-pixels.
+fn cell_rect(p: Placed, tile_sub: i32) -> Rect {
+    Rect {
         x0: p.col as i32 * tile_sub,
         y0: p.row as i32 * tile_sub,
         x1: (p.col as i32 + 1) * tile_sub,
         y1: (p.row as i32 + 1) * tile_sub,
-    };
-    let start_px = match header.start {
+    }
+}
+
+/// The player's start centre in sub-pixels: the header's `start`, else the `P` cell's centre.
+fn start_position(
+    header: &Header,
+    start_cell: Placed,
+    tile_sub: i32,
+    hloc: &Location,
+) -> Result<(i32, i32), LevelError> {
+    Ok(match header.start {
         Some(b) => (
-            to_sub(&hloc, "start.x_px", b.x_px, true)?,
-            to_sub(&hloc, "start.y_px", b.y_px, true)?,
+            to_sub(hloc, "start.x_px", b.x_px, true)?,
+            to_sub(hloc, "start.y_px", b.y_px, true)?,
         ),
         None => {
-            let r = cell(start_cell);
+            let r = cell_rect(start_cell, tile_sub);
             (r.cx(), r.cy())
         }
-    };
-    let goal_rect = match (goal, header.goal) {
+    })
+}
+
+/// The goal rectangle in sub-pixels: the header's `goal` box (placed as pygame places it under
+/// the released profiles), else the `Q` cell; none without a `Q`.
+fn goal_rect(
+    header: &Header,
+    goal: Option<Marker>,
+    physics: &Physics,
+    tile_sub: i32,
+    hloc: &Location,
+) -> Result<Option<Rect>, LevelError> {
+    match (goal, header.goal) {
         (Some(_), Some(b)) => {
             let w = to_sub(
-                &hloc,
+                hloc,
                 "goal.w_px",
                 b.w_px.unwrap_or(header.tile_px as f64),
                 false,
             )?;
             let h = to_sub(
-                &hloc,
+                hloc,
                 "goal.h_px",
                 b.h_px.unwrap_or(header.tile_px as f64),
                 false,
             )?;
             let (cx, cy) = (
-                to_sub(&hloc, "goal.x_px", b.x_px, true)?,
-                to_sub(&hloc, "goal.y_px", b.y_px, true)?,
+                to_sub(hloc, "goal.x_px", b.x_px, true)?,
+                to_sub(hloc, "goal.y_px", b.y_px, true)?,
             );
             if physics.profile.is_released() {
                 // pygame's Rect.center: truncate the centre to whole px, then subtract half the
                 // size rounded down (18 x 25 at (30, 47) covers x 21..39, y 35..60).
-                Some(pygame_rect(cx, cy, w / SUB, h / SUB))
+                Ok(Some(pygame_rect(cx, cy, w / SUB, h / SUB)))
             } else {
-                Some(Rect::centred(cx, cy, w, h))
+                Ok(Some(Rect::centred(cx, cy, w, h)))
             }
         }
-        (Some((g, _, _)), None) => Some(cell(g)),
-        (None, Some(_)) => {
-            return Err(field_err(
-                "goal",
-                "a goal box is given but the grid has no `Q`".into(),
-            ));
-        }
-        (None, None) => None,
-    };
-    let gw = (width as i32) * tile_sub;
-    let gh = (height as i32) * tile_sub;
-    if start_px.0 < 0 || start_px.0 >= gw || start_px.1 < 0 || start_px.1 >= gh {
-        return Err(field_err("start", "outside the grid".into()));
+        (Some(g), None) => Ok(Some(cell_rect(g.cell, tile_sub))),
+        (None, Some(_)) => Err(field_error(
+            hloc,
+            "goal",
+            "a goal box is given but the grid has no `Q`".into(),
+        )),
+        (None, None) => Ok(None),
     }
-    // Enemies stand on the floor of their cell, centred horizontally.
-    let enemy_rects = enemies
+}
+
+/// Enemy spawn rectangles: each stands on the floor of its cell, centred horizontally.
+fn enemy_rects(enemies: &[Placed], physics: &Physics, tile_sub: i32) -> Vec<Rect> {
+    enemies
         .iter()
         .map(|&e| {
-            let r = cell(e);
+            let r = cell_rect(e, tile_sub);
             Rect::centred(
                 r.cx(),
                 r.y1 - physics.enemy_h / 2,
@@ -888,25 +1081,7 @@ pub fn parse(text: &str, file: &str) -> Result<Level, LevelError> {
                 physics.enemy_h,
             )
         })
-        .collect();
-    let level = Level {
-        width,
-        height,
-        tiles,
-        start_cell,
-        goal_cell: goal.map(|g| g.0),
-        enemies,
-        key: key.map(|k| k.0),
-        door: door.map(|d| d.0),
-        physics,
-        start: start_px,
-        goal: goal_rect,
-        door_rect: door.map(|d| cell(d.0)),
-        key_rect: key.map(|k| cell(k.0)),
-        enemy_rects,
-        header,
-    };
-    Ok(level)
+        .collect()
 }
 
 /// Writes a level back to the file format. `parse(&print(l), f)` equals `l`.

@@ -12,6 +12,7 @@ pub mod action;
 pub mod condition;
 pub mod level;
 pub mod measure;
+mod plain_csv;
 pub mod reference;
 pub mod released;
 pub mod replay;

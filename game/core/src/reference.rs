@@ -8,6 +8,7 @@
 
 use crate::action::Action;
 use crate::level::{Level, SUB};
+use crate::plain_csv::{PlainCsv, Unreadable};
 use crate::world::{Event, Rules, World, step};
 
 /// How an episode ended on a step, as the reference files name it.
@@ -50,16 +51,18 @@ pub struct RefError {
     pub message: String,
 }
 
-/// Parses a reference CSV (`step,action,x,y,done,event,on_ladder,...`, header first).
+/// Parses a reference CSV (`step,action,x,y,done,event,on_ladder,...`, header first), read by the
+/// csv crate with columns found by header name; fields are plain (never quoted) and trimmed.
 pub fn parse(text: &str, file: &str) -> Result<Vec<RefStep>, RefError> {
     let err = |line: usize, message: String| RefError {
         file: file.to_string(),
         line,
         message,
     };
-    let mut lines = text.lines().enumerate();
-    let (_, header) = lines.next().ok_or_else(|| err(1, "empty file".into()))?;
-    let cols: Vec<&str> = header.split(',').map(str::trim).collect();
+    let unreadable = |u: Unreadable| err(u.line, u.message);
+    let (header, lines) = PlainCsv::read(text).map_err(unreadable)?;
+    let header = header.ok_or_else(|| err(1, "empty file".into()))?;
+    let cols: Vec<&str> = header.fields().into_iter().map(str::trim).collect();
     let col = |name: &str| {
         cols.iter()
             .position(|c| *c == name)
@@ -74,12 +77,13 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<RefStep>, RefError> {
         col("on_ladder")?,
     );
     let mut out = Vec::new();
-    for (i, l) in lines {
-        if l.trim().is_empty() {
+    for line in lines {
+        let line = line.map_err(unreadable)?;
+        let f: Vec<&str> = line.fields().into_iter().map(str::trim).collect();
+        if f == [""] {
             continue;
         }
-        let n = i + 1;
-        let f: Vec<&str> = l.split(',').map(str::trim).collect();
+        let n = line.number;
         if f.len() != cols.len() {
             return Err(err(
                 n,

@@ -9,6 +9,7 @@
 
 use crate::action::Action;
 use crate::level::{Level, Location};
+use crate::plain_csv::{PlainCsv, Unreadable};
 use crate::world::{Events, Outcome, Rules, World, step};
 
 /// One tick of a trace.
@@ -46,8 +47,8 @@ pub fn parse_hash(s: &str) -> Option<u64> {
     u64::from_str_radix(h, 16).ok()
 }
 
-/// Parses an actions CSV. Fields are plain (no quoting is needed for this format; a quoted
-/// field is an error).
+/// Parses an actions CSV, read by the csv crate with columns found by header name. Fields are
+/// plain (no quoting is needed for this format; a quoted field is an error).
 pub fn parse_actions(text: &str, file: &str) -> Result<Vec<ActionRecord>, TraceError> {
     let err = |line: usize, column: usize, message: String| TraceError {
         at: Location {
@@ -57,32 +58,26 @@ pub fn parse_actions(text: &str, file: &str) -> Result<Vec<ActionRecord>, TraceE
         },
         message,
     };
-    let mut lines = text.lines().enumerate();
-    let (_, header) = lines.next().ok_or_else(|| {
+    let unreadable = |u: Unreadable| err(u.line, 1, u.message);
+    let (header, lines) = PlainCsv::read(text).map_err(unreadable)?;
+    let header = header.ok_or_else(|| {
         err(
             1,
             1,
             "empty file: expected a header row with `tick,action`".into(),
         )
     })?;
-    let cols: Vec<&str> = header
-        .trim_end_matches('\r')
-        .split(',')
-        .map(str::trim)
-        .collect();
+    let cols: Vec<&str> = header.fields().into_iter().map(str::trim).collect();
     let find = |name: &str| cols.iter().position(|c| *c == name);
     let tick_col = find("tick").ok_or_else(|| err(1, 1, "header has no `tick` column".into()))?;
     let action_col =
         find("action").ok_or_else(|| err(1, 1, "header has no `action` column".into()))?;
     let hash_col = find("state_hash");
     let mut out = Vec::new();
-    for (i, line) in lines {
-        let line_no = i + 1;
-        let line = line.trim_end_matches('\r');
-        if line.is_empty() {
-            continue;
-        }
-        let fields: Vec<&str> = line.split(',').collect();
+    for line in lines {
+        let line = line.map_err(unreadable)?;
+        let line_no = line.number;
+        let fields = line.fields();
         // Column (1-based, in characters) where field k starts.
         let col_of = |k: usize| {
             fields[..k.min(fields.len())]

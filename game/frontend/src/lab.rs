@@ -174,15 +174,26 @@ pub fn git_hash() -> &'static str {
     env!("PRIORS_GIT_HASH")
 }
 
-impl Lab {
-    /// Claims and creates the session folder with all headers, dictionaries, file copies and a
-    /// `running` session.json. Refuses an existing (participant, session) unless `new_run`.
-    pub fn create(spec: SessionSpec) -> Result<Lab> {
-        let created = SystemTime::now();
-        std::fs::create_dir_all(&spec.root)
-            .with_context(|| format!("creating {}", spec.root.display()))?;
-        let pending =
-            PendingDir::claim(&spec.root, &spec.participant, &spec.session, spec.new_run)?;
+/// What a session plays, derived from its spec before any file is written.
+#[derive(Debug)]
+struct Setup {
+    /// The level.
+    level: Level,
+    /// The condition (the built-in original when the spec names none).
+    condition: Condition,
+    /// The human rules with the session's tick limit and the condition's ladders.
+    rules: Rules,
+    /// The tick limit: the time limit in ticks.
+    tick_limit: u32,
+    /// The participant's seed (experiment seed and participant id).
+    seed: u64,
+    /// Keys to buttons: the condition's map for this participant, plus the experiment's keys.
+    keymap: KeyMap,
+}
+
+impl Setup {
+    /// The level, condition, rules, seed and key map of `spec`.
+    fn of(spec: &SessionSpec) -> Setup {
         let level = spec.level.value.clone();
         let condition = spec
             .condition
@@ -204,95 +215,144 @@ impl Lab {
             .controls
             .key_map_for(seed)
             .with_keys(&spec.extra_keys);
-
-        std::fs::copy(&spec.level.path, pending.tmp.join(files::LEVEL))
-            .with_context(|| format!("copying {}", spec.level.path.display()))?;
-        let condition_ref = match &spec.condition {
-            Some(c) => {
-                std::fs::copy(&c.path, pending.tmp.join(files::CONDITION))
-                    .with_context(|| format!("copying {}", c.path.display()))?;
-                FileRef::condition_copy(&c.value.id, &c.path.display().to_string(), &c.sha256)
-            }
-            None => FileRef::builtin_original(),
-        };
-        let meta = SessionMeta {
-            schema_version: SESSION_SCHEMA_VERSION,
-            ticks_schema_version: TICKS_SCHEMA_VERSION,
-            app_version: env!("CARGO_PKG_VERSION").into(),
-            git_hash: git_hash().into(),
-            participant: spec.participant.clone(),
-            session: spec.session.clone(),
-            run: pending.run,
-            uuid: pending.uuid.clone(),
-            pilot: spec.pilot,
-            simulated: spec.script.is_some(),
-            script: spec.script.clone(),
-            level: FileRef {
-                name: level.header.name.clone(),
-                source_path: spec.level.path.display().to_string(),
-                copy: Some(files::LEVEL.into()),
-                sha256: spec.level.sha256.clone(),
-            },
-            condition: condition_ref,
-            assignment: spec.assignment.clone(),
-            seed,
-            key_map: Key::ALL
-                .iter()
-                .zip(keymap.0)
-                .map(|(k, a)| (key_name(*k).to_string(), a.to_string()))
-                .collect(),
-            ladder_mode: format!("{:?}", condition.mechanics.ladder).to_lowercase(),
-            tick_hz,
+        Setup {
+            level,
+            condition,
+            rules,
             tick_limit,
-            hash_every_n_ticks: spec.hash_every,
-            time_scale: spec.time_scale,
-            created_utc: utc(created),
-            start_utc: None,
-            end_utc: None,
-            status: Status::Running,
-            status_detail: None,
-            n_ticks: 0,
-            deaths: 0,
-            final_state_hash: None,
-            display: spec.display.clone(),
-            frame_timing: FrameStats::default(),
-            host: host_name(),
-            pid: std::process::id(),
-        };
-        let columns = |file: &str, columns| ColumnsFile {
-            file: file.into(),
-            schema_version: SESSION_SCHEMA_VERSION,
-            missing_value: "NA".into(),
-            columns,
-        };
-        write_json_atomic(
-            &pending.tmp.join(files::TICKS_COLUMNS),
-            &ColumnsFile {
-                schema_version: TICKS_SCHEMA_VERSION,
-                ..columns(files::TICKS, ticks_columns())
-            },
-        )?;
-        write_json_atomic(
-            &pending.tmp.join(files::EVENTS_COLUMNS),
-            &columns(files::EVENTS, events_columns()),
-        )?;
-        CsvLog::create(&pending.tmp.join(files::TICKS), &ticks_header())?;
-        CsvLog::create(&pending.tmp.join(files::EVENTS), &events_header())?;
-        write_json_atomic(&pending.tmp.join(files::SESSION), &meta)?;
+            seed,
+            keymap,
+        }
+    }
+}
+
+/// Copies the level file and the condition file (if any) into the pending folder; returns how
+/// session.json names the condition.
+fn copy_inputs(spec: &SessionSpec, pending: &PendingDir) -> Result<FileRef> {
+    std::fs::copy(&spec.level.path, pending.tmp.join(files::LEVEL))
+        .with_context(|| format!("copying {}", spec.level.path.display()))?;
+    Ok(match &spec.condition {
+        Some(c) => {
+            std::fs::copy(&c.path, pending.tmp.join(files::CONDITION))
+                .with_context(|| format!("copying {}", c.path.display()))?;
+            FileRef::condition_copy(&c.value.id, &c.path.display().to_string(), &c.sha256)
+        }
+        None => FileRef::builtin_original(),
+    })
+}
+
+/// The session.json of a session that has just started (`running`, nothing played yet).
+fn session_meta(
+    spec: &SessionSpec,
+    setup: &Setup,
+    pending: &PendingDir,
+    condition: FileRef,
+    created: SystemTime,
+) -> SessionMeta {
+    SessionMeta {
+        schema_version: SESSION_SCHEMA_VERSION,
+        ticks_schema_version: TICKS_SCHEMA_VERSION,
+        app_version: env!("CARGO_PKG_VERSION").into(),
+        git_hash: git_hash().into(),
+        participant: spec.participant.clone(),
+        session: spec.session.clone(),
+        run: pending.run,
+        uuid: pending.uuid.clone(),
+        pilot: spec.pilot,
+        simulated: spec.script.is_some(),
+        script: spec.script.clone(),
+        level: FileRef {
+            name: setup.level.header.name.clone(),
+            source_path: spec.level.path.display().to_string(),
+            copy: Some(files::LEVEL.into()),
+            sha256: spec.level.sha256.clone(),
+        },
+        condition,
+        assignment: spec.assignment.clone(),
+        seed: setup.seed,
+        key_map: Key::ALL
+            .iter()
+            .zip(setup.keymap.0)
+            .map(|(k, a)| (key_name(*k).to_string(), a.to_string()))
+            .collect(),
+        ladder_mode: format!("{:?}", setup.condition.mechanics.ladder).to_lowercase(),
+        tick_hz: setup.level.header.tick_hz,
+        tick_limit: setup.tick_limit,
+        hash_every_n_ticks: spec.hash_every,
+        time_scale: spec.time_scale,
+        created_utc: utc(created),
+        start_utc: None,
+        end_utc: None,
+        status: Status::Running,
+        status_detail: None,
+        n_ticks: 0,
+        deaths: 0,
+        final_state_hash: None,
+        display: spec.display.clone(),
+        frame_timing: FrameStats::default(),
+        host: host_name(),
+        pid: std::process::id(),
+    }
+}
+
+/// Writes the column dictionaries, the two CSV headers and session.json into the pending folder.
+fn write_headers(pending: &PendingDir, meta: &SessionMeta) -> Result<()> {
+    let columns = |file: &str, columns| ColumnsFile {
+        file: file.into(),
+        schema_version: SESSION_SCHEMA_VERSION,
+        missing_value: "NA".into(),
+        columns,
+    };
+    write_json_atomic(
+        &pending.tmp.join(files::TICKS_COLUMNS),
+        &ColumnsFile {
+            schema_version: TICKS_SCHEMA_VERSION,
+            ..columns(files::TICKS, ticks_columns())
+        },
+    )?;
+    write_json_atomic(
+        &pending.tmp.join(files::EVENTS_COLUMNS),
+        &columns(files::EVENTS, events_columns()),
+    )?;
+    CsvLog::create(&pending.tmp.join(files::TICKS), &ticks_header())?;
+    CsvLog::create(&pending.tmp.join(files::EVENTS), &events_header())?;
+    write_json_atomic(&pending.tmp.join(files::SESSION), meta)?;
+    Ok(())
+}
+
+impl Lab {
+    /// Claims and creates the session folder with all headers, dictionaries, file copies and a
+    /// `running` session.json. Refuses an existing (participant, session) unless `new_run`.
+    pub fn create(spec: SessionSpec) -> Result<Lab> {
+        let created = SystemTime::now();
+        std::fs::create_dir_all(&spec.root)
+            .with_context(|| format!("creating {}", spec.root.display()))?;
+        let pending =
+            PendingDir::claim(&spec.root, &spec.participant, &spec.session, spec.new_run)?;
+        let setup = Setup::of(&spec);
+        let condition_ref = copy_inputs(&spec, &pending)?;
+        let meta = session_meta(&spec, &setup, &pending, condition_ref, created);
+        write_headers(&pending, &meta)?;
         let dir = pending.publish()?;
+        Lab::open(spec, setup, meta, dir)
+    }
+
+    /// The lab on the first screen of a published session folder, its logs open for appending;
+    /// the screen is logged and flushed.
+    fn open(spec: SessionSpec, setup: Setup, meta: SessionMeta, dir: PathBuf) -> Result<Lab> {
         let ticks = CsvLog::append_to(&dir.join(files::TICKS))?;
         let events = CsvLog::append_to(&dir.join(files::EVENTS))?;
-        let world = World::new(&level);
+        let world = World::new(&setup.level);
         let first = if spec.consent_text.is_some() {
             Screen::Consent
         } else {
             Screen::Instructions
         };
         let mut lab = Lab {
-            level,
-            condition,
-            rules,
-            keymap,
+            level: setup.level,
+            condition: setup.condition,
+            rules: setup.rules,
+            keymap: setup.keymap,
             world,
             screen: first,
             focused: true,
