@@ -12,7 +12,7 @@
 //! - *ticks to tier k*: first tick (counted from 1) after which the player's feet
 //!   (`y + player_h / 2`) are at or above `Level.header.tiers_y_px[k]`.
 
-use priors_core::measure::Coverage;
+use priors_core::measure::{Coverage, TierLines};
 use priors_core::{Action, Event, Events, Level, Outcome, SUB, World};
 
 /// Side of a heatmap cell, px.
@@ -94,8 +94,7 @@ pub struct Tracker {
     coverage: Coverage,
     heat_w: usize,
     heat_h: usize,
-    half_h_sub: i32,
-    tiers_sub: Vec<i32>,
+    tiers: TierLines,
 }
 
 impl Tracker {
@@ -114,13 +113,7 @@ impl Tracker {
             coverage: Coverage::new(level),
             heat_w,
             heat_h,
-            half_h_sub: level.physics.player_h - level.physics.player_h / 2,
-            tiers_sub: level
-                .header
-                .tiers_y_px
-                .iter()
-                .map(|&y| y as i32 * SUB)
-                .collect(),
+            tiers: TierLines::new(level),
         }
     }
 
@@ -143,11 +136,8 @@ impl Tracker {
         if hx < self.heat_w && hy < self.heat_h {
             m.heat[hy * self.heat_w + hx] += 1;
         }
-        let feet = w.player.y + self.half_h_sub;
-        for (k, &tier) in self.tiers_sub.iter().enumerate() {
-            if m.tier_ticks[k].is_none() && feet <= tier {
-                m.tier_ticks[k] = Some(w.tick);
-            }
+        for k in self.tiers.reached(w) {
+            m.tier_ticks[k].get_or_insert(w.tick);
         }
         if !events.is_empty() {
             for e in events.iter() {

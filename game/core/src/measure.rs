@@ -30,6 +30,52 @@ pub fn time_s(ticks: u32, tick_hz: u32) -> f64 {
     ticks as f64 / tick_hz.max(1) as f64
 }
 
+/// The level's height tiers (`tiers_y_px`, floor lines in the header's order) and the one rule
+/// of reaching one: the player's feet at or above its line. The analysis' per-tier first ticks
+/// and the episodes' `max_tier` both use it.
+#[derive(Debug, Clone)]
+pub struct TierLines {
+    /// The lines in sub-pixels.
+    lines_sub: Vec<i32>,
+    /// From the player's centre to its feet, sub-pixels.
+    half_h_sub: i32,
+}
+
+impl TierLines {
+    /// The tiers of `level`.
+    pub fn new(level: &Level) -> TierLines {
+        TierLines {
+            lines_sub: level
+                .header
+                .tiers_y_px
+                .iter()
+                .map(|&y| y as i32 * SUB)
+                .collect(),
+            half_h_sub: level.physics.player_h - level.physics.player_h / 2,
+        }
+    }
+
+    /// Number of tiers.
+    pub fn len(&self) -> usize {
+        self.lines_sub.len()
+    }
+
+    /// Whether the level has no tiers.
+    pub fn is_empty(&self) -> bool {
+        self.lines_sub.is_empty()
+    }
+
+    /// The tiers whose line the feet of `w`'s player are at or above, in index order.
+    pub fn reached<'a>(&'a self, w: &World) -> impl Iterator<Item = usize> + 'a {
+        let feet = w.player.y + self.half_h_sub;
+        self.lines_sub
+            .iter()
+            .enumerate()
+            .filter(move |&(_, &line)| feet <= line)
+            .map(|(k, _)| k)
+    }
+}
+
 /// Counts the measures of one trace, tick by tick.
 #[derive(Debug, Clone)]
 pub struct Coverage {
@@ -48,10 +94,8 @@ pub struct Coverage {
     pub ticks: u32,
     /// Ticks whose action was not `noop`.
     pub active_ticks: u32,
-    /// The level's height tiers (`tiers_y_px`) in sub-pixels, in the header's order.
-    tiers_sub: Vec<i32>,
-    /// From the player's centre to its feet, sub-pixels.
-    half_h_sub: i32,
+    /// The level's height tiers.
+    tiers: TierLines,
     /// The highest tier index the feet have reached (at or above its line; 0 = the first), if
     /// any: the analysis' `max_tier` of a whole trace, here per episode.
     pub max_tier: Option<u32>,
@@ -80,13 +124,7 @@ impl Coverage {
             unique_tiles: 0,
             ticks: 0,
             active_ticks: 0,
-            tiers_sub: level
-                .header
-                .tiers_y_px
-                .iter()
-                .map(|&y| y as i32 * SUB)
-                .collect(),
-            half_h_sub: level.physics.player_h - level.physics.player_h / 2,
+            tiers: TierLines::new(level),
             max_tier: None,
         }
     }
@@ -107,12 +145,9 @@ impl Coverage {
     pub fn record(&mut self, w: &World, action: Action) {
         self.ticks += 1;
         self.active_ticks += (action != Action::NOOP) as u32;
-        let feet = w.player.y + self.half_h_sub;
         let above = self.max_tier.map_or(0, |t| t as usize + 1);
-        for (k, &tier) in self.tiers_sub.iter().enumerate().skip(above) {
-            if feet <= tier {
-                self.max_tier = Some(k as u32);
-            }
+        if let Some(k) = self.tiers.reached(w).filter(|&k| k >= above).max() {
+            self.max_tier = Some(k as u32);
         }
         let (x, y) = (w.player.x.div_euclid(SUB), w.player.y.div_euclid(SUB));
         if x < 0 || y < 0 || x as usize >= self.width_px || y as usize >= self.height_px {
