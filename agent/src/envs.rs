@@ -30,6 +30,17 @@ pub struct Transition<'a> {
     pub episodes: &'a [Option<Episode>],
 }
 
+impl Transition<'_> {
+    /// Per env, whether its episode ended on this step (goal, death or the tick limit).
+    pub fn done(&self) -> Vec<bool> {
+        self.terminated
+            .iter()
+            .zip(self.truncated)
+            .map(|(&x, &y)| x || y)
+            .collect()
+    }
+}
+
 /// A batch of environments stepping together with auto-reset.
 pub trait VecEnvironment {
     /// Number of environments.

@@ -593,12 +593,7 @@ impl<E: VecEnvironment> Trainer<E> {
         self.progress.global_step += n as u64;
         self.latest.copy_from_slice(tr.obs);
         rewards.extend_from_slice(tr.rewards);
-        let done: Vec<bool> = tr
-            .terminated
-            .iter()
-            .zip(tr.truncated)
-            .map(|(&x, &y)| x || y)
-            .collect();
+        let done = tr.done();
         let ended: Vec<(usize, Episode)> = tr
             .episodes
             .iter()
@@ -915,12 +910,7 @@ impl<E: VecEnvironment> Trainer<E> {
             let (a, ..) = self.act(greedy)?;
             let tr = self.env.step(&a);
             self.latest.copy_from_slice(tr.obs);
-            let done: Vec<bool> = tr
-                .terminated
-                .iter()
-                .zip(tr.truncated)
-                .map(|(&x, &y)| x || y)
-                .collect();
+            let done = tr.done();
             let eps: Vec<Option<Episode>> = tr.episodes.to_vec();
             for e in 0..n {
                 acts[e].push(a[e]);
