@@ -4,21 +4,8 @@
 //! profiles and the clean one. `cargo run -p priors-core --example reference_table`; with
 //! `--released-only`, only the released profiles' rows.
 
-use priors_core::reference::{Ending, compare, parse};
+use priors_core::reference::{Ending, compare, parse, sequence_key};
 use priors_core::{Action, Rules, parse_level};
-
-/// Sorting key: the number at the end of the name (`seq12` after `seq9`), then the name.
-fn key(name: &str) -> (u64, String) {
-    let digits: String = name
-        .chars()
-        .rev()
-        .take_while(char::is_ascii_digit)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    (digits.parse().unwrap_or(u64::MAX), name.to_string())
-}
 
 fn main() {
     let released_only = std::env::args().any(|a| a == "--released-only");
@@ -39,7 +26,7 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .map(|p| p.file_stem().expect("stem").to_string_lossy().into_owned())
         .collect();
-    names.sort_by_key(|n| key(n));
+    names.sort_by_key(|n| sequence_key(n));
     let end = |e: (Ending, u32)| format!("{:?} @ {}", e.0, e.1).to_lowercase();
     println!(
         "| sequence | reference | profile | steps | within 0.5 px | first divergence | reference ending | our ending |"

@@ -184,3 +184,17 @@ pub fn compare(
         our_end,
     }
 }
+
+/// The order of reference sequences: the number at the end of the name (`seq12` after `seq9`),
+/// then the name (the test and the table example enumerate the folder in this order).
+pub fn sequence_key(name: &str) -> (u64, String) {
+    let digits: String = name
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (digits.parse().unwrap_or(u64::MAX), name.to_string())
+}

@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use priors_core::reference::{Comparison, compare, parse};
+use priors_core::reference::{Comparison, compare, parse, sequence_key};
 use priors_core::*;
 
 const PRINCESS: &str = include_str!("../../../data/levels/princess.level");
@@ -28,20 +28,7 @@ fn with_profile(profile: &str) -> Level {
     parse_level(&text, "princess.level").unwrap()
 }
 
-/// Sorting key: the number at the end of the name (`seq12` after `seq9`), then the name.
-fn key(name: &str) -> (u64, String) {
-    let digits: String = name
-        .chars()
-        .rev()
-        .take_while(char::is_ascii_digit)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    (digits.parse().unwrap_or(u64::MAX), name.to_string())
-}
-
-/// The file stems with extension `ext` in `dir`, sorted by [`key`].
+/// The file stems with extension `ext` in `dir`, sorted by [`sequence_key`].
 fn stems(dir: &Path, ext: &str) -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -49,7 +36,7 @@ fn stems(dir: &Path, ext: &str) -> Vec<String> {
         .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == ext))
         .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
         .collect();
-    out.sort_by_key(|s| key(s));
+    out.sort_by_key(|s| sequence_key(s));
     out
 }
 
