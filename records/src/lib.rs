@@ -3,7 +3,7 @@
 //! The one owner of every file format Priors writes and reads back: the lab's session folder
 //! ([`session`] types, [`sink`] writing, [`verify`] reading and replaying), the agent's run
 //! folder ([`run`]; its hyperparameters, [`train`]), study and experiment files with the one counterbalancing rule
-//! ([`study`]), and the small shared helpers ([`util`]: SHA-256, atomic writes, git hash).
+//! ([`study`]), and the small shared helpers ([`util`]: SHA-256, atomic writes, the worker pool).
 //!
 //! **Invariant:** a writer's serde struct is its reader's; no CSV is parsed by hand and every
 //! column is addressed by its header name, never by position.

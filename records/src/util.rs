@@ -1,5 +1,5 @@
 //! Small helpers every writer of records needs: SHA-256 as lower-case hex, write-then-rename,
-//! the git commit of a source tree, and the one worker pool that reads, writes or runs many
+//! and the one worker pool that reads, writes or runs many
 //! folders at once ([`par_for_each`]).
 
 use crate::error::RecordError;
@@ -62,28 +62,6 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> Result<(), Rec
         .map_err(|e| RecordError::malformed(path, 0, format!("formatting JSON: {e}")))?;
     text.push('\n');
     write_atomic(path, text.as_bytes())
-}
-
-/// `git rev-parse HEAD` of the tree at `dir`, with `-dirty` when it has uncommitted changes;
-/// `unknown` outside a checkout or without git.
-pub fn git_hash(dir: &Path) -> String {
-    let run = |args: &[&str]| {
-        std::process::Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-    };
-    match run(&["rev-parse", "HEAD"]) {
-        Some(h) if !h.is_empty() => {
-            let dirty = run(&["status", "--porcelain", "--untracked-files=no"])
-                .is_some_and(|s| !s.is_empty());
-            if dirty { format!("{h}-dirty") } else { h }
-        }
-        _ => "unknown".into(),
-    }
 }
 
 /// Runs `work(i)` for every `i` in `0..n` on `threads` scoped worker threads (at least one, at
