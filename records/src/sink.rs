@@ -179,6 +179,30 @@ pub fn existing_runs(
     Ok(runs)
 }
 
+/// The check [`PendingDir::claim`] makes before it claims, callable before anything exists (the
+/// lab window runs it before opening, so that a wrong id is refused at once): valid ids, and no
+/// run of (participant, session) under `root` unless `new_run`. Returns the runs found. Only the
+/// claim itself is atomic; this check can pass and the claim still be refused.
+pub fn refuse_existing(
+    root: &Path,
+    participant: &str,
+    session: &str,
+    new_run: bool,
+) -> Result<Vec<u32>, RecordError> {
+    check_id("participant", participant)?;
+    check_id("session", session)?;
+    let runs = existing_runs(root, participant, session)?;
+    if !runs.is_empty() && !new_run {
+        return Err(RecordError::Refused {
+            message: format!(
+                "data for participant {participant} session {session} already exists under {} (runs {runs:?}); refusing to start. Pass --new-run to record another run, or check the ids",
+                root.display()
+            ),
+        });
+    }
+    Ok(runs)
+}
+
 /// A claimed run whose files are being prepared in a temporary folder.
 #[derive(Debug)]
 pub struct PendingDir {
@@ -202,20 +226,10 @@ impl PendingDir {
         session: &str,
         new_run: bool,
     ) -> Result<PendingDir, RecordError> {
-        check_id("participant", participant)?;
-        check_id("session", session)?;
+        let runs = refuse_existing(root, participant, session, new_run)?;
         let claims = root.join(".claims");
         std::fs::create_dir_all(&claims)
             .map_err(|e| RecordError::io(&claims, format!("creating: {e}")))?;
-        let runs = existing_runs(root, participant, session)?;
-        if !runs.is_empty() && !new_run {
-            return Err(RecordError::Refused {
-                message: format!(
-                    "data for participant {participant} session {session} already exists under {} (runs {runs:?}); refusing to start. Pass --new-run to record another run, or check the ids",
-                    root.display()
-                ),
-            });
-        }
         let mut run = runs.last().map_or(1, |r| r + 1);
         loop {
             let claim = claims.join(format!("{participant}_{session}_{run}"));

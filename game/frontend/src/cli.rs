@@ -222,22 +222,38 @@ pub fn session(a: SessionArgs) -> Result<()> {
             ..DisplayInfo::default()
         },
     };
-    let mut lab = Lab::create(spec)?;
-    lab.set_pause_on_focus_loss(script.is_none());
+    let level = spec.level.value.clone();
+    let condition = spec
+        .condition
+        .as_ref()
+        .map_or_else(Condition::original, |c| c.value.clone());
     let keys = match &script {
         Some(actions) => {
-            let w = lab.level();
-            let rules = priors_core::Rules::human(w.header.tick_hz)
-                .with_ladder(lab.condition().mechanics.ladder);
-            Some(crate::script::key_sets(w, &rules, lab.keymap(), actions)?)
+            let rules = priors_core::Rules::human(level.header.tick_hz)
+                .with_ladder(condition.mechanics.ladder);
+            Some(crate::script::key_sets(
+                &level,
+                &rules,
+                &spec.keymap(),
+                actions,
+            )?)
         }
         None => None,
     };
-    let dir = lab.dir().to_path_buf();
-    eprintln!("session folder: {}", dir.display());
+    // Wrong or existing ids are refused before the window opens; the window opens before the
+    // claim, so a machine without a display leaves no folder behind (`run_session`).
+    priors_records::sink::refuse_existing(
+        &spec.root,
+        &spec.participant,
+        &spec.session,
+        spec.new_run,
+    )?;
     let title = format!("Priors{}", if a.pilot { " - PILOT" } else { "" });
+    let pause_on_focus_loss = script.is_none();
+    let mut dir = None;
     let summary = run_session(
-        lab,
+        &level,
+        &condition,
         WindowOptions {
             title,
             fullscreen,
@@ -248,7 +264,15 @@ pub fn session(a: SessionArgs) -> Result<()> {
             close_after_end_s: a.close_after_end_s,
             screenshot,
         },
+        || {
+            let mut lab = Lab::create(spec)?;
+            lab.set_pause_on_focus_loss(pause_on_focus_loss);
+            eprintln!("session folder: {}", lab.dir().display());
+            dir = Some(lab.dir().to_path_buf());
+            Ok(lab)
+        },
     )?;
+    let dir = dir.expect("run_session returned a summary, so the lab was created");
     let status = summary.status.unwrap_or(Status::Running);
     println!(
         "{}\t{}\t{} ticks",

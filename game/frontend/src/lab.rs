@@ -121,6 +121,14 @@ pub struct SessionSpec {
     pub display: DisplayInfo,
 }
 
+impl SessionSpec {
+    /// The key map a lab made from this spec will use (the condition's map for this participant,
+    /// plus the experiment's keys), known before the lab (and its folder) exists.
+    pub fn keymap(&self) -> KeyMap {
+        Setup::of(self).keymap
+    }
+}
+
 /// A running lab session.
 #[derive(Debug)]
 pub struct Lab {

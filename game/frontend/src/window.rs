@@ -10,14 +10,14 @@ use crate::lab::Lab;
 use crate::meta::read_meta;
 use crate::signals::StopFlag;
 use crate::verify::{load_setup, read_ticks};
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use bevy::time::TimeUpdateStrategy;
 use bevy::window::{
     ExitCondition, MonitorSelection, PresentMode, WindowMode, WindowPlugin, WindowResolution,
 };
-use priors_core::{Action, Level, Rules, World, step};
+use priors_core::{Action, Condition, Level, Rules, World, step};
 use std::path::{Path, PathBuf};
 
 /// How the window opens.
@@ -69,6 +69,32 @@ fn window_plugin(opts: &WindowOptions, frame_px: (u32, u32)) -> WindowPlugin {
     }
 }
 
+/// Adds Bevy's default plugins with this window, or returns an error naming the display when
+/// no window can open there. winit panics inside Bevy's plugin build when it cannot reach the
+/// display server (no X server, a wrong `DISPLAY`, or an X server that is resetting because its
+/// last client just left: Xvfb without `-noreset`); the panic is caught here, so the user reads
+/// one error line (exit status 1, not a backtrace and 101), and the caller can refuse to start a
+/// session before any folder exists.
+fn add_window_plugins(app: &mut App, plugin: WindowPlugin) -> Result<()> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        app.add_plugins(DefaultPlugins.set(plugin));
+    }));
+    std::panic::set_hook(hook);
+    built.map_err(|payload| {
+        let why = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "the window system panicked".to_string());
+        let display = std::env::var("DISPLAY").unwrap_or_else(|_| "(unset)".to_string());
+        anyhow!(
+            "no window can open on DISPLAY={display}: {why}\n(is an X server running there? Xvfb needs -noreset when windows open one after another)"
+        )
+    })
+}
+
 fn set_time_scale(scale: f64) -> impl FnMut(ResMut<Time<Virtual>>) {
     move |mut t: ResMut<Time<Virtual>>| t.set_relative_speed_f64(scale)
 }
@@ -87,14 +113,23 @@ fn take_screenshot(mut shot: ResMut<ScreenshotAt>, lab: Res<LabRes>, mut command
 }
 
 /// Runs a lab session in a window until it ends and the window closes. Returns how it ended.
-pub fn run_session(lab: Lab, opts: WindowOptions) -> Result<Summary> {
-    let view = initial_view(lab.level(), lab.condition());
-    let renderer = priors_render::Renderer::new(lab.level(), lab.condition())?;
-    let tick_hz = lab.level().header.tick_hz;
+///
+/// The window opens first and `create` makes the lab (its session folder) only once it has: a
+/// machine that cannot show a window refuses the session before a participant's folder exists.
+pub fn run_session(
+    level: &Level,
+    condition: &Condition,
+    opts: WindowOptions,
+    create: impl FnOnce() -> Result<Lab>,
+) -> Result<Summary> {
+    let view = initial_view(level, condition);
+    let renderer = priors_render::Renderer::new(level, condition)?;
+    let tick_hz = level.header.tick_hz;
     let summary = SummaryRes::default();
     let mut app = App::new();
-    app.add_plugins(DefaultPlugins.set(window_plugin(&opts, renderer.frame_size())))
-        .insert_resource(LabRes(lab))
+    add_window_plugins(&mut app, window_plugin(&opts, renderer.frame_size()))?;
+    let lab = create()?;
+    app.insert_resource(LabRes(lab))
         .insert_resource(view)
         .insert_resource(summary.clone())
         .insert_resource(StopRes(StopFlag::install()?))
@@ -203,8 +238,8 @@ pub fn run_replay(dir: &Path, speed: f64) -> Result<()> {
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
     let mut app = App::new();
-    app.add_plugins(DefaultPlugins.set(window_plugin(&opts, renderer.frame_size())))
-        .insert_resource(initial_view(&level, &condition))
+    add_window_plugins(&mut app, window_plugin(&opts, renderer.frame_size()))?;
+    app.insert_resource(initial_view(&level, &condition))
         .insert_resource(Time::<Fixed>::from_hz(meta.tick_hz as f64))
         .insert_resource(Replay {
             world: World::new(&level),

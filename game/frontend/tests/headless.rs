@@ -468,3 +468,52 @@ fn the_session_command_refuses_existing_ids_before_opening_a_window() {
     assert_eq!(entries, 2, "the first session's folder and .claims only");
     assert!(first.dir().is_dir());
 }
+
+#[test]
+fn without_a_display_session_and_replay_fail_with_one_error_and_no_folder() {
+    // A display number no X server listens on: winit's XOpenDisplay fails at once, as it did
+    // in CI for a replay started while Xvfb was resetting (window_e2e.rs, `Xvfb::start`).
+    let display = ":987";
+    let root = common::TempDir::new();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_priors-lab"))
+        .args([
+            "session",
+            "--participant",
+            "P012",
+            "--level",
+            "princess",
+            "--out",
+        ])
+        .arg(root.path())
+        .env("DISPLAY", display)
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("no window can open on DISPLAY=:987") && !err.contains("panicked"),
+        "{err}"
+    );
+    // Refused before the participant's folder (or claim) existed: a later session with the
+    // same id needs no --new-run.
+    let entries: Vec<_> = std::fs::read_dir(root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(entries.is_empty(), "{entries:?}");
+
+    let lab = Lab::create(common::spec(root.path(), "P013", false)).unwrap();
+    let dir = lab.dir().to_path_buf();
+    drop(lab);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_priors-lab"))
+        .arg("replay")
+        .arg(&dir)
+        .env("DISPLAY", display)
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("no window can open on DISPLAY=:987"), "{err}");
+}

@@ -1,6 +1,6 @@
-//! Every way a session can end that the program does not choose, each in a real child process
-//! (this test binary re-invoking itself; the `child_*` tests do nothing unless their variable is
-//! set): a write failure mid-session (a file-size limit, `ulimit -f`, standing in for a full
+//! Every way a session can end that the program does not choose, each in a real child process:
+//! this test binary re-run on the calling test alone with a role variable set, which makes that
+//! test play the child instead (so no helper counts as a passing test of its own): a write failure mid-session (a file-size limit, `ulimit -f`, standing in for a full
 //! disk: writes beyond it fail with EFBIG) and a SIGTERM or SIGHUP. Each must stop the session,
 //! mark session.json (`write-failed`, `interrupted` with its tick count) and keep every row
 //! written before, so the folder verifies as a prefix.
@@ -50,11 +50,11 @@ fn lab(app: &App) -> &Lab {
     &app.world().resource::<LabRes>().0
 }
 
-/// Child: play until a write fails (under the parent's file-size limit) or 5,000 ticks.
-#[test]
-fn child_write_failure() {
+/// When started as the write-failure child, plays until a write fails (under the parent's
+/// file-size limit) or 5,000 ticks, and returns true.
+fn child_write_failure() -> bool {
     let Some(root) = std::env::var_os("PRIORS_CHILD_FSIZE_ROOT") else {
-        return;
+        return false;
     };
     let mut app = playing(Path::new(&root), None);
     for _ in 0..5000 {
@@ -66,13 +66,14 @@ fn child_write_failure() {
         std::thread::sleep(Duration::from_millis(1));
     }
     println!("FAILURE {:?}", lab(&app).failure());
+    true
 }
 
-/// Child: play, say where, and go on until a stop signal ends the session (or 20 s pass).
-#[test]
-fn child_signal() {
+/// When started as the signal child, plays, says where, and goes on until a stop signal ends
+/// the session (or 20 s pass), and returns true.
+fn child_signal() -> bool {
     if std::env::var_os("PRIORS_CHILD_SIGNAL_ROOT").is_none() {
-        return;
+        return false;
     }
     let root = PathBuf::from(std::env::var_os("PRIORS_CHILD_SIGNAL_ROOT").unwrap());
     let mut app = playing(&root, Some(StopFlag::install().unwrap()));
@@ -90,6 +91,7 @@ fn child_signal() {
         std::thread::sleep(Duration::from_millis(2));
     }
     println!("ENDED {}", lab(&app).meta().status.name());
+    true
 }
 
 fn session_dir(root: &Path) -> PathBuf {
@@ -106,6 +108,9 @@ fn meta(dir: &Path) -> SessionMeta {
 
 #[test]
 fn a_write_failure_mid_session_stops_it_marks_it_and_keeps_what_was_written() {
+    if child_write_failure() {
+        return;
+    }
     let root = common::TempDir::new();
     let exe = std::env::current_exe().unwrap();
     // 24 KiB per file: enough for the folder's small files, not for ticks.csv of 5,000 ticks.
@@ -113,7 +118,7 @@ fn a_write_failure_mid_session_stops_it_marks_it_and_keeps_what_was_written() {
     let o = Command::new("bash")
         .args([
             "-c",
-            "trap '' XFSZ; ulimit -f 24; exec \"$0\" --exact child_write_failure --nocapture --test-threads 1",
+            "trap '' XFSZ; ulimit -f 24; exec \"$0\" --exact a_write_failure_mid_session_stops_it_marks_it_and_keeps_what_was_written --nocapture --test-threads 1",
         ])
         .arg(&exe)
         .env("PRIORS_CHILD_FSIZE_ROOT", root.path())
@@ -154,17 +159,12 @@ fn a_write_failure_mid_session_stops_it_marks_it_and_keeps_what_was_written() {
     assert!(m.n_ticks < 5000, "{}", m.n_ticks);
 }
 
-fn signal_ends_the_session(signal: &str) {
+/// Runs `test` (the calling test) again as the signal child, sends it `signal` once it plays.
+fn signal_ends_the_session(signal: &str, test: &str) {
     let root = common::TempDir::new();
     let exe = std::env::current_exe().unwrap();
     let mut child = Command::new(&exe)
-        .args([
-            "--exact",
-            "child_signal",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
+        .args(["--exact", test, "--nocapture", "--test-threads", "1"])
         .env("PRIORS_CHILD_SIGNAL_ROOT", root.path())
         .stdout(Stdio::piped())
         .spawn()
@@ -206,10 +206,16 @@ fn signal_ends_the_session(signal: &str) {
 
 #[test]
 fn sigterm_flushes_and_marks_the_session_interrupted() {
-    signal_ends_the_session("TERM");
+    if child_signal() {
+        return;
+    }
+    signal_ends_the_session("TERM", "sigterm_flushes_and_marks_the_session_interrupted");
 }
 
 #[test]
 fn sighup_flushes_and_marks_the_session_interrupted() {
-    signal_ends_the_session("HUP");
+    if child_signal() {
+        return;
+    }
+    signal_ends_the_session("HUP", "sighup_flushes_and_marks_the_session_interrupted");
 }
