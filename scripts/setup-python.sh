@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # setup-python.sh: the tools the tests use to read our outputs the way an analyst would.
 #   pandas (pandas.read_csv with no options) in the project virtualenv $PRIORS_VENV;
+#   Playwright for Python (drives the system Chromium in the `priors serve` browser test; its own
+#   browsers are never downloaded: no `playwright install`);
 #   the reference BIDS validator (npm bids-validator 1.x) under ~/.cache/priors/bids.
 # Idempotent.
 set -euo pipefail
@@ -14,6 +16,12 @@ if "$VENV/bin/python" -c 'import pandas' 2>/dev/null; then
 else
   echo "setup-python: installing pandas into $VENV"
   "$VENV/bin/python" -m pip install --quiet pandas
+fi
+if "$VENV/bin/python" -c 'import playwright.sync_api' 2>/dev/null; then
+  echo "setup-python: playwright present"
+else
+  echo "setup-python: installing playwright (the Python package only) into $VENV"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 "$VENV/bin/python" -m pip install --quiet playwright
 fi
 BIDS="$HOME/.cache/priors/bids"
 if [[ -x "$BIDS/node_modules/.bin/bids-validator" ]]; then

@@ -3,7 +3,8 @@
 #   build:  pkg-config libx11-dev (Bevy's X11 window backend), python3-venv, fonts-dejavu-core (chart text)
 #   window: libvulkan1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1 (winit/wgpu load them)
 #   tests:  xvfb xauth xdotool mesa-vulkan-drivers (the real-window tests: Xvfb + software Vulkan +
-#           real X key events), slurm-wlm munge (the single-node Slurm test), npm (BIDS validator)
+#           real X key events), slurm-wlm munge (the single-node Slurm test), npm (BIDS validator),
+#           chromium (the `priors serve` browser test; Playwright drives this system browser)
 # Runs apt-get as root, or through sudo; otherwise lists what to install and fails.
 set -euo pipefail
 # package:test pairs; the test is a command on PATH, or dpkg:<package> for libraries and data.
@@ -24,6 +25,7 @@ NEEDS=(
   slurm-wlm:slurmctld
   munge:munged
   npm:npm
+  chromium:chromium
 )
 missing=()
 for n in "${NEEDS[@]}"; do

@@ -58,6 +58,9 @@ enum Command {
     /// The main job: train the agent briefly and run bot subjects on princess (original and masked-semantics), then write a report.
     #[cfg(all(feature = "window", feature = "agent"))]
     Demo(cmd::demo::Args),
+    /// Run a study online: participants in their browsers, remote agents through an HTTP API; every session recorded.
+    #[cfg(feature = "web")]
+    Serve(cmd::serve::Args),
 }
 
 /// Runs the command; every failure (a diverged replay included) is an error, printed once with
@@ -92,5 +95,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::SimulateSubjects(a) => cmd::simulate_subjects::run(a),
         #[cfg(all(feature = "window", feature = "agent"))]
         Command::Demo(a) => cmd::demo::run(a),
+        #[cfg(feature = "web")]
+        Command::Serve(a) => cmd::serve::run(a),
     }
 }

@@ -187,6 +187,14 @@ pub struct DisplayInfo {
     pub present_mode: String,
     /// GPU adapter name, driver and backend.
     pub gpu_adapter: String,
+    /// Where the session was played: absent for the lab window (files written before this field
+    /// existed read as the lab window too), `web` for a browser through `priors serve`,
+    /// `agent-api` for a remote agent through the same server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// The browser's user agent string (web sessions only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
 }
 
 /// The record in session.json.

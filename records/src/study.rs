@@ -151,12 +151,37 @@ pub struct StudyFile<A = toml::Value, R = toml::Value> {
     /// `space = ["jump"]`; by default only the four arrows move the player, as in the paper.
     #[serde(default)]
     pub keys: std::collections::BTreeMap<priors_core::condition::Key, Vec<priors_core::Button>>,
+    /// Online sessions (`priors serve`), if any: completion code, redirect, connection check.
+    #[serde(default)]
+    pub web: Option<WebSettings>,
     /// The agent sweep (`priors sweep`), if any.
     #[serde(default)]
     pub agents: Option<A>,
     /// Cluster and local resources of the sweep's jobs (`priors sweep`), if given.
     #[serde(default)]
     pub resources: Option<R>,
+}
+
+/// The `[web]` table of a study file: how `priors serve` runs the study online. Every field is
+/// optional; a file without the table serves with the defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// Completion code shown (and put into the redirect) once the session verifies, e.g. the
+    /// Prolific study's completion code.
+    #[serde(default)]
+    pub completion_code: Option<String>,
+    /// Where the browser goes once the session verifies; `{code}` is replaced by the
+    /// completion code (Prolific: `https://app.prolific.com/submissions/complete?cc={code}`).
+    #[serde(default)]
+    pub completion_url: Option<String>,
+    /// The connection check before consent refuses a browser whose median round trip exceeds
+    /// this, ms (default 250: beyond it, a key's effect arrives more than 7 ticks late).
+    #[serde(default)]
+    pub max_latency_ms: Option<f64>,
+    /// Sessions one recruited person (Prolific PID, MTurk worker id) may play (default 1).
+    #[serde(default)]
+    pub sessions_per_participant: Option<u32>,
 }
 
 /// An experiment file: a study file with human sessions, as the lab reads it (the level and the

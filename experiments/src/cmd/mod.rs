@@ -10,6 +10,8 @@ pub mod render;
 #[cfg(feature = "window")]
 pub mod replay;
 pub mod replay_check;
+#[cfg(feature = "web")]
+pub mod serve;
 #[cfg(feature = "window")]
 pub mod session;
 #[cfg(feature = "window")]

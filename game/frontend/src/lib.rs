@@ -5,11 +5,14 @@
 //! plus `verify` (replay a folder through the core) and `replay` (watch it again).
 //!
 //! Layers, from the inside out:
-//! - [`input`]: per-frame key accumulation consumed per tick (no lost or doubled presses);
+//! - the session protocol (screens, the per-tick key accumulation, ticks and files) lives in
+//!   `priors-protocol`, shared with the web server;
+//! - [`input`]: Bevy key names for the files, and the protocol's key accumulator;
 //! - the session folder's format, writing, verifying and counterbalancing live in
 //!   `priors-records` (re-exported here as [`meta`], [`sink`], [`verify`], [`assign`]) so that
 //!   `priors verify` and the analysis read with the writer's own structs and need no Bevy;
-//! - [`lab`]: the session as plain Rust (screens, ticks, files), testable without Bevy;
+//! - [`lab`]: the protocol's session with the window's clocks and wording, testable without
+//!   Bevy;
 //! - [`signals`]: SIGTERM / SIGHUP / SIGINT end a session as `interrupted`, flushed;
 //! - [`script`]: scripted input;
 //! - [`app`] and [`window`]: the thin Bevy shell; [`cli`]: the subcommands.

@@ -6,58 +6,37 @@
 //! else one that leads the simulation to the same next state (the default mapping has no key
 //! for `up` without `jump`, but on a ladder they do the same). A script no key set can follow
 //! is an error naming the tick.
+//!
+//! The choice itself is `priors_protocol::input` (shared with the web server's scripted
+//! clients); this module gives it the CLI's error.
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow};
 use priors_core::condition::KeyMap;
-use priors_core::{Action, Level, Rules, World, step};
+use priors_core::{Action, Level, Rules};
 
-/// A key set (bit i = `Key::ALL[i]`) whose mapped action has `action`'s effect in `world`: one
-/// mapping to exactly `action`, else to the same canonical action, else one reaching the same
-/// next state. `None` when no combination of the condition's keys can.
-pub fn key_set_for(
-    level: &Level,
-    rules: &Rules,
-    keymap: &KeyMap,
-    world: &World,
-    action: Action,
-) -> Option<u8> {
-    (0u8..32)
-        .find(|k| keymap.action(*k) == action)
-        .or_else(|| (0u8..32).find(|k| keymap.action(*k).canonical() == action.canonical()))
-        .or_else(|| {
-            let mut want = world.clone();
-            step(level, rules, &mut want, action);
-            (0u8..32).find(|k| {
-                let mut got = world.clone();
-                step(level, rules, &mut got, keymap.action(*k));
-                got == want
-            })
-        })
-}
+pub use priors_protocol::input::key_set_for;
 
-/// The key set (bit i = `Key::ALL[i]`) to hold on each tick to reproduce `actions` from the start.
+/// The key set (bit i = `Key::ALL[i]`) to hold on each tick to reproduce `actions` from the start
+/// (`priors_protocol::input::key_sets`, with an error that names the tick and the action).
 pub fn key_sets(
     level: &Level,
     rules: &Rules,
     keymap: &KeyMap,
     actions: &[Action],
 ) -> Result<Vec<u8>> {
-    let mut w = World::new(level);
-    let mut out = Vec::with_capacity(actions.len());
-    for (tick, &a) in actions.iter().enumerate() {
-        let Some(keys) = key_set_for(level, rules, keymap, &w, a) else {
-            bail!("tick {tick}: no combination of the condition's keys produces action {a} here");
-        };
-        step(level, rules, &mut w, keymap.action(keys));
-        out.push(keys);
-    }
-    Ok(out)
+    priors_protocol::input::key_sets(level, rules, keymap, actions).map_err(|tick| {
+        anyhow!(
+            "tick {tick}: no combination of the condition's keys produces action {} here",
+            actions[tick]
+        )
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use priors_core::solve::solve;
+    use priors_core::{World, step};
 
     #[test]
     fn the_princess_route_is_playable_with_arrow_keys() {
