@@ -54,20 +54,27 @@ const fn rule(krate: &'static str, layer: u8, bevy: bool, torch: bool, records: 
 const RULES: &[Rule] = &[
     //    crate                 layer  bevy   torch  records
     rule("priors-core",         0,     false, false, false),
+    // What a subject perceives and does, and the agent with priors built only on it: no game
+    // crate at all (issue 16), so they sit beside the core, not above it.
+    rule("priors-agent-interface", 0,  false, false, false),
+    rule("priors-priors-agent", 1,     false, false, false),
     rule("priors-catalog",      1,     false, false, false),
     rule("priors-render",       1,     false, false, false),
     rule("priors-env",          2,     false, false, false),
     rule("priors-records",      2,     false, false, false),
-    rule("priors-frontend",     3,     true,  false, true),
+    rule("priors-frontend",     4,     true,  false, true),
     rule("priors-agent",        3,     false, true,  true),
     rule("priors-analysis",     3,     false, false, true),
+    // The session protocol (no Bevy, no clock) and the web server that drives it.
+    rule("priors-protocol",     3,     false, false, true),
+    rule("priors-web",          4,     false, false, true),
     // Outside the workspace: the Python extension and the fuzz targets (of the core's parsers
     // and the records crate's readers).
     rule("priors-gym",          3,     false, false, true),
     rule("priors-fuzz",         3,     false, false, true),
-    rule("priors-experiments",  4,     true,  true,  true),
+    rule("priors-experiments",  5,     true,  true,  true),
     // Only dev-dependencies (and the RUN_SLOW_TESTS switch): depends on nothing.
-    rule("priors-tests",        5,     false, false, false),
+    rule("priors-tests",        6,     false, false, false),
 ];
 
 /// Non-test files outside records/ that still split CSV lines by hand, each with the reason

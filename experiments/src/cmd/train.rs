@@ -3,11 +3,14 @@
 //!
 //! This module only turns flags into a [`priors_agent::TrainConfig`], loads the level and the
 //! condition, builds the environment batch and names the run folder; the algorithm lives in the
-//! `priors-agent` crate. Built without the `agent` feature (no libtorch), the command explains how
+//! `priors-agent` crate. `--algo priors` (issue 16, the agent with priors) is handed to
+//! `priors_run` (cmd/train/priors_run.rs), which needs no libtorch. Built without the `agent` feature (no libtorch), the command explains how
 //! to get it instead of failing at link time.
 
 use anyhow::Result;
 use std::path::PathBuf;
+
+pub mod priors_run;
 
 /// Learner.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,6 +19,10 @@ pub enum AlgoArg {
     Ppo,
     /// Uniformly random actions (baseline).
     Random,
+    /// The agent with priors (issue 16): perceives objects in the frame a subject sees, learns
+    /// by contact, plans; plays under the human rules with the condition's key map. No torch.
+    /// Stops at first completion unless `--stop-at budget`; see `--lesion`.
+    Priors,
 }
 
 /// Exploration bonus (an intrinsic reward stream kept apart from the game's reward).
@@ -176,10 +183,18 @@ pub struct Args {
     /// Never print the progress line (it is printed only on a terminal anyway).
     #[arg(long)]
     pub quiet: bool,
+    /// Priors switched off for --algo priors: `none` or a comma-separated list of semantics,
+    /// similarity, objects, affordances, physics (see agents/priors/README.md).
+    #[arg(long, default_value = "none")]
+    pub lesion: String,
 }
 
 /// Runs `priors train`.
 pub fn run(args: Args) -> Result<()> {
+    // The agent with priors needs no libtorch: it runs with or without the `agent` feature.
+    if args.algo == AlgoArg::Priors {
+        return priors_run::train(&args);
+    }
     imp::run(args)
 }
 
@@ -334,6 +349,7 @@ mod imp {
                     algo: match args.algo {
                         AlgoArg::Ppo => Algo::Ppo,
                         AlgoArg::Random => Algo::Random,
+                        AlgoArg::Priors => bail!("--algo priors is run by priors_run"),
                     },
                     bonus: match args.bonus {
                         Some(BonusArg::None) => Bonus::None,

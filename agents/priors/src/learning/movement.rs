@@ -1,0 +1,245 @@
+//! The model of the agent's own movement, fitted to what it observes: what each key does (walk
+//! left, walk right, jump and climb up, climb down, nothing), how far a tick of walking goes and
+//! how far a jump carries. It starts from the physics prior's hypotheses (`perception/physics.rs`)
+//! and an observed effect always replaces an assumed one, so reversed keys cost one surprise per
+//! key. Observations are taken only in clean situations (one key held, standing or on a ladder).
+
+use crate::perception::physics::{PhysicsPrior, Role};
+use priors_agent_interface::{Key, KeySet};
+
+/// What is known of one key.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct KeyModel {
+    key: Key,
+    role: Option<Role>,
+    observed: bool,
+}
+
+/// A jump being measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct JumpTrack {
+    rise_px: f32,
+    ticks: i32,
+    high_ticks: i32,
+    last_dy: f32,
+}
+
+/// The learned movement model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Movement {
+    keys: Vec<KeyModel>,
+    /// Horizontal px per tick of walking (learned; half a cell until seen).
+    pub walk_px: Option<f32>,
+    /// Horizontal reach of a jump, cells, while clear of obstacles one cell high.
+    pub jump_reach_cells: Option<i32>,
+    /// Highest rise of a jump seen, px.
+    pub jump_rise_px: Option<f32>,
+    jump: Option<JumpTrack>,
+    /// Surprises: observations that contradicted an assumed role.
+    pub surprises: u32,
+}
+
+impl Movement {
+    /// The model before any observation.
+    pub fn new(prior: &PhysicsPrior) -> Movement {
+        Movement {
+            keys: prior
+                .roles
+                .iter()
+                .map(|(k, r)| KeyModel {
+                    key: *k,
+                    role: *r,
+                    observed: false,
+                })
+                .collect(),
+            walk_px: None,
+            jump_reach_cells: prior.jump_reach_cells,
+            jump_rise_px: None,
+            jump: None,
+            surprises: 0,
+        }
+    }
+
+    /// The key believed to have `role` (an observed one first).
+    pub fn key_for(&self, role: Role) -> Option<Key> {
+        let mut ks = self.keys.iter().filter(|k| k.role == Some(role));
+        let all: Vec<_> = ks.by_ref().collect();
+        all.iter()
+            .find(|k| k.observed)
+            .or(all.first())
+            .map(|k| k.key)
+    }
+
+    /// The role believed for `key` (observed or assumed).
+    pub fn role_of(&self, key: Key) -> Option<Role> {
+        self.keys.iter().find(|k| k.key == key).and_then(|k| k.role)
+    }
+
+    /// A key whose effect has never been seen, in key order (for probing).
+    pub fn untested_key(&self) -> Option<Key> {
+        self.keys.iter().find(|k| !k.observed).map(|k| k.key)
+    }
+
+    fn learn(&mut self, key: Key, role: Role) {
+        let Some(i) = self.keys.iter().position(|k| k.key == key) else {
+            return;
+        };
+        if self.keys[i].observed && self.keys[i].role == Some(role) {
+            return;
+        }
+        if self.keys[i].role != Some(role) && self.keys[i].role.is_some() {
+            self.surprises += 1;
+        }
+        self.keys[i] = KeyModel {
+            key,
+            role: Some(role),
+            observed: true,
+        };
+        // Another key only assumed to do this no longer is.
+        for k in &mut self.keys {
+            if k.key != key && !k.observed && k.role == Some(role) {
+                k.role = None;
+            }
+        }
+    }
+
+    /// Takes one tick: `held` was pressed, the self was standing (or on a ladder) before it, and
+    /// its centre moved by `(dx, dy)` px; `cell_px` is the grid's cell side.
+    pub fn observe(
+        &mut self,
+        held: KeySet,
+        standing: bool,
+        on_ladder: bool,
+        dx: f32,
+        dy: f32,
+        cell_px: i32,
+    ) {
+        // A jump in flight: measure it.
+        if let Some(j) = &mut self.jump {
+            j.ticks += 1;
+            j.rise_px -= dy;
+            if j.rise_px > cell_px as f32 {
+                j.high_ticks += 1;
+            }
+            self.jump_rise_px = Some(self.jump_rise_px.unwrap_or(0.0).max(j.rise_px));
+            // Down again: still after falling, or back at the take-off height (a landing that
+            // sinks into the floor for a tick and snaps back up ends with an upward step).
+            // Or lower than it, after a fall past the take-off floor; a track that never lands
+            // is dropped after two seconds.
+            let landed = j.ticks > 2 && dy.abs() < 0.5 && (j.last_dy >= 0.5 || j.rise_px <= 2.0);
+            j.last_dy = dy;
+            if j.ticks > 60 {
+                self.jump = None;
+            }
+            if landed
+                && let Some(j) = self.jump.take()
+                && let Some(w) = self.walk_px
+            {
+                let reach = (w * j.high_ticks as f32 / cell_px as f32).floor() as i32;
+                self.jump_reach_cells = Some(reach.max(1));
+            }
+        }
+        let keys: Vec<Key> = held.keys().collect();
+        if keys.len() != 1 || !(standing || on_ladder) {
+            return;
+        }
+        let key = keys[0];
+        if dx.abs() >= 2.0 && dy.abs() < 2.0 {
+            self.walk_px = Some(dx.abs());
+            self.learn(
+                key,
+                if dx > 0.0 {
+                    Role::WalkRight
+                } else {
+                    Role::WalkLeft
+                },
+            );
+        } else if dy <= -1.0 && dx.abs() < 2.0 {
+            self.learn(key, Role::Up);
+            if standing && !on_ladder && self.jump.is_none() {
+                self.jump = Some(JumpTrack {
+                    rise_px: -dy,
+                    ticks: 1,
+                    high_ticks: 0,
+                    last_dy: dy,
+                });
+            }
+        } else if dy >= 1.0 && on_ladder && dx.abs() < 2.0 {
+            self.learn(key, Role::Down);
+        } else if dx.abs() < 0.5 && dy.abs() < 0.5 && standing && !on_ladder {
+            // Standing still although pressed: no walk and no jump from here. Only a key with no
+            // hypothesis learns "nothing"; an assumed walk may just be blocked by a wall.
+            if let Some(k) = self
+                .keys
+                .iter_mut()
+                .find(|k| k.key == key && k.role.is_none())
+            {
+                k.observed = true;
+                k.role = Some(Role::Nothing);
+            }
+        }
+    }
+
+    /// A key relied on did not do what was assumed: unless its role was observed, forget it (the
+    /// key becomes untested and the role is looked for among the other keys).
+    pub fn doubt(&mut self, key: Key) {
+        if let Some(k) = self.keys.iter_mut().find(|k| k.key == key && !k.observed) {
+            k.role = None;
+            self.surprises += 1;
+        }
+    }
+
+    /// Whether the jump key's effect has been measured or assumed.
+    pub fn can_jump(&self) -> bool {
+        self.key_for(Role::Up).is_some() && self.jump_reach_cells.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::perception::physics::prior;
+
+    #[test]
+    fn reversed_keys_are_learned_from_one_surprise_each() {
+        let mut m = Movement::new(&prior(false));
+        assert_eq!(m.key_for(Role::WalkRight), Some(Key::Right));
+        // Right walks left.
+        m.observe(KeySet::one(Key::Right), true, false, -7.0, 0.0, 15);
+        assert_eq!(m.key_for(Role::WalkLeft), Some(Key::Right));
+        assert_eq!(m.key_for(Role::WalkRight), None);
+        // The left arrow was only assumed to walk left: no longer.
+        assert_eq!(m.role_of(Key::Left), None);
+        assert_eq!(m.surprises, 1);
+        m.observe(KeySet::one(Key::Left), true, false, 7.0, 0.0, 15);
+        assert_eq!(m.key_for(Role::WalkRight), Some(Key::Left));
+        assert_eq!(m.walk_px, Some(7.0));
+    }
+
+    #[test]
+    fn a_measured_jump_sets_the_reach() {
+        let mut m = Movement::new(&prior(true));
+        assert!(!m.can_jump());
+        m.observe(KeySet::one(Key::Space), true, false, 7.0, 0.0, 15);
+        // Space jumps: rise 7, 6, ..., 1, 0, then fall back down.
+        m.observe(KeySet::one(Key::Down), true, false, 0.0, -7.0, 15);
+        for v in (-6..=7).map(|v: i32| v as f32) {
+            m.observe(KeySet::NONE, false, false, 0.0, v, 15);
+        }
+        m.observe(KeySet::NONE, true, false, 0.0, 0.0, 15);
+        assert_eq!(m.key_for(Role::Up), Some(Key::Down));
+        // A landing that sinks 8 px into the floor and snaps back also ends the measurement.
+        let mut sink = Movement::new(&prior(false));
+        sink.walk_px = Some(7.0);
+        sink.jump_reach_cells = None;
+        sink.observe(KeySet::one(Key::Up), true, false, 0.0, -7.0, 15);
+        for v in [-6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, -8, 0] {
+            sink.observe(KeySet::NONE, false, false, 0.0, v as f32, 15);
+        }
+        assert_eq!(sink.jump_reach_cells, Some(4));
+        assert!(m.can_jump());
+        assert_eq!(m.jump_rise_px, Some(28.0));
+        // Above 15 px from rise 18 to 18 again: 10 ticks of 7 px = 70 px = 4 whole cells.
+        assert_eq!(m.jump_reach_cells, Some(4));
+    }
+}

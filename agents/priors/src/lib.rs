@@ -1,0 +1,709 @@
+//! # priors-priors-agent
+//!
+//! The agent with priors (issue 16). It sees only what a subject sees (the RGB frame as rendered
+//! for the condition, the reward, the end of an episode, the names of the keys; see
+//! `priors-agent-interface`, its only game-facing dependency) and acts by pressing keys, which the
+//! runner passes through the condition's key map under the human rules.
+//!
+//! One tick of [`PriorsAgent::act`]:
+//! 1. **perception**: the static/dynamic split (`perception::statics`), the tile grid and the
+//!    segmentation into objects (`perception::grid`, `perception::objects`), the self found by
+//!    contingency and tracked (`perception::selfloc`), objects grouped into types
+//!    (`perception::similarity`), each type's prior from its semantic and affordance cues
+//!    (`perception::semantics`, `perception::affordances`, the committed `priors.toml`) and the
+//!    keys' assumed roles (`perception::physics`);
+//! 2. **learning**: the movement model fitted to what the last keys did
+//!    (`learning::movement`), and per-type beliefs updated by contact (`learning::beliefs`);
+//! 3. **planning**: a search over the believed map with the learned moves, to the believed goal or
+//!    to the cheapest informative test (`planning::search`), replanned every tick the self rests,
+//!    and turned into keys by the controller (`planning::control`).
+//!
+//! Each prior can be switched off ([`Lesion`]); what replaces it is documented in `lesion.rs`.
+//! What it deliberately does not do: read a level file, the world state, the tile grid or the
+//! step function (its `Cargo.toml` has no game crate; a test checks it), or learn from anything
+//! but its own experience in the current run.
+
+pub mod geom;
+pub mod kind;
+pub mod learning;
+pub mod lesion;
+pub mod perception;
+pub mod planning;
+
+pub use lesion::{Lesion, LesionError};
+
+use geom::PxBox;
+use kind::{Belief, Kind};
+use learning::beliefs::Beliefs;
+use learning::movement::Movement;
+use perception::grid::Grid;
+use perception::objects::Scene;
+use perception::physics::Role;
+use perception::selfloc::{SelfEvent, SelfTracker};
+use perception::semantics::PriorTable;
+use perception::similarity::{TypeId, TypeRegistry};
+use perception::statics::StaticModel;
+use planning::control::{Controller, RoleKeys, SelfState};
+use planning::map::{CellInfo, Map};
+use planning::search::{Abilities, Move, Plan, Purpose};
+use priors_agent_interface::{Agent, Key, KeySet, Observation};
+
+/// How the agent is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AgentConfig {
+    /// Priors switched off.
+    pub lesion: Lesion,
+    /// Seed: tie-breaking between equally good tests and the order of random unsticking presses.
+    pub seed: u64,
+}
+
+/// Counts the runner may log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AgentStats {
+    /// Deaths the agent perceived (teleports back to its spawn).
+    pub deaths_seen: u32,
+    /// Types of things perceived so far.
+    pub types: usize,
+    /// Observations that contradicted an assumed key role.
+    pub surprises: u32,
+    /// Ticks on which the plan was an exploration test.
+    pub explore_ticks: u64,
+    /// Ticks on which the plan went to the believed goal.
+    pub goal_ticks: u64,
+}
+
+/// Ticks the same thing must hold the body up, at the same height, to count as solid (a body
+/// walking off an edge, or landing late, keeps its height for a tick or two first).
+const SUPPORT_TICKS: u32 = 3;
+/// Ticks without progress on one move before its key is doubted.
+const STUCK_TICKS: u32 = 8;
+/// Ticks without progress before random presses unstick the agent.
+const WANDER_AFTER: u32 = 40;
+
+/// The agent with priors.
+pub struct PriorsAgent {
+    cfg: AgentConfig,
+    table: PriorTable,
+    statics: Option<StaticModel>,
+    grid: Option<Grid>,
+    scene: Option<Scene>,
+    object_types: Vec<TypeId>,
+    registry: TypeRegistry,
+    beliefs: Beliefs,
+    tracker: SelfTracker,
+    movement: Movement,
+    control: Controller,
+    last_keys: KeySet,
+    /// The last three vertical motions, newest last.
+    dys: [f32; 3],
+    last_dx: f32,
+    tick: u64,
+    /// (cell, move) being worked on and for how long.
+    progress: ((i32, i32), Option<Move>, u32),
+    wander: u32,
+    /// The one thing under the whole body last tick, if any, and for how many ticks running.
+    support_prev: (Option<TypeId>, u32),
+    /// The last plan made (for traces).
+    last_plan: Option<Plan>,
+    /// What the tracker saw last (for traces).
+    last_event: Option<SelfEvent>,
+    /// Tests that made no progress (their target cells), not tried again.
+    given_up: std::collections::BTreeSet<(i32, i32)>,
+    rng: u64,
+    stats: AgentStats,
+}
+
+impl PriorsAgent {
+    /// A new agent, knowing nothing of the game but its priors.
+    pub fn new(cfg: AgentConfig) -> PriorsAgent {
+        let prior = perception::physics::prior(cfg.lesion.physics);
+        PriorsAgent {
+            cfg,
+            table: PriorTable::committed(),
+            statics: None,
+            grid: None,
+            scene: None,
+            object_types: Vec::new(),
+            registry: TypeRegistry::default(),
+            beliefs: Beliefs::default(),
+            tracker: SelfTracker::default(),
+            movement: Movement::new(&prior),
+            control: Controller::default(),
+            last_keys: KeySet::NONE,
+            dys: [0.0; 3],
+            last_dx: 0.0,
+            tick: 0,
+            progress: ((-1, -1), None, 0),
+            wander: 0,
+            support_prev: (None, 0),
+            last_plan: None,
+            last_event: None,
+            given_up: Default::default(),
+            rng: cfg.seed ^ 0x5851_f42d_4c95_7f2d,
+            stats: AgentStats::default(),
+        }
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> AgentStats {
+        AgentStats {
+            types: self.registry.len(),
+            surprises: self.movement.surprises,
+            ..self.stats
+        }
+    }
+
+    /// The last plan made, as text (for traces).
+    pub fn last_plan(&self) -> String {
+        match &self.last_plan {
+            None => format!(
+                "no plan; walk {:?} jump reach {:?} rise {:?}",
+                self.movement.walk_px, self.movement.jump_reach_cells, self.movement.jump_rise_px
+            ),
+            Some(p) => format!(
+                "{:?} {:?} cost {:.1}: {:?}; keys {:?}",
+                self.last_event,
+                p.purpose,
+                p.cost,
+                p.moves.iter().take(2).collect::<Vec<_>>(),
+                self.role_keys()
+            ),
+        }
+    }
+
+    /// The tile grid found, if any.
+    pub fn grid(&self) -> Option<Grid> {
+        self.grid
+    }
+
+    /// The self's box, once found.
+    pub fn self_box(&self) -> Option<PxBox> {
+        self.tracker.self_box
+    }
+
+    /// The believed map (free space and beliefs per cell).
+    pub fn map(&self) -> Option<Map> {
+        let (scene, grid) = (self.scene.as_ref()?, self.grid?);
+        let mut m = Map::empty(grid.cols, grid.rows);
+        for (i, o) in scene.cell_object.iter().enumerate() {
+            if let Some(o) = o {
+                let t = self.object_types[*o];
+                m.cells[i] = CellInfo {
+                    free: false,
+                    type_id: Some(t),
+                    belief: self.beliefs.get(t),
+                };
+            }
+        }
+        Some(m)
+    }
+
+    /// The believed map as text, one char per cell: `.` free, then per cell the likeliest kind of
+    /// its type (`#` solid, `H` climbable, `x` deadly, `G` goal, `o` neutral), upper-case when
+    /// sure, `@` the self; then one line per type with its belief. For traces and debugging.
+    pub fn describe(&self) -> String {
+        let (Some(map), Some(g)) = (self.map(), self.grid) else {
+            return "no scene yet".into();
+        };
+        let me = self.tracker.self_box.map(|b| {
+            let (cx, _) = b.centre();
+            (g.cell_of(cx, 0.0).0, g.cell_of(0.0, (b.y1 - 3) as f32).1)
+        });
+        let mut s = format!(
+            "grid {}px at ({}, {}), {}x{} cells; self {:?}\n",
+            g.cell, g.ox, g.oy, g.cols, g.rows, self.tracker.self_box
+        );
+        for r in 0..map.rows {
+            for c in 0..map.cols {
+                let x = map.at(c, r).expect("inside");
+                let ch = if me == Some((c, r)) {
+                    '@'
+                } else if x.free {
+                    '.'
+                } else {
+                    let ch = match x.belief.likeliest() {
+                        Kind::Solid => '#',
+                        Kind::Climbable => 'h',
+                        Kind::Deadly => 'x',
+                        Kind::Goal => 'g',
+                        Kind::Neutral => 'o',
+                    };
+                    if x.belief.is_sure(planning::map::SURE) {
+                        ch.to_ascii_uppercase()
+                    } else {
+                        ch
+                    }
+                };
+                s.push(ch);
+            }
+            s.push('\n');
+        }
+        for r in 0..map.rows {
+            for c in 0..map.cols {
+                let x = map.at(c, r).expect("inside");
+                s.push(x.type_id.map_or('.', |t| {
+                    char::from_digit((t % 36) as u32, 36).unwrap_or('?')
+                }));
+            }
+            s.push('\n');
+        }
+        let mut seen = Vec::new();
+        for x in &map.cells {
+            if let Some(t) = x.type_id
+                && !seen.contains(&t)
+            {
+                seen.push(t);
+                let a = x.belief.to_array();
+                s.push_str(&format!(
+                    "type {t}: deadly {:.2} goal {:.2} climbable {:.2} solid {:.2} neutral {:.2}\n",
+                    a[0], a[1], a[2], a[3], a[4]
+                ));
+            }
+        }
+        s
+    }
+
+    fn next_random(&mut self) -> u64 {
+        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// The prior of an object from its cues (lesions applied).
+    fn prior_of(&self, scene: &Scene, o: usize) -> Belief {
+        let obj = &scene.objects[o];
+        let l = self.cfg.lesion;
+        let mut cues = Vec::new();
+        if !l.semantics {
+            cues.extend(perception::semantics::cues(obj, scene.grid.cell));
+        }
+        if !l.affordances {
+            cues.extend(perception::affordances::cues(obj, scene));
+        }
+        if cues.is_empty() {
+            return if l.semantics {
+                Belief::uniform()
+            } else {
+                Belief::from_array(self.table.unmarked.prior.to_array())
+            };
+        }
+        cues.iter()
+            .map(|c| self.table.prior(*c))
+            .reduce(|a, b| a.combine(&b))
+            .unwrap_or_else(Belief::uniform)
+    }
+
+    fn rebuild_scene(&mut self) {
+        let (Some(statics), Some(grid)) = (&self.statics, self.grid) else {
+            return;
+        };
+        let scene =
+            perception::objects::segment(&statics.background(), grid, !self.cfg.lesion.objects);
+        let mut types = Vec::with_capacity(scene.objects.len());
+        for o in 0..scene.objects.len() {
+            let t = self
+                .registry
+                .type_of(&scene.objects[o], self.cfg.lesion.similarity);
+            let prior = self.prior_of(&scene, o);
+            self.beliefs.ensure(t, prior);
+            types.push(t);
+        }
+        self.object_types = types;
+        self.scene = Some(scene);
+    }
+
+    /// Types of the non-free cells overlapping `b`.
+    fn types_in(&self, b: PxBox) -> Vec<TypeId> {
+        let (Some(scene), Some(g)) = (&self.scene, self.grid) else {
+            return Vec::new();
+        };
+        let (c0, r0) = g.cell_of(b.x0 as f32, b.y0 as f32);
+        let (c1, r1) = g.cell_of((b.x1 - 1) as f32, (b.y1 - 1) as f32);
+        let mut out = Vec::new();
+        for r in r0..=r1 {
+            for c in c0..=c1 {
+                if let Some(o) = scene.object_at(c, r) {
+                    let t = self.object_types[o];
+                    if !out.contains(&t) {
+                        out.push(t);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The part of the body that overlaps what it passes through (not the feet, which sink into
+    /// a floor for a tick on landing, nor the outline).
+    fn core(b: PxBox) -> Option<PxBox> {
+        let c = PxBox {
+            x0: b.x0 + 3,
+            y0: b.y0 + 2,
+            x1: b.x1 - 3,
+            y1: b.y1 - 8,
+        };
+        (c.w() > 0 && c.h() > 0).then_some(c)
+    }
+
+    fn role_keys(&self) -> RoleKeys {
+        RoleKeys {
+            left: self.movement.key_for(Role::WalkLeft),
+            right: self.movement.key_for(Role::WalkRight),
+            up: self.movement.key_for(Role::Up),
+            down: self.movement.key_for(Role::Down),
+        }
+    }
+
+    /// Learns from one tick of motion of the self.
+    fn learn(&mut self, b: PxBox, dx: f32, dy: f32, reward: f32) {
+        let Some(g) = self.grid else { return };
+        let held = self.last_keys;
+        let map = self.map();
+        let on_ladder = |bx: PxBox| {
+            map.as_ref().is_some_and(|m| {
+                Self::core(bx).is_some_and(|c| {
+                    let (c0, r0) = g.cell_of(c.x0 as f32, c.y0 as f32);
+                    let (c1, r1) = g.cell_of((c.x1 - 1) as f32, (c.y1 - 1) as f32);
+                    (r0..=r1).any(|r| (c0..=c1).any(|cc| m.climbable(cc, r)))
+                })
+            })
+        };
+        let before = b.shifted(-dx.round() as i32, -dy.round() as i32);
+        let was_still = self.dys[2].abs() < 0.5;
+        let ladder_before = on_ladder(before);
+        // The movement model: the keys' effects, walking speed, jumps.
+        self.movement
+            .observe(held, was_still, ladder_before, dx, dy, g.cell);
+        // Passing through: alive and no reward, so not deadly, not goal, not solid.
+        if reward <= 0.0
+            && let Some(core) = Self::core(b)
+        {
+            for t in self.types_in(core) {
+                self.beliefs
+                    .rule_out(t, &[Kind::Deadly, Kind::Goal, Kind::Solid]);
+            }
+        }
+        // Support: after a landing, or walking level, with the feet on a cell line.
+        let line = g.y0(g.cell_of(0.0, b.y1 as f32 + 1.0).1);
+        let aligned = (line - b.y1) >= -1 && (line - b.y1) <= 2;
+        // Held up SUPPORT_TICKS ticks in a row by the same thing.
+        let mut support = None;
+        if aligned && dy.abs() < 0.5 {
+            // Only when one thing alone is under the whole body: standing half over a pit says
+            // nothing about the pit.
+            let below = PxBox {
+                x0: b.x0,
+                y0: line,
+                x1: b.x1,
+                y1: line + 1,
+            };
+            let (c0, row) = g.cell_of(below.x0 as f32, line as f32);
+            let c1 = g.cell_of((below.x1 - 1) as f32, line as f32).0;
+            let under: Vec<Option<TypeId>> = (c0..=c1)
+                .map(|c| {
+                    self.scene
+                        .as_ref()
+                        .and_then(|s| s.object_at(c, row))
+                        .map(|o| self.object_types[o])
+                })
+                .collect();
+            // Hanging on a ladder above more ladder is not standing.
+            if let Some(Some(t)) = under.first().copied()
+                && under.iter().all(|u| *u == Some(t))
+                && self.beliefs.get(t).climbable < 0.5
+            {
+                support = Some(t);
+                let held = if self.support_prev.0 == Some(t) {
+                    self.support_prev.1 + 1
+                } else {
+                    1
+                };
+                self.support_prev = (support, held);
+                if held >= SUPPORT_TICKS && was_still && self.beliefs.get(t).solid > 0.0 {
+                    self.beliefs.confirm(t, Kind::Solid);
+                }
+            }
+        }
+        if support.is_none() {
+            self.support_prev = (None, 0);
+        }
+        // Climbing: a steady rise (not the +1 px/tick deceleration of a jump) with one key held.
+        let rises = [self.dys[1], self.dys[2], dy];
+        let steady = rises.iter().all(|v| (-6.0..=-1.0).contains(v))
+            && rises.windows(2).all(|w| (w[1] - w[0]).abs() <= 1.0)
+            && !rises.windows(2).all(|w| (w[1] - w[0] - 1.0).abs() < 0.01);
+        if steady
+            && held.keys().count() == 1
+            && let Some(core) = Self::core(b)
+        {
+            for t in self.types_in(core) {
+                if self.beliefs.get(t).climbable > 0.0 {
+                    self.beliefs.confirm(t, Kind::Climbable);
+                }
+            }
+        }
+        // Bumping: a key known to walk did not move the self, standing still.
+        let keys = self.role_keys();
+        for (k, dir) in [(keys.left, -1), (keys.right, 1)] {
+            if k.is_some_and(|k| held == KeySet::one(k))
+                && dx.abs() < 0.5
+                && dy.abs() < 0.5
+                && was_still
+            {
+                let (_, cy) = b.centre();
+                let x = if dir > 0 { b.x1 + 1 } else { b.x0 - 2 };
+                let probe = PxBox {
+                    x0: x,
+                    y0: cy as i32,
+                    x1: x + 1,
+                    y1: cy as i32 + 1,
+                };
+                for t in self.types_in(probe) {
+                    if self.beliefs.get(t).solid > 0.0 {
+                        self.beliefs.confirm(t, Kind::Solid);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Blames a death on what the self was touching or moving into.
+    fn learn_death(&mut self, from: PxBox) {
+        let moved = from.shifted(self.last_dx.round() as i32, self.dys[2].round() as i32);
+        let mut suspects = self.types_in(from.grown(1));
+        for t in self.types_in(moved.grown(1)) {
+            if !suspects.contains(&t) {
+                suspects.push(t);
+            }
+        }
+        self.beliefs.blame_death(&suspects);
+    }
+
+    /// Keys while the self is not yet known: press and watch what follows the keys.
+    fn probe_keys(&self) -> KeySet {
+        // A rest every fourth tick: what moves while no key is held is not the self.
+        if self.tick.is_multiple_of(4) {
+            return KeySet::NONE;
+        }
+        if self.cfg.lesion.physics {
+            KeySet::one(Key::ALL[(self.tick / 4) as usize % Key::ALL.len()])
+        } else if (self.tick / 8).is_multiple_of(2) {
+            KeySet::one(Key::Right)
+        } else {
+            KeySet::one(Key::Left)
+        }
+    }
+
+    fn decide(&mut self, b: PxBox, dy: f32) -> KeySet {
+        let Some(g) = self.grid else {
+            return KeySet::NONE;
+        };
+        let Some(map) = self.map() else {
+            return KeySet::NONE;
+        };
+        let (cx, _) = b.centre();
+        let cell = (g.cell_of(cx, 0.0).0, g.cell_of(0.0, (b.y1 - 3) as f32).1);
+        let core = Self::core(b);
+        let on_ladder = core.is_some_and(|c| {
+            let (c0, r0) = g.cell_of(c.x0 as f32, c.y0 as f32);
+            let (c1, r1) = g.cell_of((c.x1 - 1) as f32, (c.y1 - 1) as f32);
+            (r0..=r1).any(|r| (c0..=c1).any(|cc| map.climbable(cc, r)))
+        });
+        let still = dy.abs() < 0.5 && self.dys[1].abs() < 0.5;
+        let standing = dy.abs() < 0.5 && (map.solid(cell.0, cell.1 + 1) || still);
+        let me = SelfState {
+            bbox: b,
+            dy,
+            standing,
+            on_ladder,
+        };
+        let keys = self.role_keys();
+        // Unsticking: random presses for a few ticks.
+        if self.wander > 0 {
+            self.wander -= 1;
+            let k = Key::ALL[(self.next_random() % 4) as usize];
+            return KeySet::one(k);
+        }
+        // A needed key role unknown: try an untested key while resting (physics lesion).
+        if (keys.left.is_none() || keys.right.is_none() || keys.up.is_none())
+            && (standing || on_ladder)
+            && !self.control.in_jump()
+            && let Some(k) = self.movement.untested_key()
+        {
+            return KeySet::one(k);
+        }
+        // Jumping never seen (the physics lesion's broad hypotheses): test what the up key does
+        // from the ground once, so that its reach can be measured.
+        if self.movement.jump_reach_cells.is_none()
+            && standing
+            && !on_ladder
+            && !self.control.in_jump()
+            && let Some(up) = keys.up
+        {
+            return KeySet::one(up);
+        }
+        let walk_px = self.movement.walk_px.unwrap_or(g.cell as f32 / 2.0);
+        let ab = Abilities {
+            walk: keys.left.is_some() && keys.right.is_some(),
+            climb_up: keys.up.is_some(),
+            climb_down: keys.down.is_some(),
+            jump_reach: if self.movement.can_jump() {
+                self.movement.jump_reach_cells
+            } else {
+                None
+            },
+            jump_up: self.movement.can_jump()
+                && self
+                    .movement
+                    .jump_rise_px
+                    .is_none_or(|r| r > g.cell as f32 + 1.0),
+        };
+        let plan: Option<Plan> = if self.control.in_jump() || !(standing || on_ladder) {
+            None
+        } else {
+            planning::search::plan(&map, cell, &ab, self.cfg.seed, &self.given_up)
+        };
+        match plan.as_ref().map(|p| p.purpose) {
+            Some(Purpose::Goal) => self.stats.goal_ticks += 1,
+            Some(Purpose::Explore(_)) => self.stats.explore_ticks += 1,
+            None => {}
+        }
+        let next = plan.as_ref().and_then(|p| p.moves.first().copied());
+        if plan.is_some() {
+            self.last_plan = plan.clone();
+        }
+        // Progress: the same cell and the same move for too long means the model is wrong.
+        if standing || on_ladder {
+            if self.progress.0 == cell && self.progress.1 == next {
+                self.progress.2 += 1;
+            } else {
+                self.progress = (cell, next, 0);
+            }
+            if self.progress.2 == STUCK_TICKS {
+                self.doubt(next, &keys);
+                // A test that yields nothing from here is dropped (e.g. standing on a thing
+                // while also holding a ladder teaches nothing about the thing).
+                if let Some(Purpose::Explore(t)) = plan.as_ref().map(|p| p.purpose) {
+                    self.given_up.insert(t);
+                }
+            }
+            if self.progress.2 >= WANDER_AFTER {
+                self.progress.2 = 0;
+                self.wander = 6;
+            }
+        }
+        if plan.is_none() && (standing || on_ladder) && !self.control.in_jump() {
+            // Nothing to do that the model knows of: wander.
+            self.wander = 6;
+        }
+        let climb_x = match next {
+            Some(Move::ClimbUp { to }) | Some(Move::ClimbDown { to }) => {
+                // The ladder's run in the row being climbed from (or into, at its foot).
+                let row = if map.climbable(to.0, cell.1) {
+                    cell.1
+                } else {
+                    to.1
+                };
+                Some(g.ox as f32 + map.climb_centre(to.0, row) * g.cell as f32)
+            }
+            _ => None,
+        };
+        self.control.keys(&me, next, &g, &keys, walk_px, climb_x)
+    }
+
+    /// A move made no progress: doubt the key it relied on if it was only assumed, else the
+    /// belief that made the move look possible.
+    fn doubt(&mut self, mv: Option<Move>, keys: &RoleKeys) {
+        let key = match mv {
+            Some(Move::ClimbUp { .. }) | Some(Move::Jump { .. }) => keys.up,
+            Some(Move::ClimbDown { .. }) => keys.down,
+            Some(Move::Walk { dir, .. })
+            | Some(Move::Fall { dir, .. })
+            | Some(Move::Touch { dir })
+                if dir != 0 =>
+            {
+                if dir < 0 {
+                    keys.left
+                } else {
+                    keys.right
+                }
+            }
+            _ => None,
+        };
+        if let Some(k) = key {
+            self.movement.doubt(k);
+        }
+    }
+}
+
+impl Agent for PriorsAgent {
+    fn act(&mut self, obs: &Observation) -> KeySet {
+        self.tick += 1;
+        let frame = &obs.frame;
+        if self.statics.is_none() {
+            self.statics = Some(StaticModel::new(frame));
+        }
+        if obs.reward > 0.0
+            && let Some(b) = self.tracker.self_box
+        {
+            for t in self.types_in(b.grown(3)) {
+                self.beliefs.confirm(t, Kind::Goal);
+            }
+        }
+        if obs.episode_ended {
+            self.tracker.new_episode();
+            self.control.reset();
+            self.last_keys = KeySet::NONE;
+            self.dys = [0.0; 3];
+            return KeySet::NONE;
+        }
+        let exclude = self.tracker.self_box.map(|b| b.grown(3));
+        let statics = self.statics.as_mut().expect("set above");
+        statics.update(frame, exclude);
+        let changed = statics.take_changed() > 0;
+        let ev = self.tracker.observe(
+            frame,
+            self.statics.as_ref().expect("set above"),
+            self.last_keys,
+        );
+        if self.tracker.self_box.is_some() && (changed || self.scene.is_none()) {
+            self.rebuild_scene();
+        }
+        self.last_event = Some(ev);
+        let keys = match ev {
+            SelfEvent::Unknown => self.probe_keys(),
+            SelfEvent::Found(b) => {
+                // The grid at the scale of the body (see `perception::grid`).
+                self.grid = perception::grid::detect(frame, b.w().max(b.h()));
+                self.rebuild_scene();
+                self.decide(b, 0.0)
+            }
+            SelfEvent::At {
+                bbox,
+                dx,
+                dy,
+                reliable,
+            } => {
+                if reliable {
+                    self.learn(bbox, dx, dy, obs.reward);
+                }
+                let k = self.decide(bbox, dy);
+                self.dys = [self.dys[1], self.dys[2], dy];
+                self.last_dx = dx;
+                k
+            }
+            SelfEvent::Teleported { from, to } => {
+                self.stats.deaths_seen += 1;
+                self.learn_death(from);
+                self.control.reset();
+                self.dys = [0.0; 3];
+                self.last_dx = 0.0;
+                self.decide(to, 0.0)
+            }
+        };
+        self.last_keys = keys;
+        keys
+    }
+}

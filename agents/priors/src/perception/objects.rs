@@ -1,0 +1,340 @@
+//! Objectness, part 2: segmenting the static scene into candidate objects. The scene (the
+//! background estimate of `statics.rs`, so the self never appears in it) is cut along the tile
+//! grid; a cell mostly of the scene's dominant colour is free space, any other cell holds part of
+//! something. Neighbouring cells are one object when their contents continue across the shared
+//! border (pixels on both sides that are not free space and of similar colour): a platform, a
+//! ladder, a fire pit or a sprite standing across four cells each become one object.
+//!
+//! Lesion (`Lesion::objects`): no segmentation. Every non-empty cell is its own object, so a
+//! sprite is never seen whole (its shape cues are lost) and what is learned by touching one cell
+//! is not carried to the rest of the thing it belongs to (unless similarity groups them).
+
+use crate::geom::{PxBox, colour_dist};
+use crate::perception::grid::Grid;
+use priors_agent_interface::Frame;
+
+/// Bins per channel of a cell's colour histogram.
+const BINS: usize = 4;
+/// Histogram length.
+pub const HIST_LEN: usize = BINS * BINS * BINS;
+/// A cell with at least this share of the dominant colour is free space.
+const EMPTY_SHARE: f32 = 0.9;
+/// Two border pixels continue each other when their colours differ by at most this (sum).
+const CONTINUE_DIST: u32 = 100;
+
+/// One grid cell of the scene.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// Column.
+    pub c: i32,
+    /// Row.
+    pub r: i32,
+    /// Colour histogram of its pixels (4 bins per channel, 64 in all, sums to 1).
+    pub hist: Vec<f32>,
+    /// Share of pixels of the scene's dominant colour.
+    pub free_share: f32,
+    /// Whether it is free space.
+    pub empty: bool,
+    /// Per pixel row, the share of pixels that are not free space (top to bottom).
+    pub row_fill: Vec<f32>,
+    /// Per pixel column, the share of pixels that are not free space (left to right).
+    pub col_fill: Vec<f32>,
+}
+
+/// A candidate object: a set of cells.
+#[derive(Debug, Clone)]
+pub struct Object {
+    /// Index in [`Scene::objects`].
+    pub id: usize,
+    /// Its cells, in row-major order.
+    pub cells: Vec<(i32, i32)>,
+    /// Bounding box of its non-free pixels.
+    pub bbox: PxBox,
+    /// Mean colour histogram of its cells.
+    pub hist: Vec<f32>,
+    /// The colours of its non-free pixels.
+    pub pixels: Vec<[u8; 3]>,
+}
+
+/// The segmented scene.
+#[derive(Debug, Clone)]
+pub struct Scene {
+    /// The tile grid.
+    pub grid: Grid,
+    /// The scene's dominant colour (free space).
+    pub free_colour: [u8; 3],
+    /// Cells, row-major (`r * cols + c`).
+    pub cells: Vec<Cell>,
+    /// Objects.
+    pub objects: Vec<Object>,
+    /// For each cell, its object (`None`: free space).
+    pub cell_object: Vec<Option<usize>>,
+}
+
+impl Scene {
+    /// The cell at `(c, r)`, if it is one.
+    pub fn cell(&self, c: i32, r: i32) -> Option<&Cell> {
+        self.grid
+            .contains(c, r)
+            .then(|| &self.cells[(r * self.grid.cols + c) as usize])
+    }
+    /// The object at `(c, r)`.
+    pub fn object_at(&self, c: i32, r: i32) -> Option<usize> {
+        if self.grid.contains(c, r) {
+            self.cell_object[(r * self.grid.cols + c) as usize]
+        } else {
+            None
+        }
+    }
+}
+
+/// The most frequent colour of a frame (smallest colour value on ties, for determinism).
+pub fn dominant_colour(f: &Frame) -> [u8; 3] {
+    let mut counts = std::collections::BTreeMap::<[u8; 3], u32>::new();
+    for c in f.rgb.chunks_exact(3) {
+        *counts.entry([c[0], c[1], c[2]]).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(c, _)| c)
+        .unwrap_or([0; 3])
+}
+
+fn is_free(c: [u8; 3], free: [u8; 3]) -> bool {
+    colour_dist(c, free) <= 12
+}
+
+fn describe_cell(f: &Frame, g: &Grid, c: i32, r: i32, free: [u8; 3]) -> Cell {
+    let n = g.cell as usize;
+    let mut hist = vec![0f32; HIST_LEN];
+    let (mut row_fill, mut col_fill) = (vec![0f32; n], vec![0f32; n]);
+    let (mut total, mut n_free) = (0f32, 0f32);
+    for dy in 0..g.cell {
+        for dx in 0..g.cell {
+            let (x, y) = (g.x0(c) + dx, g.y0(r) + dy);
+            if x >= f.width as i32 || y >= f.height as i32 {
+                continue;
+            }
+            let p = f.pixel(x, y);
+            let bin = |v: u8| v as usize * BINS / 256;
+            hist[bin(p[0]) * BINS * BINS + bin(p[1]) * BINS + bin(p[2])] += 1.0;
+            total += 1.0;
+            if is_free(p, free) {
+                n_free += 1.0;
+            } else {
+                row_fill[dy as usize] += 1.0 / n as f32;
+                col_fill[dx as usize] += 1.0 / n as f32;
+            }
+        }
+    }
+    hist.iter_mut().for_each(|h| *h /= total.max(1.0));
+    let free_share = n_free / total.max(1.0);
+    Cell {
+        c,
+        r,
+        hist,
+        free_share,
+        empty: free_share >= EMPTY_SHARE,
+        row_fill,
+        col_fill,
+    }
+}
+
+/// Whether the contents of two neighbouring cells continue across their border.
+fn continues(f: &Frame, g: &Grid, a: (i32, i32), b: (i32, i32), free: [u8; 3]) -> bool {
+    let mut joined = 0;
+    for i in 0..g.cell {
+        // Pixel pairs straddling the border.
+        let (p, q) = if b.0 > a.0 {
+            let x = g.x0(b.0);
+            ((x - 1, g.y0(a.1) + i), (x, g.y0(a.1) + i))
+        } else {
+            let y = g.y0(b.1);
+            ((g.x0(a.0) + i, y - 1), (g.x0(a.0) + i, y))
+        };
+        let (cp, cq) = (f.pixel(p.0, p.1), f.pixel(q.0, q.1));
+        if !is_free(cp, free) && !is_free(cq, free) && colour_dist(cp, cq) <= CONTINUE_DIST {
+            joined += 1;
+        }
+    }
+    joined >= 2 && joined * 7 >= g.cell
+}
+
+/// Segments `scene` (a frame without the self) on `grid`; with `segment` false every non-empty
+/// cell is its own object (the objectness lesion).
+pub fn segment(scene: &Frame, grid: Grid, segment: bool) -> Scene {
+    let free = dominant_colour(scene);
+    let cells: Vec<Cell> = (0..grid.rows)
+        .flat_map(|r| (0..grid.cols).map(move |c| (c, r)))
+        .map(|(c, r)| describe_cell(scene, &grid, c, r, free))
+        .collect();
+    let idx = |c: i32, r: i32| (r * grid.cols + c) as usize;
+    // Union-find over non-empty cells.
+    let mut parent: Vec<usize> = (0..cells.len()).collect();
+    fn find(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    if segment {
+        for r in 0..grid.rows {
+            for c in 0..grid.cols {
+                if cells[idx(c, r)].empty {
+                    continue;
+                }
+                for (nc, nr) in [(c + 1, r), (c, r + 1)] {
+                    if grid.contains(nc, nr)
+                        && !cells[idx(nc, nr)].empty
+                        && continues(scene, &grid, (c, r), (nc, nr), free)
+                    {
+                        let (a, b) = (find(&mut parent, idx(c, r)), find(&mut parent, idx(nc, nr)));
+                        parent[a.max(b)] = a.min(b);
+                    }
+                }
+            }
+        }
+    }
+    let mut cell_object = vec![None; cells.len()];
+    let mut objects: Vec<Object> = Vec::new();
+    let mut root_object = std::collections::BTreeMap::new();
+    for i in 0..cells.len() {
+        if cells[i].empty {
+            continue;
+        }
+        let root = find(&mut parent, i);
+        let id = *root_object.entry(root).or_insert_with(|| {
+            objects.push(Object {
+                id: objects.len(),
+                cells: Vec::new(),
+                bbox: PxBox {
+                    x0: i32::MAX,
+                    y0: i32::MAX,
+                    x1: i32::MIN,
+                    y1: i32::MIN,
+                },
+                hist: vec![0.0; HIST_LEN],
+                pixels: Vec::new(),
+            });
+            objects.len() - 1
+        });
+        cell_object[i] = Some(id);
+        let o = &mut objects[id];
+        let cell = &cells[i];
+        o.cells.push((cell.c, cell.r));
+        for (h, x) in o.hist.iter_mut().zip(&cell.hist) {
+            *h += x;
+        }
+        for dy in 0..grid.cell {
+            for dx in 0..grid.cell {
+                let (x, y) = (grid.x0(cell.c) + dx, grid.y0(cell.r) + dy);
+                if x >= scene.width as i32 || y >= scene.height as i32 {
+                    continue;
+                }
+                let p = scene.pixel(x, y);
+                if !is_free(p, free) {
+                    o.pixels.push(p);
+                    o.bbox = o.bbox.union(&PxBox {
+                        x0: x,
+                        y0: y,
+                        x1: x + 1,
+                        y1: y + 1,
+                    });
+                }
+            }
+        }
+    }
+    for o in &mut objects {
+        let n = o.cells.len() as f32;
+        o.hist.iter_mut().for_each(|h| *h /= n);
+    }
+    Scene {
+        grid,
+        free_colour: free,
+        cells,
+        objects,
+        cell_object,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) const GRID: Grid = Grid {
+        cell: 10,
+        ox: 0,
+        oy: 0,
+        cols: 6,
+        rows: 4,
+    };
+
+    /// A 60 x 40 frame: a brick platform along row 3 (cols 0..4), a red sprite straddling
+    /// cells (1..2, 1..2) and a lone yellow block at (5, 0); free space dark blue.
+    pub(crate) fn scene_frame() -> Frame {
+        let mut f = Frame::new(60, 40);
+        for y in 0..40 {
+            for x in 0..60 {
+                f.set_pixel(x, y, [10, 10, 40]);
+            }
+        }
+        for y in 30..40 {
+            for x in 0..40 {
+                let mortar = y == 35 || x % 10 == 0;
+                f.set_pixel(
+                    x,
+                    y,
+                    if mortar {
+                        [90, 90, 90]
+                    } else {
+                        [120, 120, 125]
+                    },
+                );
+            }
+        }
+        for y in 12..24 {
+            for x in 12..24 {
+                f.set_pixel(x, y, [220, 30, 30]);
+            }
+        }
+        for y in 2..8 {
+            for x in 52..58 {
+                f.set_pixel(x, y, [240, 220, 0]);
+            }
+        }
+        f
+    }
+
+    #[test]
+    fn continuing_cells_form_one_object_and_free_space_none() {
+        let s = segment(&scene_frame(), GRID, true);
+        assert_eq!(s.free_colour, [10, 10, 40]);
+        let platform = s.object_at(0, 3).unwrap();
+        assert_eq!(s.objects[platform].cells.len(), 4);
+        let sprite = s.object_at(1, 1).unwrap();
+        assert_eq!(
+            s.objects[sprite].cells,
+            vec![(1, 1), (2, 1), (1, 2), (2, 2)]
+        );
+        assert_eq!(
+            s.objects[sprite].bbox,
+            PxBox {
+                x0: 12,
+                y0: 12,
+                x1: 24,
+                y1: 24
+            }
+        );
+        assert!(s.object_at(5, 0).is_some() && s.object_at(4, 0).is_none());
+        assert_eq!(s.objects.len(), 3);
+    }
+
+    #[test]
+    fn without_segmentation_every_cell_is_an_object() {
+        let s = segment(&scene_frame(), GRID, false);
+        assert_eq!(s.objects.len(), 4 + 4 + 1);
+        assert_ne!(s.object_at(1, 1), s.object_at(2, 1));
+    }
+}

@@ -1,0 +1,394 @@
+//! Self-localisation by contingency: which thing on screen is *me*? Before it knows, the agent
+//! follows every blob of changing pixels from tick to tick and counts, for each, the ticks it
+//! moved while a key was held and the ticks it moved with no key held. The self is the blob
+//! whose motion follows the keys (a patrolling enemy moves whatever is pressed; a wall never
+//! moves). From then on the self is tracked as the connected dynamic pixels (see `statics.rs`)
+//! near where it was, and a jump of many cells in one tick is reported as a teleport (a death
+//! and respawn under the human rules, as a subject sees it).
+//!
+//! Lesions do not touch this module: knowing which body one controls is the precondition of all
+//! the priors the paper varies (none of its conditions hides the player).
+
+use crate::geom::PxBox;
+use crate::perception::statics::StaticModel;
+use priors_agent_interface::{Frame, KeySet};
+
+/// Ticks of key-following motion, less twice the ticks of motion without keys, that identify
+/// the self.
+const CONTINGENT_TICKS: i32 = 3;
+/// How far (px) the self is searched around its last box.
+const TRACK_WINDOW_PX: i32 = 16;
+
+/// A blob followed while the self is unknown.
+#[derive(Debug, Clone)]
+struct Track {
+    bbox: PxBox,
+    keyed_moves: i32,
+    free_moves: i32,
+}
+
+/// What the tracker saw this tick.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SelfEvent {
+    /// The self is not known yet.
+    Unknown,
+    /// The self was found this tick.
+    Found(PxBox),
+    /// The self is at this box (it moved by `(dx, dy)` px since the last tick).
+    At {
+        /// Its box now.
+        bbox: PxBox,
+        /// Horizontal motion of its centre, px.
+        dx: f32,
+        /// Vertical motion of its centre, px (positive is down the frame).
+        dy: f32,
+        /// False when the self was seen merged with something else or cut short, so its
+        /// position is a guess and its motion is not to be learned from.
+        reliable: bool,
+    },
+    /// The self vanished from where it was and appeared far away (`from` its last box).
+    Teleported {
+        /// Its box before.
+        from: PxBox,
+        /// Its box now.
+        to: PxBox,
+    },
+}
+
+/// Finds and follows the self.
+#[derive(Debug, Clone, Default)]
+pub struct SelfTracker {
+    prev: Option<Frame>,
+    tracks: Vec<Track>,
+    /// The self's box, once known.
+    pub self_box: Option<PxBox>,
+    /// Where the self was first seen (its spawn point).
+    pub spawn: Option<PxBox>,
+    /// The size of the self candidate last tick (it must hold steady to be trusted).
+    pending_size: Option<(i32, i32)>,
+    /// The self's size when found.
+    size: Option<(i32, i32)>,
+}
+
+/// Connected components (8-neighbourhood) of the pixels where `mask` holds, inside `area`;
+/// components closer than 3 px are merged. Returns (bbox, pixel count) per component.
+pub fn components(area: PxBox, mask: impl Fn(i32, i32) -> bool) -> Vec<(PxBox, u32)> {
+    let (w, h) = (area.w().max(0), area.h().max(0));
+    let mut label = vec![u32::MAX; (w * h) as usize];
+    let mut out: Vec<(PxBox, u32)> = Vec::new();
+    let mut stack = Vec::new();
+    for y in 0..h {
+        for x in 0..w {
+            let i = (y * w + x) as usize;
+            if label[i] != u32::MAX || !mask(area.x0 + x, area.y0 + y) {
+                continue;
+            }
+            let id = out.len() as u32;
+            let mut b = PxBox {
+                x0: x,
+                y0: y,
+                x1: x + 1,
+                y1: y + 1,
+            };
+            let mut n = 0;
+            label[i] = id;
+            stack.push((x, y));
+            while let Some((cx, cy)) = stack.pop() {
+                n += 1;
+                b = b.union(&PxBox {
+                    x0: cx,
+                    y0: cy,
+                    x1: cx + 1,
+                    y1: cy + 1,
+                });
+                for ny in (cy - 1).max(0)..=(cy + 1).min(h - 1) {
+                    for nx in (cx - 1).max(0)..=(cx + 1).min(w - 1) {
+                        let j = (ny * w + nx) as usize;
+                        if label[j] == u32::MAX && mask(area.x0 + nx, area.y0 + ny) {
+                            label[j] = id;
+                            stack.push((nx, ny));
+                        }
+                    }
+                }
+            }
+            out.push((b.shifted(area.x0, area.y0), n));
+        }
+    }
+    // Merge components whose boxes nearly touch (a sprite with a gap is one thing).
+    let mut merged = true;
+    while merged {
+        merged = false;
+        'outer: for i in 0..out.len() {
+            for j in i + 1..out.len() {
+                if out[i].0.grown(2).overlaps(&out[j].0) {
+                    let (b, n) = out.remove(j);
+                    out[i].0 = out[i].0.union(&b);
+                    out[i].1 += n;
+                    merged = true;
+                    break 'outer;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn whole(f: &Frame) -> PxBox {
+    PxBox {
+        x0: 0,
+        y0: 0,
+        x1: f.width as i32,
+        y1: f.height as i32,
+    }
+}
+
+impl SelfTracker {
+    /// Forgets the self's whereabouts (a new episode) but keeps what it looks like and where it
+    /// spawns.
+    pub fn new_episode(&mut self) {
+        self.prev = None;
+        self.self_box = self.spawn;
+    }
+
+    /// Takes the frame after a tick in which `held` was pressed.
+    pub fn observe(&mut self, frame: &Frame, statics: &StaticModel, held: KeySet) -> SelfEvent {
+        let prev = self.prev.replace(frame.clone());
+        let Some(prev) = prev else {
+            return match self.self_box {
+                Some(b) => SelfEvent::At {
+                    bbox: b,
+                    dx: 0.0,
+                    dy: 0.0,
+                    reliable: false,
+                },
+                None => SelfEvent::Unknown,
+            };
+        };
+        match self.self_box {
+            None => self.localise(frame, &prev, statics, held),
+            Some(last) => self.track(frame, statics, last),
+        }
+    }
+
+    fn localise(
+        &mut self,
+        frame: &Frame,
+        prev: &Frame,
+        statics: &StaticModel,
+        held: KeySet,
+    ) -> SelfEvent {
+        let blobs = components(whole(frame), |x, y| frame.pixel(x, y) != prev.pixel(x, y));
+        // Blobs of this tick near a track belong to it (a moving body with a uniform inside
+        // changes only at its leading and trailing edges: two blobs).
+        let mut moved = vec![None::<PxBox>; self.tracks.len()];
+        for (b, _) in blobs {
+            match self
+                .tracks
+                .iter()
+                .position(|t| t.bbox.grown(12).overlaps(&b))
+            {
+                Some(i) => moved[i] = Some(moved[i].map_or(b, |m| m.union(&b))),
+                None => {
+                    self.tracks.push(Track {
+                        bbox: b,
+                        keyed_moves: 0,
+                        free_moves: 0,
+                    });
+                    moved.push(Some(b));
+                }
+            }
+        }
+        for (t, m) in self.tracks.iter_mut().zip(moved) {
+            if let Some(b) = m {
+                t.bbox = b;
+                if held.is_empty() {
+                    t.free_moves += 1;
+                } else {
+                    t.keyed_moves += 1;
+                }
+            }
+        }
+        let best = self
+            .tracks
+            .iter()
+            .filter(|t| t.keyed_moves - 2 * t.free_moves >= CONTINGENT_TICKS)
+            .max_by_key(|t| t.keyed_moves - 2 * t.free_moves)
+            .cloned();
+        let Some(t) = best else {
+            return SelfEvent::Unknown;
+        };
+        // The self's pixels now: the dynamic pixels inside the blob's area.
+        let area = t.bbox.grown(2);
+        let parts = components(area, |x, y| statics.is_dynamic(frame, x, y));
+        let Some(b) = parts.iter().max_by_key(|p| p.1).map(|p| p.0) else {
+            return SelfEvent::Unknown;
+        };
+        // Its size must hold for two ticks: while the self still covers pixels it covered in the
+        // first frame, the background there is still its own colour and it looks cut short.
+        let size = (b.w(), b.h());
+        let steady = self
+            .pending_size
+            .is_some_and(|(w, h)| (w - size.0).abs() <= 1 && (h - size.1).abs() <= 1);
+        self.pending_size = Some(size);
+        if !steady {
+            return SelfEvent::Unknown;
+        }
+        self.self_box = Some(b);
+        self.size = Some(size);
+        self.spawn.get_or_insert(b);
+        self.tracks.clear();
+        SelfEvent::Found(b)
+    }
+
+    fn track(&mut self, frame: &Frame, statics: &StaticModel, last: PxBox) -> SelfEvent {
+        let window = last.grown(TRACK_WINDOW_PX);
+        let parts = components(window, |x, y| statics.is_dynamic(frame, x, y));
+        // The part most like the self in size and place (a ghost left by a removed object
+        // can lie right beside it).
+        let (w, h) = self.size.unwrap_or((last.w(), last.h()));
+        let (lx, ly) = last.centre();
+        let near = parts
+            .iter()
+            .filter(|p| p.0.overlaps(&last.grown(10)) && p.1 >= 4)
+            .min_by(|a, b| {
+                let cost = |p: &PxBox| {
+                    let (x, y) = p.centre();
+                    ((p.w() - w).abs() + (p.h() - h).abs()) as f32
+                        + ((x - lx).abs() + (y - ly).abs()) / 4.0
+                };
+                cost(&a.0).total_cmp(&cost(&b.0))
+            })
+            .map(|p| p.0);
+        if let Some(mut b) = near {
+            let mut reliable = true;
+            if (b.w() - w).abs() > 3 || (b.h() - h).abs() > 3 {
+                // Merged with something (a ghost, a sprite it touches) or partly hidden: keep the
+                // known size, placed inside what was seen as near the last box as possible, and
+                // say the motion is not to be learned from.
+                reliable = false;
+                let x0 = last.x0.clamp(b.x0, (b.x1 - w).max(b.x0));
+                let y0 = last.y0.clamp(b.y0, (b.y1 - h).max(b.y0));
+                b = PxBox {
+                    x0,
+                    y0,
+                    x1: x0 + w,
+                    y1: y0 + h,
+                };
+            }
+            self.self_box = Some(b);
+            let ((x0, y0), (x1, y1)) = (last.centre(), b.centre());
+            return SelfEvent::At {
+                bbox: b,
+                dx: x1 - x0,
+                dy: y1 - y0,
+                reliable,
+            };
+        }
+        // Gone from here: look for a body of about the same size elsewhere, nearest the spawn.
+        let size = (last.w(), last.h());
+        let spawn = self.spawn.unwrap_or(last).centre();
+        let far = components(whole(frame), |x, y| statics.is_dynamic(frame, x, y))
+            .into_iter()
+            .filter(|(b, n)| {
+                *n >= 4
+                    && (b.w() - size.0).abs() <= size.0 / 2 + 2
+                    && (b.h() - size.1).abs() <= size.1 / 2 + 2
+            })
+            .min_by(|a, b| {
+                let d = |p: &PxBox| {
+                    let c = p.centre();
+                    (c.0 - spawn.0).abs() + (c.1 - spawn.1).abs()
+                };
+                d(&a.0).total_cmp(&d(&b.0))
+            });
+        match far {
+            Some((b, _)) => {
+                self.self_box = Some(b);
+                SelfEvent::Teleported { from: last, to: b }
+            }
+            // Not visible (e.g. hidden behind something of its own colours): assume it stayed.
+            None => SelfEvent::At {
+                bbox: last,
+                dx: 0.0,
+                dy: 0.0,
+                reliable: false,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use priors_agent_interface::Key;
+
+    fn scene(me_x: i32, other_x: i32) -> Frame {
+        let mut f = Frame::new(120, 40);
+        for (x0, col) in [(me_x, [0, 90, 250]), (other_x, [250, 120, 200])] {
+            for y in 20..30 {
+                for x in x0..x0 + 10 {
+                    f.set_pixel(x, y, col);
+                }
+            }
+        }
+        f
+    }
+
+    #[test]
+    fn the_self_is_the_blob_that_follows_the_keys_not_the_one_that_moves_alone() {
+        let (mut me, mut other) = (10, 60);
+        let mut frame = scene(me, other);
+        let mut statics = StaticModel::new(&frame);
+        let mut tr = SelfTracker::default();
+        tr.observe(&frame, &statics, KeySet::NONE);
+        let mut found = None;
+        for t in 0..30 {
+            // Keys on three ticks of four: the self moves then; the other blob patrols every tick.
+            let held = if t % 4 != 0 {
+                KeySet::one(Key::Right)
+            } else {
+                KeySet::NONE
+            };
+            // Faster than its own width per two ticks, as the player (7 px a tick, 15 px wide):
+            // a body that lingers where it was in the first frame is seen cut short until the
+            // background vote there turns (see `localise`).
+            if !held.is_empty() {
+                me += 6;
+            }
+            other += if (t / 10) % 2 == 0 { 3 } else { -3 };
+            frame = scene(me, other);
+            statics.update(&frame, tr.self_box);
+            if let SelfEvent::Found(b) = tr.observe(&frame, &statics, held) {
+                found = Some((b, me));
+                break;
+            }
+        }
+        let (b, x) = found.expect("the self was never found");
+        assert_eq!((b.x0, b.x1, b.y0, b.y1), (x, x + 10, 20, 30));
+    }
+
+    #[test]
+    fn a_far_jump_is_a_teleport() {
+        let mut tr = SelfTracker::default();
+        let f0 = scene(80, 200);
+        let statics = StaticModel::new(&Frame::new(120, 40));
+        tr.self_box = Some(PxBox {
+            x0: 80,
+            y0: 20,
+            x1: 90,
+            y1: 30,
+        });
+        tr.spawn = Some(PxBox {
+            x0: 10,
+            y0: 20,
+            x1: 20,
+            y1: 30,
+        });
+        tr.observe(&f0, &statics, KeySet::NONE);
+        let ev = tr.observe(&scene(12, 200), &statics, KeySet::NONE);
+        assert!(
+            matches!(ev, SelfEvent::Teleported { to, .. } if to.x0 == 12),
+            "{ev:?}"
+        );
+    }
+}

@@ -1,0 +1,302 @@
+//! The controller: turns the plan's next move into the keys of one tick, closing the loop on
+//! where the self actually is (walk until centred on the target column, centre on a ladder's
+//! column before climbing, climb until the feet are in the target row; a walk that does not move
+//! the body hops). A jump is the one commitment over several ticks: press the jump key once,
+//! rise until clear of a cell-high obstacle when one is in the way, then steer to the target
+//! column while in the air (the physics prior's "walk also in the air" is not assumed: if
+//! steering does nothing the jump lands short and the agent replans from where it lands).
+
+use crate::geom::PxBox;
+use crate::perception::grid::Grid;
+use crate::planning::search::Move;
+use priors_agent_interface::{Key, KeySet};
+
+/// The self as the controller needs it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SelfState {
+    /// Its box.
+    pub bbox: PxBox,
+    /// Vertical motion of the last tick, px.
+    pub dy: f32,
+    /// Resting on something solid.
+    pub standing: bool,
+    /// Holding on to something climbable.
+    pub on_ladder: bool,
+}
+
+/// The keys believed to have each role (`None`: unknown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RoleKeys {
+    /// Walks left.
+    pub left: Option<Key>,
+    /// Walks right.
+    pub right: Option<Key>,
+    /// Jumps and climbs up.
+    pub up: Option<Key>,
+    /// Climbs down.
+    pub down: Option<Key>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Jump {
+    target_x: f32,
+    takeoff_bottom: i32,
+    ticks: i32,
+    over: bool,
+}
+
+/// Turns moves into keys.
+#[derive(Debug, Clone, Default)]
+pub struct Controller {
+    jump: Option<Jump>,
+    steer_x: Option<f32>,
+    /// Where the self was when the last walk key was pressed.
+    walked_from: Option<f32>,
+}
+
+fn toward(keys: &RoleKeys, from: f32, to: f32, tol: f32) -> KeySet {
+    let k = if to > from + tol {
+        keys.right
+    } else if to < from - tol {
+        keys.left
+    } else {
+        None
+    };
+    k.map_or(KeySet::NONE, KeySet::one)
+}
+
+impl Controller {
+    /// Whether a jump is in flight (the plan must not be changed).
+    pub fn in_jump(&self) -> bool {
+        self.jump.is_some()
+    }
+
+    /// Forgets any commitment (after a death or a new episode).
+    pub fn reset(&mut self) {
+        *self = Controller::default();
+    }
+
+    /// The keys for this tick. `next` is the plan's next move (`None`: no plan); `walk_px` the
+    /// learned walking speed; `climb_x` the line a climb follows (the middle of the ladder, px).
+    pub fn keys(
+        &mut self,
+        me: &SelfState,
+        next: Option<Move>,
+        grid: &Grid,
+        keys: &RoleKeys,
+        walk_px: f32,
+        climb_x: Option<f32>,
+    ) -> KeySet {
+        let cx = me.bbox.centre().0;
+        let tol = (walk_px / 2.0).max(1.0);
+        if let Some(j) = &mut self.jump {
+            j.ticks += 1;
+            if j.ticks > 2 && (me.standing || me.on_ladder) && me.dy.abs() < 0.5 {
+                self.jump = None;
+            } else {
+                let rise = j.takeoff_bottom - me.bbox.y1;
+                // Over something: rise clear of it first (or until the jump tops out).
+                let steer = !j.over || rise > grid.cell || (me.dy >= 0.0 && j.ticks > 1);
+                return if steer {
+                    toward(keys, cx, j.target_x, tol)
+                } else {
+                    KeySet::NONE
+                };
+            }
+        }
+        if !me.standing && !me.on_ladder {
+            // Falling: steer to where the last walk was going.
+            return self
+                .steer_x
+                .map_or(KeySet::NONE, |x| toward(keys, cx, x, tol));
+        }
+        self.steer_x = None;
+        let Some(mv) = next else {
+            return KeySet::NONE;
+        };
+        // A walk that did not move the body (off a ladder's top, the body is a little below the
+        // floor it steps onto): hop or climb a little, steering on to the target.
+        let blocked = self
+            .walked_from
+            .take()
+            .is_some_and(|x| (x - cx).abs() < 0.5);
+        match mv {
+            Move::Walk { to, .. } | Move::Fall { to, .. } if blocked && keys.up.is_some() => {
+                self.steer_x = Some(grid.cx(to.0));
+                keys.up.map_or(KeySet::NONE, KeySet::one)
+            }
+            Move::Walk { to, .. } => {
+                self.walked_from = Some(cx);
+                toward(keys, cx, grid.cx(to.0), tol)
+            }
+            Move::Fall { to, .. } => {
+                self.steer_x = Some(grid.cx(to.0));
+                toward(keys, cx, grid.cx(to.0), tol)
+            }
+            // Climb centred on the ladder's column: a body overlapping the next column catches
+            // on whatever is solid there.
+            Move::ClimbUp { to } | Move::ClimbDown { to }
+                if (cx - climb_x.unwrap_or(grid.cx(to.0))).abs() > tol =>
+            {
+                toward(keys, cx, climb_x.unwrap_or(grid.cx(to.0)), tol)
+            }
+            Move::ClimbUp { .. } => keys.up.map_or(KeySet::NONE, KeySet::one),
+            Move::ClimbDown { .. } => keys.down.map_or(KeySet::NONE, KeySet::one),
+            Move::Jump { to, over, .. } => {
+                let Some(up) = keys.up else {
+                    return KeySet::NONE;
+                };
+                self.jump = Some(Jump {
+                    target_x: grid.cx(to.0),
+                    takeoff_bottom: me.bbox.y1,
+                    ticks: 0,
+                    over,
+                });
+                KeySet::one(up)
+            }
+            Move::Touch { dir } => {
+                let k = match dir {
+                    d if d < 0 => keys.left,
+                    d if d > 0 => keys.right,
+                    _ => None,
+                };
+                if dir != 0 {
+                    self.steer_x = Some(cx + dir as f32 * grid.cell as f32);
+                }
+                k.map_or(KeySet::NONE, KeySet::one)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GRID: Grid = Grid {
+        cell: 15,
+        ox: 0,
+        oy: 0,
+        cols: 10,
+        rows: 10,
+    };
+    const KEYS: RoleKeys = RoleKeys {
+        left: Some(Key::Right),
+        right: Some(Key::Left),
+        up: Some(Key::Down),
+        down: Some(Key::Up),
+    };
+
+    fn me(x0: i32, y1: i32, dy: f32, standing: bool) -> SelfState {
+        SelfState {
+            bbox: PxBox {
+                x0,
+                y0: y1 - 15,
+                x1: x0 + 15,
+                y1,
+            },
+            dy,
+            standing,
+            on_ladder: false,
+        }
+    }
+
+    #[test]
+    fn walks_with_the_learned_keys_until_centred() {
+        let mut c = Controller::default();
+        let walk = Some(Move::Walk { dir: 1, to: (3, 5) });
+        // Reversed keys: the key that walks right is the left arrow.
+        assert_eq!(
+            c.keys(&me(15, 90, 0.0, true), walk, &GRID, &KEYS, 7.0, None),
+            KeySet::one(Key::Left)
+        );
+        assert_eq!(
+            c.keys(&me(45, 90, 0.0, true), walk, &GRID, &KEYS, 7.0, None),
+            KeySet::NONE
+        );
+    }
+
+    #[test]
+    fn climbing_starts_centred_on_the_ladder() {
+        let mut c = Controller::default();
+        let climb = Some(Move::ClimbUp { to: (2, 4) });
+        // Centre at x = 43 in column 2 (centre 37.5): step left first (the right arrow, reversed).
+        assert_eq!(
+            c.keys(&me(37, 90, 0.0, true), climb, &GRID, &KEYS, 7.0, None),
+            KeySet::one(Key::Right)
+        );
+        assert_eq!(
+            c.keys(&me(30, 90, 0.0, true), climb, &GRID, &KEYS, 7.0, None),
+            KeySet::one(Key::Down)
+        );
+        // A two-wide ladder (columns 2 and 3) is climbed on its middle line, x = 45.
+        assert_eq!(
+            c.keys(&me(30, 90, 0.0, true), climb, &GRID, &KEYS, 7.0, Some(45.0)),
+            KeySet::one(Key::Left)
+        );
+    }
+
+    #[test]
+    fn a_walk_that_does_not_move_hops_or_climbs_a_little_first() {
+        let mut c = Controller::default();
+        let walk = Some(Move::Walk {
+            dir: -1,
+            to: (1, 2),
+        });
+        let mut hanging = me(30, 46, 0.0, false);
+        hanging.on_ladder = true;
+        assert_eq!(
+            c.keys(&hanging, walk, &GRID, &KEYS, 7.0, None),
+            KeySet::one(Key::Right)
+        );
+        // It did not move: climb (the down arrow climbs here).
+        assert_eq!(
+            c.keys(&hanging, walk, &GRID, &KEYS, 7.0, None),
+            KeySet::one(Key::Down)
+        );
+        assert_eq!(
+            c.keys(&hanging, walk, &GRID, &KEYS, 7.0, None),
+            KeySet::one(Key::Right)
+        );
+    }
+
+    #[test]
+    fn a_jump_rises_before_steering_and_ends_on_landing() {
+        let mut c = Controller::default();
+        let jump = Some(Move::Jump {
+            dir: 1,
+            to: (5, 5),
+            over: true,
+        });
+        assert_eq!(
+            c.keys(&me(30, 90, 0.0, true), jump, &GRID, &KEYS, 7.0, None),
+            KeySet::one(Key::Down)
+        );
+        assert!(c.in_jump());
+        // 7 px up: not clear yet, no steering.
+        assert_eq!(
+            c.keys(&me(30, 83, -7.0, false), None, &GRID, &KEYS, 7.0, None),
+            KeySet::NONE
+        );
+        // 18 px up: steer right (with the left arrow).
+        assert_eq!(
+            c.keys(&me(30, 72, -5.0, false), None, &GRID, &KEYS, 7.0, None),
+            KeySet::one(Key::Left)
+        );
+        c.keys(&me(37, 80, 4.0, false), None, &GRID, &KEYS, 7.0, None);
+        // Landed.
+        c.keys(&me(75, 90, 0.0, true), None, &GRID, &KEYS, 7.0, None);
+        assert!(!c.in_jump());
+        // Across an empty gap it steers from the first tick in the air.
+        let gap = Some(Move::Jump {
+            dir: 1,
+            to: (5, 5),
+            over: false,
+        });
+        c.keys(&me(30, 90, 0.0, true), gap, &GRID, &KEYS, 7.0, None);
+        assert_eq!(
+            c.keys(&me(30, 83, -7.0, false), None, &GRID, &KEYS, 7.0, None),
+            KeySet::one(Key::Left)
+        );
+    }
+}

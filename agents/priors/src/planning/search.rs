@@ -1,0 +1,421 @@
+//! Search over the learned model: Dijkstra over the cells where the self can rest, with the moves
+//! its movement model allows (walk, walk off an edge and fall, climb, jump across or up), each
+//! move costed by its length plus a penalty for the believed risk of death on the way.
+//!
+//! Targets: a cell believed to be the goal; failing that, exploration as the cheapest informative
+//! test: the nearest thing whose type is uncertain (touched by standing in it, on it, or walking
+//! or falling into it), its cost raised by its believed risk, ties broken by the run's seed.
+
+use crate::planning::map::Map;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Cost added per unit of P(deadly) of a cell entered.
+pub const RISK_COST: f32 = 200.0;
+/// Cost added per unit of P(deadly) of the thing an exploration test touches.
+pub const TEST_RISK_COST: f32 = 40.0;
+
+/// A move between resting cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// Walk one cell (-1 left, +1 right) to a resting cell in the same row.
+    Walk {
+        /// Direction.
+        dir: i32,
+        /// Target cell.
+        to: (i32, i32),
+    },
+    /// Walk off an edge and fall to the resting cell below.
+    Fall {
+        /// Direction.
+        dir: i32,
+        /// Where the fall ends.
+        to: (i32, i32),
+    },
+    /// Climb one cell up.
+    ClimbUp {
+        /// Target cell.
+        to: (i32, i32),
+    },
+    /// Climb one cell down.
+    ClimbDown {
+        /// Target cell.
+        to: (i32, i32),
+    },
+    /// Jump to a resting cell `k` cells away in the same row or one row up.
+    Jump {
+        /// Direction.
+        dir: i32,
+        /// Target cell.
+        to: (i32, i32),
+        /// Something stands in the way at the take-off height (rise clear of it before moving
+        /// across); otherwise the jump moves across from the start.
+        over: bool,
+    },
+    /// Touch the neighbouring thing in direction `dir` (0: the one the self stands in or on).
+    Touch {
+        /// Direction.
+        dir: i32,
+    },
+}
+
+/// What the search may use of the movement model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Abilities {
+    /// Walking both ways is known.
+    pub walk: bool,
+    /// The climb-up key is known.
+    pub climb_up: bool,
+    /// The climb-down key is known.
+    pub climb_down: bool,
+    /// Horizontal jump reach in cells (`None`: no jumps).
+    pub jump_reach: Option<i32>,
+    /// A jump rises at least one cell.
+    pub jump_up: bool,
+}
+
+/// Why a plan was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Reach the believed goal.
+    Goal,
+    /// Test an uncertain thing at this cell.
+    Explore((i32, i32)),
+}
+
+/// A plan: the moves from the current cell, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Moves in order.
+    pub moves: Vec<Move>,
+    /// Why.
+    pub purpose: Purpose,
+    /// Total cost.
+    pub cost: f32,
+}
+
+fn edges(m: &Map, (c, r): (i32, i32), ab: &Abilities, out: &mut Vec<(Move, f32)>) {
+    out.clear();
+    if ab.walk {
+        for dir in [-1, 1] {
+            let c2 = c + dir;
+            if m.solid(c2, r) || m.at(c2, r).is_none() {
+                continue;
+            }
+            if m.node(c2, r) {
+                out.push((
+                    Move::Walk { dir, to: (c2, r) },
+                    1.0 + RISK_COST * m.risk(c2, r),
+                ));
+                continue;
+            }
+            let mut risk = m.risk(c2, r);
+            for r2 in r + 1..m.rows {
+                if m.solid(c2, r2) {
+                    break;
+                }
+                risk += m.risk(c2, r2);
+                if m.node(c2, r2) {
+                    let cost = 1.0 + 0.3 * (r2 - r) as f32 + RISK_COST * risk;
+                    out.push((Move::Fall { dir, to: (c2, r2) }, cost));
+                    break;
+                }
+            }
+        }
+    }
+    if ab.climb_up && (m.climbable(c, r) || m.climbable(c, r - 1)) && m.node(c, r - 1) {
+        out.push((
+            Move::ClimbUp { to: (c, r - 1) },
+            1.0 + RISK_COST * m.risk(c, r - 1),
+        ));
+    }
+    if ab.climb_down && m.climbable(c, r + 1) && m.node(c, r + 1) {
+        out.push((
+            Move::ClimbDown { to: (c, r + 1) },
+            1.0 + RISK_COST * m.risk(c, r + 1),
+        ));
+    }
+    if let Some(reach) = ab.jump_reach
+        && m.solid(c, r + 1)
+        && !m.climbable(c, r)
+        && !m.solid(c, r - 1)
+    {
+        for dir in [-1, 1] {
+            // Across, in the same row.
+            let (mut passed_risk, mut over) = (0.0, false);
+            for k in 1..=reach {
+                let c2 = c + dir * k;
+                if m.solid(c2, r) || m.solid(c2, r - 1) || m.at(c2, r).is_none() {
+                    break;
+                }
+                if k >= 2 && m.node(c2, r) && m.solid(c2, r + 1) {
+                    let cost = k as f32 + 2.0 + RISK_COST * m.risk(c2, r) + 5.0 * passed_risk;
+                    out.push((
+                        Move::Jump {
+                            dir,
+                            to: (c2, r),
+                            over,
+                        },
+                        cost,
+                    ));
+                }
+                passed_risk += m.risk(c2, r);
+                over |= m.at(c2, r).is_some_and(|x| !x.free);
+            }
+            // Up onto a ledge one row higher.
+            if ab.jump_up && !m.solid(c, r - 2) {
+                for k in 1..reach {
+                    let c2 = c + dir * k;
+                    if m.solid(c2, r - 1) || m.solid(c2, r - 2) || m.at(c2, r - 1).is_none() {
+                        break;
+                    }
+                    if m.node(c2, r - 1) && m.solid(c2, r) {
+                        let cost = k as f32 + 3.0 + RISK_COST * m.risk(c2, r - 1);
+                        out.push((
+                            Move::Jump {
+                                dir,
+                                to: (c2, r - 1),
+                                over: true,
+                            },
+                            cost,
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Small seeded jitter in `0..0.01` for tie-breaking between equally good tests.
+fn jitter(seed: u64, c: i32, r: i32) -> f32 {
+    let mut z = seed ^ ((c as u64) << 32) ^ (r as u64) ^ 0x9e37_79b9_7f4a_7c15;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    (z % 1000) as f32 / 100_000.0
+}
+
+/// Plans from `start` (a cell where the self rests): to the goal if one is believed reachable,
+/// else to the cheapest test of an uncertain thing (not one of `skip`, tests that were tried
+/// without result). `None` when neither exists.
+pub fn plan(
+    m: &Map,
+    start: (i32, i32),
+    ab: &Abilities,
+    seed: u64,
+    skip: &std::collections::BTreeSet<(i32, i32)>,
+) -> Option<Plan> {
+    let idx = |(c, r): (i32, i32)| (r * m.cols + c) as usize;
+    m.at(start.0, start.1)?;
+    let n = (m.cols * m.rows) as usize;
+    let mut dist = vec![f32::INFINITY; n];
+    let mut prev: Vec<Option<((i32, i32), Move)>> = vec![None; n];
+    let mut heap = BinaryHeap::new();
+    dist[idx(start)] = 0.0;
+    heap.push(Reverse(((0.0f32 * 1000.0) as i64, idx(start))));
+    let mut settled = Vec::new();
+    let mut es = Vec::new();
+    while let Some(Reverse((d, i))) = heap.pop() {
+        let d = d as f32 / 1000.0;
+        if d > dist[i] + 1e-6 {
+            continue;
+        }
+        let cell = ((i as i32) % m.cols, (i as i32) / m.cols);
+        settled.push(cell);
+        edges(m, cell, ab, &mut es);
+        for &(mv, cost) in &es {
+            let to = match mv {
+                Move::Walk { to, .. }
+                | Move::Fall { to, .. }
+                | Move::ClimbUp { to }
+                | Move::ClimbDown { to }
+                | Move::Jump { to, .. } => to,
+                Move::Touch { .. } => continue,
+            };
+            let j = idx(to);
+            if d + cost < dist[j] - 1e-6 {
+                dist[j] = d + cost;
+                prev[j] = Some((cell, mv));
+                heap.push(Reverse((((d + cost) * 1000.0) as i64, j)));
+            }
+        }
+    }
+    let path_to = |mut at: (i32, i32)| {
+        let mut moves = Vec::new();
+        while let Some((from, mv)) = prev[idx(at)] {
+            moves.push(mv);
+            at = from;
+        }
+        moves.reverse();
+        moves
+    };
+    // The goal: a resting cell in or just under a goal thing.
+    let goal = settled
+        .iter()
+        .filter(|&&(c, r)| m.goal(c, r) || m.goal(c, r - 1) || m.goal(c - 1, r) || m.goal(c + 1, r))
+        .min_by(|a, b| dist[idx(**a)].total_cmp(&dist[idx(**b)]));
+    if let Some(&g) = goal {
+        let mut moves = path_to(g);
+        // Adjacent only: step into it.
+        if !m.goal(g.0, g.1) && !m.goal(g.0, g.1 - 1) {
+            moves.push(Move::Touch {
+                dir: if m.goal(g.0 - 1, g.1) { -1 } else { 1 },
+            });
+        }
+        return Some(Plan {
+            moves,
+            purpose: Purpose::Goal,
+            cost: dist[idx(g)],
+        });
+    }
+    // Exploration: the cheapest touch of an uncertain thing.
+    // (score, resting cell, the touching move, the thing tested)
+    type Test = (f32, (i32, i32), Move, (i32, i32));
+    let mut best: Option<Test> = None;
+    let mut consider = |score: f32, node: (i32, i32), mv: Move, target: (i32, i32)| {
+        let s = score + jitter(seed, target.0, target.1);
+        if !skip.contains(&target) && best.as_ref().is_none_or(|b| s < b.0) {
+            best = Some((s, node, mv, target));
+        }
+    };
+    for &(c, r) in &settled {
+        let d = dist[idx((c, r))];
+        for (dc, dr, dir) in [(0, 0, 0), (0, 1, 0), (-1, 0, -1), (1, 0, 1)] {
+            let t = (c + dc, r + dr);
+            if m.uncertain(t.0, t.1) {
+                consider(
+                    d + 1.0 + TEST_RISK_COST * m.risk(t.0, t.1),
+                    (c, r),
+                    Move::Touch { dir },
+                    t,
+                );
+            }
+        }
+        // Falling past an uncertain thing below a neighbouring cell touches it.
+        if ab.walk {
+            for dir in [-1, 1] {
+                let c2 = c + dir;
+                if m.solid(c2, r) || m.node(c2, r) || m.at(c2, r).is_none() {
+                    continue;
+                }
+                for r2 in r + 1..m.rows {
+                    if m.uncertain(c2, r2) {
+                        let cost =
+                            d + 1.0 + 0.3 * (r2 - r) as f32 + TEST_RISK_COST * m.risk(c2, r2);
+                        consider(cost, (c, r), Move::Touch { dir }, (c2, r2));
+                        break;
+                    }
+                    if m.solid(c2, r2) || m.node(c2, r2) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let (score, node, mv, target) = best?;
+    let mut moves = path_to(node);
+    if mv != (Move::Touch { dir: 0 }) {
+        moves.push(mv);
+    }
+    Some(Plan {
+        moves,
+        purpose: Purpose::Explore(target),
+        cost: score,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NONE: std::collections::BTreeSet<(i32, i32)> = std::collections::BTreeSet::new();
+    const ALL: Abilities = Abilities {
+        walk: true,
+        climb_up: true,
+        climb_down: true,
+        jump_reach: Some(4),
+        jump_up: true,
+    };
+
+    fn targets(p: &Plan) -> Vec<(i32, i32)> {
+        p.moves
+            .iter()
+            .filter_map(|m| match m {
+                Move::Walk { to, .. }
+                | Move::Fall { to, .. }
+                | Move::ClimbUp { to }
+                | Move::ClimbDown { to }
+                | Move::Jump { to, .. } => Some(*to),
+                Move::Touch { .. } => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn climbs_walks_and_jumps_the_gap_to_the_goal_around_fire() {
+        // The princess level in miniature: start bottom left, a gap over fire, a ladder up, a gap.
+        let m = Map::from_ascii(
+            "G.....H.
+             ###..#H#
+             ......H.
+             ......H.
+             ###FF###",
+        );
+        let p = plan(&m, (1, 3), &ALL, 1, &NONE).unwrap();
+        assert_eq!(p.purpose, Purpose::Goal);
+        let t = targets(&p);
+        // It ends in the goal, or beside it and steps in.
+        let end = (*t.last().unwrap(), *p.moves.last().unwrap());
+        assert!(
+            end.0 == (0, 0) || end == ((1, 0), Move::Touch { dir: -1 }),
+            "{p:?}"
+        );
+        assert!(
+            p.moves.iter().any(|m| matches!(m, Move::Jump { .. })),
+            "{p:?}"
+        );
+        // Never into the fire.
+        assert!(!t.iter().any(|&(c, r)| r == 3 && (c == 3 || c == 4)));
+    }
+
+    #[test]
+    fn with_no_goal_it_tests_the_nearest_uncertain_thing_and_avoids_risky_tests() {
+        let m = Map::from_ascii(
+            "........
+             ?......?
+             ########",
+        );
+        let p = plan(&m, (2, 1), &ALL, 1, &NONE).unwrap();
+        assert_eq!(p.purpose, Purpose::Explore((0, 1)));
+        // A believed-deadly thing is the last thing tested.
+        let mut risky = m.clone();
+        risky.cells[8].belief = crate::kind::Belief::from_array([0.8, 0.05, 0.05, 0.05, 0.05]);
+        let p = plan(&risky, (2, 1), &ALL, 1, &NONE).unwrap();
+        assert_eq!(p.purpose, Purpose::Explore((7, 1)));
+        // A test given up is not planned again.
+        let skip = [(0, 1)].into_iter().collect();
+        assert_eq!(
+            plan(&m, (2, 1), &ALL, 1, &skip).unwrap().purpose,
+            Purpose::Explore((7, 1))
+        );
+    }
+
+    #[test]
+    fn without_a_jump_the_gap_cannot_be_crossed() {
+        let m = Map::from_ascii(
+            "G.......
+             ###..###",
+        );
+        let no_jump = Abilities {
+            jump_reach: None,
+            ..ALL
+        };
+        let p = plan(&m, (6, 0), &no_jump, 1, &NONE);
+        assert!(p.is_none_or(|p| p.purpose != Purpose::Goal));
+        assert_eq!(
+            plan(&m, (6, 0), &ALL, 1, &NONE).unwrap().purpose,
+            Purpose::Goal
+        );
+    }
+}
