@@ -1,5 +1,5 @@
-//! Records the git commit the crate is built from as `PRIORS_GIT_HASH` (for session.json;
-//! the same rule as the lab window's build script).
+//! Records the git commit the crate is built from as `PRIORS_GIT_HASH` (for session.json, so
+//! both the lab window and the web server name the commit that recorded a session).
 
 use std::process::Command;
 
@@ -22,5 +22,14 @@ fn main() {
     if let Some(git_dir) = run(&["rev-parse", "--absolute-git-dir"]) {
         println!("cargo:rerun-if-changed={git_dir}/HEAD");
         println!("cargo:rerun-if-changed={git_dir}/index");
+        // A commit moves the branch HEAD points to, not HEAD itself: watch that ref too (and
+        // packed-refs, where git keeps refs after a gc). Only files that exist: cargo reruns a
+        // build script on every build while one of its watched paths is missing.
+        let branch = run(&["symbolic-ref", "-q", "HEAD"]).map(|b| format!("{git_dir}/{b}"));
+        for path in branch.into_iter().chain([format!("{git_dir}/packed-refs")]) {
+            if std::path::Path::new(&path).is_file() {
+                println!("cargo:rerun-if-changed={path}");
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The Python remote client (python/priors_gym/remote.py, stdlib only) plays the solver's
 //! princess route through a real `priors-serve` process and the episode verifies: runs
-//! python/tests/test_remote.py with the server binary and the route. Needs `python3`, so it
+//! lab/web/tests/remote_client.py with the server binary and the route. Needs `python3`, so it
 //! runs only with RUN_SLOW_TESTS (and then fails, never skips, without it).
 
 mod common;
@@ -19,7 +19,7 @@ fn the_python_client_plays_the_route_and_the_episode_verifies() {
     std::fs::write(&route, csv).unwrap();
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let out = std::process::Command::new("python3")
-        .arg(repo.join("python/tests/test_remote.py"))
+        .arg(repo.join("lab/web/tests/remote_client.py"))
         .arg("-v")
         .env("PRIORS_SERVE_BIN", env!("CARGO_BIN_EXE_priors-serve"))
         .env("PRIORS_ROUTE_CSV", &route)

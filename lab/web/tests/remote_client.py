@@ -2,9 +2,10 @@
 ``priors-serve`` process: reward 1 at the goal, the frame as PNG and raw RGBA, refusals as
 RemoteError, and the server's verifier accepts the recorded episode.
 
-Needs the server binary and a route: ``PRIORS_SERVE_BIN`` and ``PRIORS_ROUTE_CSV`` (the Rust
-test ``lab/web/tests/python_client.rs`` sets both and runs this file under RUN_SLOW_TESTS);
-without them the test is skipped with that reason. Runs with plain ``python3`` (no packages).
+Needs the server binary and a route: ``PRIORS_SERVE_BIN`` and ``PRIORS_ROUTE_CSV``. The Rust
+test ``lab/web/tests/python_client.rs`` sets both and runs this file under RUN_SLOW_TESTS; it
+lives here, outside python/tests, so that pytest never collects it as a skipped test, and
+without them it fails. Runs with plain ``python3`` (no packages).
 """
 
 import importlib.util
@@ -16,7 +17,10 @@ import tempfile
 import unittest
 
 HERE = pathlib.Path(__file__).resolve().parent
-spec = importlib.util.spec_from_file_location("remote", HERE.parent / "priors_gym" / "remote.py")
+REPO = HERE.parents[2]
+spec = importlib.util.spec_from_file_location(
+    "remote", REPO / "python" / "priors_gym" / "remote.py"
+)
 remote = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(remote)
 
@@ -29,7 +33,9 @@ class RemoteClientTest(unittest.TestCase):
         binary = os.environ.get("PRIORS_SERVE_BIN")
         route = os.environ.get("PRIORS_ROUTE_CSV")
         if not binary or not route:
-            raise unittest.SkipTest("needs PRIORS_SERVE_BIN and PRIORS_ROUTE_CSV")
+            raise RuntimeError(
+                "needs PRIORS_SERVE_BIN and PRIORS_ROUTE_CSV (run it through lab/web/tests/python_client.rs)"
+            )
         cls.route = remote._actions(route)
         cls.tmp = pathlib.Path(tempfile.mkdtemp(prefix="priors-remote-"))
         (cls.tmp / "experiment.toml").write_text(
