@@ -2,7 +2,7 @@
 # setup-system.sh: install the Debian packages the build and the tests need, if missing.
 #   build:  pkg-config libx11-dev (Bevy's X11 window backend), python3-venv, fonts-dejavu-core (chart text)
 #   window: libvulkan1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1 (winit/wgpu load them)
-#   tests:  xvfb xauth xdotool mesa-vulkan-drivers (the real-window tests: Xvfb + software Vulkan +
+#   tests:  xvfb xauth xdotool x11-utils (xprop) mesa-vulkan-drivers (the real-window tests: Xvfb + software Vulkan +
 #           real X key events), slurm-wlm munge (the single-node Slurm test), npm (BIDS validator),
 #           chromium (the `priors serve` browser test; Playwright drives this system browser)
 # Runs apt-get as root, or through sudo; otherwise lists what to install and fails.
@@ -15,6 +15,7 @@ NEEDS=(
   xvfb:Xvfb
   xauth:xauth
   xdotool:xdotool
+  x11-utils:xprop
   mesa-vulkan-drivers:dpkg:mesa-vulkan-drivers
   libvulkan1:dpkg:libvulkan1
   libxkbcommon-x11-0:dpkg:libxkbcommon-x11-0
