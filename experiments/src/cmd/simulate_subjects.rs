@@ -141,6 +141,8 @@ fn play(
         instructions: DEFAULT_INSTRUCTIONS.into(),
         extra_keys: Default::default(),
         display: DisplayInfo::default(),
+        // Headless bots never lose focus; the lab's default is kept.
+        pause_on_focus_loss: true,
     };
     let mut lab =
         Lab::create(spec).with_context(|| format!("creating the session of {participant}"))?;

@@ -221,6 +221,8 @@ pub fn session(a: SessionArgs) -> Result<()> {
             monitor_index: a.monitor,
             ..DisplayInfo::default()
         },
+        // A script plays on without focus; a person cannot.
+        pause_on_focus_loss: script.is_none(),
     };
     let level = spec.level.value.clone();
     let condition = spec
@@ -249,7 +251,6 @@ pub fn session(a: SessionArgs) -> Result<()> {
         spec.new_run,
     )?;
     let title = format!("Priors{}", if a.pilot { " - PILOT" } else { "" });
-    let pause_on_focus_loss = script.is_none();
     let mut dir = None;
     let summary = run_session(
         &level,
@@ -265,8 +266,7 @@ pub fn session(a: SessionArgs) -> Result<()> {
             screenshot,
         },
         || {
-            let mut lab = Lab::create(spec)?;
-            lab.set_pause_on_focus_loss(pause_on_focus_loss);
+            let lab = Lab::create(spec)?;
             eprintln!("session folder: {}", lab.dir().display());
             dir = Some(lab.dir().to_path_buf());
             Ok(lab)

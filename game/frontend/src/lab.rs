@@ -18,14 +18,12 @@
 //! the protocol's); a failed write is returned as an `anyhow` error, which the caller hands to
 //! [`Lab::fail`].
 
-use crate::meta::{AssignmentRecord, DisplayInfo, FileRef, FrameStats, SessionMeta, Status};
+use crate::meta::{DisplayInfo, FrameStats, SessionMeta, Status};
 use anyhow::Result;
-use priors_catalog::Loaded;
-use priors_core::condition::{Key, KeyMap};
-use priors_core::{Button, Condition, Events, Level, World};
+use priors_core::condition::KeyMap;
+use priors_core::{Condition, Events, Level, World};
 use priors_protocol::{AbortDetails, Session, Stamp};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Instant, SystemTime};
 
 /// Longest time rows may wait in memory, s (the flush policy of `priors_records::sink`).
@@ -42,74 +40,9 @@ const ABORT_DETAILS: AbortDetails = AbortDetails {
     status: "aborted by the experimenter",
 };
 
-/// Everything needed to start a session (the protocol's spec less `pause_on_focus_loss`,
-/// which the window sets with [`Lab::set_pause_on_focus_loss`]).
-#[derive(Debug, Clone)]
-pub struct SessionSpec {
-    /// Data root for this session (already `<out>/pilot` in pilot mode).
-    pub root: PathBuf,
-    /// Participant id (already prefixed `pilot-` in pilot mode).
-    pub participant: String,
-    /// Session id.
-    pub session: String,
-    /// Record another run when data for (participant, session) exists.
-    pub new_run: bool,
-    /// Pilot mode.
-    pub pilot: bool,
-    /// The level.
-    pub level: Loaded<Level>,
-    /// The condition file; `None` for the built-in original.
-    pub condition: Option<Loaded<Condition>>,
-    /// How the condition was assigned, if by an experiment file.
-    pub assignment: Option<AssignmentRecord>,
-    /// The script, when input is simulated.
-    pub script: Option<FileRef>,
-    /// Time limit, s.
-    pub time_limit_s: u32,
-    /// Write the state hash every this many ticks (0: only on events and at the end).
-    pub hash_every: u32,
-    /// Wall-clock speed relative to real time (1 for subjects).
-    pub time_scale: f64,
-    /// Consent text; no consent screen when `None`.
-    pub consent_text: Option<String>,
-    /// Instruction text.
-    pub instructions: String,
-    /// Keys the experiment file adds over the condition's map (`[keys]`; empty: none).
-    pub extra_keys: BTreeMap<Key, Vec<Button>>,
-    /// Display settings known before the window opens.
-    pub display: DisplayInfo,
-}
-
-impl SessionSpec {
-    /// The protocol's spec; play pauses on focus loss until told otherwise.
-    fn into_protocol(self) -> priors_protocol::SessionSpec {
-        priors_protocol::SessionSpec {
-            root: self.root,
-            participant: self.participant,
-            session: self.session,
-            new_run: self.new_run,
-            pilot: self.pilot,
-            level: self.level,
-            condition: self.condition,
-            assignment: self.assignment,
-            script: self.script,
-            time_limit_s: self.time_limit_s,
-            hash_every: self.hash_every,
-            time_scale: self.time_scale,
-            consent_text: self.consent_text,
-            instructions: self.instructions,
-            extra_keys: self.extra_keys,
-            display: self.display,
-            pause_on_focus_loss: true,
-        }
-    }
-
-    /// The key map a lab made from this spec will use (the condition's map for this participant,
-    /// plus the experiment's keys), known before the lab (and its folder) exists.
-    pub fn keymap(&self) -> KeyMap {
-        self.clone().into_protocol().keymap()
-    }
-}
+/// Everything needed to start a session: the protocol's own spec (one definition for the window,
+/// the web server and the bots).
+pub use priors_protocol::SessionSpec;
 
 /// A running lab session: the protocol's [`Session`] and the window's clocks.
 #[derive(Debug)]
@@ -133,7 +66,7 @@ impl Lab {
             t_s: 0.0,
             utc: SystemTime::now(),
         };
-        let mut session = Session::create(spec.into_protocol(), created)?;
+        let mut session = Session::create(spec, created)?;
         session.set_abort_details(ABORT_DETAILS);
         Ok(Lab {
             session,

@@ -56,5 +56,6 @@ pub fn spec(root: &Path, participant: &str, new_run: bool) -> SessionSpec {
         instructions: DEFAULT_INSTRUCTIONS.into(),
         extra_keys: Default::default(),
         display: DisplayInfo::default(),
+        pause_on_focus_loss: true,
     }
 }
