@@ -152,11 +152,20 @@ async fn a_browser_plays_the_route_to_the_goal_and_gets_the_completion_code_once
             }
         }
     }
+    // Bounded, as in the resume test: a route that missed the goal is a failure, not a hang.
+    let mut frames = 0;
     while complete.is_none() {
         match next(&mut ws).await {
             Got::Json(v) if v["type"] == "complete" => complete = Some(v),
             Got::Json(v) if v["type"] == "refused" => panic!("refused: {v}"),
             Got::Closed => panic!("closed without a completion code"),
+            Got::Frame(t) => {
+                frames += 1;
+                assert!(
+                    frames < 60,
+                    "no completion 60 ticks after the route ended (tick {t}): the route missed the goal"
+                );
+            }
             _ => {}
         }
     }
