@@ -152,24 +152,7 @@ async fn a_browser_plays_the_route_to_the_goal_and_gets_the_completion_code_once
             }
         }
     }
-    // Bounded, as in the resume test: a route that missed the goal is a failure, not a hang.
-    let mut frames = 0;
-    while complete.is_none() {
-        match next(&mut ws).await {
-            Got::Json(v) if v["type"] == "complete" => complete = Some(v),
-            Got::Json(v) if v["type"] == "refused" => panic!("refused: {v}"),
-            Got::Closed => panic!("closed without a completion code"),
-            Got::Frame(t) => {
-                frames += 1;
-                assert!(
-                    frames < 60,
-                    "no completion 60 ticks after the route ended (tick {t}): the route missed the goal"
-                );
-            }
-            _ => {}
-        }
-    }
-    let c = complete.unwrap();
+    let c = await_completion(&mut ws, complete).await;
     assert_eq!(c["code"], "C0DE42");
     assert_eq!(c["redirect"], "https://example.invalid/done?cc=C0DE42");
     let data = st.0.join("data");
@@ -554,6 +537,29 @@ async fn play_route(ws: &mut Ws, keys: &[u8], from: usize, mut held: u8) -> Opti
     None
 }
 
+/// The completion message, if `complete` is not it already: bounded, because a route played
+/// off by a tick misses the goal and the session plays on for its whole time limit; that is a
+/// failure to report (naming the tick), not a hang.
+async fn await_completion(ws: &mut Ws, mut complete: Option<Value>) -> Value {
+    let mut frames = 0;
+    while complete.is_none() {
+        match next(ws).await {
+            Got::Json(v) if v["type"] == "complete" => complete = Some(v),
+            Got::Json(v) if v["type"] == "refused" => panic!("refused: {v}"),
+            Got::Closed => panic!("closed without a completion code"),
+            Got::Frame(t) => {
+                frames += 1;
+                assert!(
+                    frames < 60,
+                    "no completion 60 ticks after the route ended (tick {t}): the route missed the goal"
+                );
+            }
+            _ => {}
+        }
+    }
+    complete.unwrap()
+}
+
 /// Reads messages until the given screen, returning the resume token if one came.
 async fn token_until_screen(ws: &mut Ws, screen: &str) -> Option<String> {
     let mut token = None;
@@ -612,26 +618,9 @@ async fn a_lost_connection_resumes_the_same_session_within_the_grace_period() {
         "the same session resumes"
     );
     // Keys held before the loss were dropped: the route goes on from no keys held.
-    let mut complete = play_route(&mut ws, &keys, half, 0).await;
-    // Bounded: a route played off by a tick misses the goal and the session plays on (for its
-    // whole time limit); that is a failure to report, not a hang.
-    let mut frames = 0;
-    while complete.is_none() {
-        match next(&mut ws).await {
-            Got::Json(v) if v["type"] == "complete" => complete = Some(v),
-            Got::Json(v) if v["type"] == "refused" => panic!("refused: {v}"),
-            Got::Closed => panic!("closed without a completion code"),
-            Got::Frame(t) => {
-                frames += 1;
-                assert!(
-                    frames < 60,
-                    "no completion 60 ticks after the route ended (tick {t}): the resumed route missed the goal"
-                );
-            }
-            _ => {}
-        }
-    }
-    assert_eq!(complete.unwrap()["code"], "RES1");
+    let complete = play_route(&mut ws, &keys, half, 0).await;
+    let complete = await_completion(&mut ws, complete).await;
+    assert_eq!(complete["code"], "RES1");
     let dirs = folders(&st.0.join("data"));
     assert_eq!(dirs.len(), 1, "one session, resumed: {dirs:?}");
     let v = verify_dir(&dirs[0]).unwrap();
