@@ -27,7 +27,7 @@ else
 fi
 # Rebuild only when the package or the crates it compiles in changed.
 stamp="$VENV/.priors-gym.sha256"
-sum="$( (git ls-files -z python game/core game/catalog game/render game/env data/levels | xargs -0 sha256sum 2>/dev/null; \
+sum="$( (git ls-files -z python game/core game/catalog game/render game/env records data/levels | xargs -0 sha256sum 2>/dev/null; \
          git ls-files -z --others --exclude-standard python | xargs -0 -r sha256sum) | sha256sum | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$sum" ]] && "$PY" -c 'import priors_gym' 2>/dev/null; then
   echo "setup-python-pkg: priors_gym up to date"

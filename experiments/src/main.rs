@@ -44,6 +44,9 @@ enum Command {
     Analyze(cmd::analyze::Args),
     /// Export lab sessions as a BIDS behavioural dataset.
     ExportBids(cmd::export_bids::Args),
+    /// The experimenter's start dialog (participant, session, experiment file, pilot), then the session.
+    #[cfg(feature = "window")]
+    Start(cmd::session::StartArgs),
     /// Run a lab session in a window: one subject plays one level under one condition.
     #[cfg(feature = "window")]
     Session(cmd::session::Args),
@@ -86,6 +89,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sweep(a) => cmd::sweep::run(a),
         Command::Analyze(a) => cmd::analyze::run(a),
         Command::ExportBids(a) => cmd::export_bids::run(a),
+        #[cfg(feature = "window")]
+        Command::Start(a) => cmd::session::start(a),
         #[cfg(feature = "window")]
         Command::Session(a) => cmd::session::run(a),
         Command::Verify(a) => cmd::verify::run(a),

@@ -1,5 +1,6 @@
 """Lab session folders for pandas users: read ticks.csv with its column dictionary's types, and
-replay a session through the Rust core checking its recorded state hashes.
+verify a session with the records crate's verifier (``priors verify``'s), which replays it
+through the Rust core.
 
 A session folder (written by the lab window, ``priors session``) holds ``session.json``,
 ``ticks.csv`` and ``ticks.columns.json`` (the column dictionary: name, description, units,
@@ -95,67 +96,79 @@ def read_session(session: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 class ReplayDivergence(_native.DataError):
-    """A session whose replay through the core disagrees with its recorded hashes."""
+    """A session whose replay through the core disagrees with its recording (``priors verify``'s
+    verdict ``diverged``)."""
 
 
 @dataclass(frozen=True)
 class ReplayReport:
-    """What replaying a session produced."""
+    """What the records verifier (``priors verify``) found in a session folder.
+
+    Every field is the verifier's; ``verdict`` is ``verified``, ``verified-incomplete`` (every
+    row present matches, but the session did not end normally: a crash, an interruption, a cut
+    last line, a leftover temporary file) or ``diverged``.
+    """
 
     session: str
+    #: ``verified``, ``verified-incomplete`` or ``diverged``.
+    verdict: str
+    #: The verdict with its reason in one line, as ``priors verify`` reports it.
+    verdict_line: str
+    #: session.json's status (``complete``, ``timeout``, ``running``, ``interrupted``, ...).
+    status: str
+    #: Rows of ticks.csv that matched the replay.
     rows: int
+    #: Ticks the replay ran.
     ticks: int
+    #: session.json's ``n_ticks``.
+    recorded_ticks: int
     hashes_checked: int
+    #: The first mismatch (``file``, ``line``, ``tick``, ``column``, ``recorded``, ``replayed``,
+    #: ``message``), None when none.
     divergence: dict[str, Any] | None
-    column_mismatch: dict[str, Any] | None
+    #: Why the session is incomplete, None when it is complete.
+    incomplete: str | None
+    #: Every reason the verifier gave (the mismatch, the reason it is incomplete).
+    problems: list[str]
     outcome: str
     deaths: int
     final_state_hash: str
     recorded_final_state_hash: str | None
-    status: str | None
+    #: ticks.csv ended in a partial line (cut by a crash), which was ignored.
     partial_last_line: bool
-    actions_after_end: int
+    event_rows: int
+    events_partial_last_line: bool
+    leftover_temp_files: list[str]
 
     @property
     def ok(self) -> bool:
-        """Every recorded hash matched, including the final one when recorded."""
-        final_ok = self.recorded_final_state_hash in (None, self.final_state_hash) or self.status == "running"
-        return (
-            self.divergence is None
-            and self.column_mismatch is None
-            and final_ok
-            and self.actions_after_end == 0
-        )
+        """Accepted by ``priors verify``: every row present matches (the session may be incomplete)."""
+        return self.verdict != "diverged"
+
+    @property
+    def complete(self) -> bool:
+        """Accepted by ``priors verify --require-complete``: verified and ended normally."""
+        return self.verdict == "verified"
 
 
-def replay(session: str | os.PathLike[str], *, check: bool = True) -> ReplayReport:
-    """Re-simulates a session folder through the Rust core (``priors_core::replay``).
+def replay(session: str | os.PathLike[str], *, check: bool = True, require_complete: bool = False) -> ReplayReport:
+    """Verifies a session folder with the records crate's verifier, the one ``priors verify``
+    runs (``priors_records::verify``), so the two never disagree.
 
-    The level and condition copies are checked against session.json's SHA-256, the human rules
-    use the recorded tick limit, and every ``state_hash`` in ticks.csv (and the final hash) is
-    compared, and so are the state columns of every row (x_px, y_px, on_ladder, has_key,
-    deaths, event), as ``priors verify`` does. With ``check`` (the default) a mismatch raises :class:`ReplayDivergence` naming
-    the first tick that differs; otherwise inspect ``report.ok``.
+    It checks session.json, the level and condition copies against their SHA-256, the column
+    dictionaries, replays every row of ticks.csv through the core under the human rules with the
+    recorded tick limit (positions, flags, deaths, events, times, state hashes), reads events.csv
+    as typed rows, and checks the recorded status, tick count and final hash against the replay.
+    A folder it cannot read raises :class:`DataError` naming file and line. With ``check`` (the
+    default) a divergence raises :class:`ReplayDivergence` naming file, line, tick and column, and
+    with ``require_complete`` an incomplete session raises :class:`DataError` (as ``priors verify
+    --require-complete`` fails); otherwise inspect ``report.ok``, ``report.verdict`` and
+    ``report.problems``. The messages are ``priors verify``'s.
     """
     folder = _folder(session)
-    d = _native.replay_session(str(folder))
-    report = ReplayReport(**d)
+    report = ReplayReport(**_native.verify_session(str(folder)))
     if check and not report.ok:
-        if report.divergence is not None:
-            dv = report.divergence
-            raise ReplayDivergence(
-                f"{folder / 'ticks.csv'}: diverged at tick {dv['tick']}: recorded {dv['expected']}, replayed {dv['actual']}"
-            )
-        if report.column_mismatch is not None:
-            m = report.column_mismatch
-            raise ReplayDivergence(
-                f"{folder / 'ticks.csv'}: tick {m['tick']}: column {m['column']} recorded {m['recorded']!r}, replayed {m['replayed']!r}"
-            )
-        if report.actions_after_end:
-            raise ReplayDivergence(
-                f"{folder / 'ticks.csv'}: {report.actions_after_end} rows after the episode ended ({report.outcome})"
-            )
-        raise ReplayDivergence(
-            f"{folder / 'session.json'}: final_state_hash {report.recorded_final_state_hash}, replayed {report.final_state_hash}"
-        )
+        raise ReplayDivergence(f"the recording diverges from the simulation: {report.verdict_line}")
+    if check and require_complete and not report.complete:
+        raise _native.DataError(f"session incomplete: {report.verdict_line}")
     return report

@@ -2,28 +2,31 @@
 //!
 //! The Rust side of the Python package: builds an [`EnvConfig`] from the package's keyword
 //! arguments (levels and conditions through `priors-catalog`), one env, a vector env that steps N
-//! envs with the GIL released straight into NumPy buffers it owns, a session-folder replay through
-//! `priors_core::replay`, and two reference helpers (the Rust `VecEnv` run on given actions, and
-//! its timing loop) so tests and benchmarks compare against Rust in the same process.
+//! envs with the GIL released straight into NumPy buffers it owns, a session-folder check through
+//! the records crate's verifier (`priors_records::verify`, the one `priors verify` runs), and two
+//! reference helpers (the Rust `VecEnv` run on given actions, and its timing loop) so tests and
+//! benchmarks compare against Rust in the same process.
 //!
 //! What it deliberately does not do: no Gymnasium logic (spaces, registration, info layout live in
-//! the Python package), no dependency on the lab window crate (session folders are read from the
-//! files on disk: `session.json`, `ticks.csv`, the level and condition copies).
+//! the Python package), no session-folder checks of its own (a second verifier could accept what
+//! `priors verify` rejects), no dependency on the lab window crate.
 
 use numpy::ndarray::{ArrayD, IxDyn};
 use numpy::{
     PyArray1, PyArrayDyn, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods, ToPyArray,
 };
 use priors_catalog::CatalogError;
+use priors_core::replay::format_hash;
 use priors_core::world::{Outcome, Rules};
-use priors_core::{ActionSet, Condition, Events, Level, Profile, World};
+use priors_core::{ActionSet, Events, Level, Profile, World};
 use priors_env::{Env, EnvConfig, Info, OBJECT_CHANNELS, ObsKind, VecEnv};
+use priors_records::RecordError;
+use priors_records::verify::{Mismatch, verdict_line, verify_dir};
 use priors_render::{Image, Renderer};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
-use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pyo3::create_exception!(
     _native,
@@ -1007,177 +1010,73 @@ fn rust_vecenv_steps_per_s(
     }))
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn json_str<'a>(meta: &'a serde_json::Value, path: &[&str]) -> Option<&'a str> {
-    let mut v = meta;
-    for p in path {
-        v = v.get(p)?;
-    }
-    v.as_str()
-}
-
-fn json_u32(meta: &serde_json::Value, key: &str, file: &Path) -> PyResult<u32> {
-    meta.get(key)
-        .and_then(|v| v.as_u64())
-        .and_then(|v| u32::try_from(v).ok())
-        .ok_or_else(|| data_err(format!("{}: no whole number {key:?}", file.display())))
-}
-
-/// Reads a copied file of a session folder and checks it against session.json's SHA-256.
-fn read_copy(dir: &Path, copy: &str, sha: Option<&str>, what: &str) -> PyResult<(PathBuf, String)> {
-    let path = dir.join(copy);
-    let bytes =
-        std::fs::read(&path).map_err(|e| PyOSError::new_err(format!("{}: {e}", path.display())))?;
-    if let Some(want) = sha
-        && sha256_hex(&bytes) != want
-    {
-        return Err(data_err(format!(
-            "{}: SHA-256 differs from session.json's {what}.sha256",
-            path.display()
-        )));
-    }
-    let text =
-        String::from_utf8(bytes).map_err(|e| data_err(format!("{}: {e}", path.display())))?;
-    Ok((path, text))
-}
-
-/// Replays a session folder through the core: the level and condition copies (checked against
-/// session.json's SHA-256), the human rules with the recorded tick limit, every recorded state
-/// hash of ticks.csv, and the final hash. Returns a dict report.
-#[pyfunction]
-fn replay_session<'py>(py: Python<'py>, dir: PathBuf) -> PyResult<Bound<'py, PyDict>> {
-    let meta_path = dir.join("session.json");
-    let meta_text = std::fs::read_to_string(&meta_path)
-        .map_err(|e| PyOSError::new_err(format!("{}: {e}", meta_path.display())))?;
-    let meta: serde_json::Value = serde_json::from_str(&meta_text)
-        .map_err(|e| data_err(format!("{}: {e}", meta_path.display())))?;
-    let level_copy = json_str(&meta, &["level", "copy"]).unwrap_or("level.level");
-    let (lpath, ltext) = read_copy(
-        &dir,
-        level_copy,
-        json_str(&meta, &["level", "sha256"]),
-        "level",
-    )?;
-    let level = priors_core::parse_level(&ltext, &lpath.display().to_string()).map_err(data_err)?;
-    let condition = match json_str(&meta, &["condition", "copy"]) {
-        Some(copy) => {
-            let (cpath, ctext) = read_copy(
-                &dir,
-                copy,
-                json_str(&meta, &["condition", "sha256"]),
-                "condition",
-            )?;
-            priors_core::parse_condition(&ctext, &cpath.display().to_string()).map_err(data_err)?
-        }
-        None => Condition::original(),
-    };
-    let tick_hz = json_u32(&meta, "tick_hz", &meta_path)?;
-    let tick_limit = json_u32(&meta, "tick_limit", &meta_path)?;
-    let rules = Rules {
-        tick_limit: Some(tick_limit),
-        ..Rules::human(tick_hz)
-    }
-    .with_ladder(condition.mechanics.ladder);
-    let ticks_path = dir.join("ticks.csv");
-    let mut text = std::fs::read_to_string(&ticks_path)
-        .map_err(|e| PyOSError::new_err(format!("{}: {e}", ticks_path.display())))?;
-    // A crash leaves whole rows plus perhaps a partial last line: drop it, as `priors verify` does.
-    let partial = !text.is_empty() && !text.ends_with('\n');
-    if partial {
-        text.truncate(text.rfind('\n').map_or(0, |i| i + 1));
-    }
-    let records = priors_core::replay::parse_actions(&text, &ticks_path.display().to_string())
-        .map_err(data_err)?;
-    // Beside the hashes, the recorded state columns of every row are compared with the replay's
-    // (as `priors verify` does), so a trace whose hashes are sparse still cannot drift unseen.
-    // The rows are read with the csv crate, their columns found by header name.
-    let csv_err = |e: csv::Error| data_err(format!("{}: {e}", ticks_path.display()));
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header = reader.headers().map_err(csv_err)?.clone();
-    let rows: Vec<csv::StringRecord> = reader
-        .records()
-        .collect::<Result<_, _>>()
-        .map_err(csv_err)?;
-    let checked = ["x_px", "y_px", "on_ladder", "has_key", "deaths", "event"];
-    let cols: Vec<(usize, &str)> = checked
-        .iter()
-        .filter_map(|c| header.iter().position(|h| h == *c).map(|i| (i, *c)))
-        .collect();
-    let mut column_mismatch: Option<(u32, String, String, String)> = None;
-    let report = py.detach(|| {
-        priors_core::replay::replay_with(&level, &rules, &records, |rec, w, ev| {
-            if column_mismatch.is_some() {
-                return;
-            }
-            let want = priors_core::trace::TickRow::new(&level, w, rec.action, ev, false);
-            let row = &rows[rec.tick as usize];
-            for &(i, c) in &cols {
-                let replayed = match c {
-                    "x_px" => want.x_px.to_string(),
-                    "y_px" => want.y_px.to_string(),
-                    "on_ladder" => want.on_ladder.to_string(),
-                    "has_key" => want.has_key.to_string(),
-                    "deaths" => want.deaths.to_string(),
-                    _ => want.event.clone(),
-                };
-                let recorded = row[i].trim();
-                let same = match c {
-                    "x_px" | "y_px" => recorded.parse::<f64>().ok() == replayed.parse::<f64>().ok(),
-                    _ => recorded == replayed,
-                };
-                if !same {
-                    column_mismatch =
-                        Some((rec.tick, c.to_string(), recorded.to_string(), replayed));
-                    return;
-                }
-            }
-        })
-    });
+/// The first mismatch of a verification as a dict (the fields of [`Mismatch`]).
+fn mismatch_dict<'py>(py: Python<'py>, m: &Mismatch) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
-    d.set_item("session", dir.display().to_string())?;
-    d.set_item("rows", records.len())?;
-    d.set_item("partial_last_line", partial)?;
-    d.set_item("ticks", report.ticks)?;
-    d.set_item("hashes_checked", report.hashes_checked)?;
-    match report.divergence {
-        Some(div) => {
-            let e = PyDict::new(py);
-            e.set_item("tick", div.tick)?;
-            e.set_item("expected", priors_core::replay::format_hash(div.expected))?;
-            e.set_item("actual", priors_core::replay::format_hash(div.actual))?;
-            d.set_item("divergence", e)?;
-        }
+    d.set_item("file", m.file.display().to_string())?;
+    d.set_item("line", m.line)?;
+    d.set_item("tick", m.tick)?;
+    d.set_item("column", &m.column)?;
+    d.set_item("recorded", &m.recorded)?;
+    d.set_item("replayed", &m.replayed)?;
+    d.set_item("message", m.to_string())?;
+    Ok(d)
+}
+
+/// Verifies a session folder with the records crate's verifier
+/// (`priors_records::verify::verify_dir`, the one `priors verify` runs) and returns what it
+/// found as a dict; the verdict and every reason are the verifier's, nothing is re-checked here.
+/// A folder it cannot read as a session raises `DataError` (`OSError` for a file that cannot
+/// be read) with `priors verify`'s message, naming file and line.
+#[pyfunction]
+fn verify_session<'py>(py: Python<'py>, dir: PathBuf) -> PyResult<Bound<'py, PyDict>> {
+    let result = py.detach(|| verify_dir(&dir));
+    let line = verdict_line(&result);
+    let v = match result {
+        Ok(v) => v,
+        Err(RecordError::Io { .. }) => return Err(PyOSError::new_err(line)),
+        Err(_) => return Err(data_err(line)),
+    };
+    let w = &v.replay.world;
+    let incomplete = v.incomplete_reason();
+    let d = PyDict::new(py);
+    d.set_item("session", v.dir.display().to_string())?;
+    d.set_item("verdict", v.verdict.name())?;
+    d.set_item("verdict_line", line)?;
+    d.set_item("status", v.meta.status.name())?;
+    d.set_item("rows", v.replay.rows)?;
+    d.set_item("ticks", w.tick)?;
+    d.set_item("recorded_ticks", v.meta.n_ticks)?;
+    d.set_item("hashes_checked", v.replay.hashes_checked)?;
+    match &v.replay.mismatch {
+        Some(m) => d.set_item("divergence", mismatch_dict(py, m)?)?,
         None => d.set_item("divergence", py.None())?,
     }
-    match column_mismatch {
-        Some((tick, column, recorded, replayed)) => {
-            let e = PyDict::new(py);
-            e.set_item("tick", tick)?;
-            e.set_item("column", column)?;
-            e.set_item("recorded", recorded)?;
-            e.set_item("replayed", replayed)?;
-            d.set_item("column_mismatch", e)?;
-        }
-        None => d.set_item("column_mismatch", py.None())?,
-    }
-    d.set_item("outcome", outcome_name(report.outcome))?;
-    d.set_item("deaths", report.deaths)?;
-    d.set_item("actions_after_end", report.actions_after_end)?;
-    let final_hash = priors_core::replay::format_hash(report.final_hash);
-    d.set_item("final_state_hash", &final_hash)?;
+    let problems: Vec<String> = v
+        .replay
+        .mismatch
+        .iter()
+        .map(Mismatch::to_string)
+        .chain(incomplete.iter().cloned())
+        .collect();
+    d.set_item("problems", problems)?;
+    d.set_item("incomplete", incomplete)?;
+    d.set_item("outcome", outcome_name(w.outcome))?;
+    d.set_item("deaths", w.deaths)?;
+    d.set_item("final_state_hash", format_hash(w.state_hash()))?;
     d.set_item(
         "recorded_final_state_hash",
-        json_str(&meta, &["final_state_hash"]),
+        v.meta.final_state_hash.as_deref(),
     )?;
-    d.set_item("status", json_str(&meta, &["status"]))?;
+    d.set_item("partial_last_line", v.replay.partial)?;
+    d.set_item("event_rows", v.event_rows)?;
+    d.set_item("events_partial_last_line", v.events_partial)?;
+    let temps: Vec<String> = v
+        .leftover_temp_files
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    d.set_item("leftover_temp_files", temps)?;
     Ok(d)
 }
 
@@ -1193,7 +1092,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(data_dir, m)?)?;
     m.add_function(wrap_pyfunction!(rust_vecenv_trace, m)?)?;
     m.add_function(wrap_pyfunction!(rust_vecenv_steps_per_s, m)?)?;
-    m.add_function(wrap_pyfunction!(replay_session, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_session, m)?)?;
     m.add("DataError", m.py().get_type::<DataError>())?;
     Ok(())
 }

@@ -1,4 +1,5 @@
-"""Session folders: read_session's dtypes from the column dictionary, replay through the core."""
+"""Session folders: read_session's dtypes from the column dictionary; replay, which is the records
+crate's verifier (`priors verify`): its verdict, its reasons, its messages."""
 
 import json
 import shutil
@@ -38,10 +39,20 @@ def test_read_session_drops_a_partial_last_line():
 
 def test_replay_checks_every_recorded_hash():
     r = priors_gym.replay(COMPLETE)
-    assert r.ok and r.outcome == "won" and r.deaths == 2
+    assert r.ok and r.complete and r.verdict == "verified" and r.problems == []
+    assert r.outcome == "won" and r.deaths == 2 and r.status == "complete"
+    assert r.rows == r.ticks == r.recorded_ticks == 157 and r.event_rows == 9
     assert r.hashes_checked > 5 and r.final_state_hash == r.recorded_final_state_hash
+
+
+def test_a_crashed_session_is_a_verified_but_incomplete_prefix():
     crashed = priors_gym.replay(CRASHED)
-    assert crashed.ok and crashed.partial_last_line and crashed.status == "running"
+    assert crashed.ok and not crashed.complete and crashed.verdict == "verified-incomplete"
+    assert crashed.partial_last_line and crashed.status == "running"
+    assert crashed.incomplete is not None and "ticks.csv: a partial last line" in crashed.incomplete
+    assert crashed.problems == [crashed.incomplete]
+    with pytest.raises(priors_gym.DataError, match="session incomplete: verified-incomplete: .*ticks.csv: a partial"):
+        priors_gym.replay(CRASHED, require_complete=True)
 
 
 def corrupt(tmp_path, src, edit):
@@ -63,10 +74,14 @@ def test_replay_reports_the_first_diverging_tick(tmp_path):
     d = tmp_path / "x"
     shutil.copytree(COMPLETE, d)
     tick = flip_a_hash(d)
-    with pytest.raises(priors_gym.ReplayDivergence, match=f"ticks.csv: diverged at tick {tick}"):
+    with pytest.raises(priors_gym.ReplayDivergence, match=f"ticks.csv:{tick + 2}: tick {tick}: state_hash: recorded"):
         priors_gym.replay(d)
     r = priors_gym.replay(d, check=False)
-    assert not r.ok and r.divergence["tick"] == tick
+    assert not r.ok and r.verdict == "diverged" and r.rows == tick
+    dv = r.divergence
+    assert dv["tick"] == tick and dv["line"] == tick + 2 and dv["column"] == "state_hash"
+    assert dv["file"].endswith("ticks.csv") and dv["recorded"] != dv["replayed"]
+    assert r.problems == [dv["message"]] and dv["message"] in r.verdict_line
 
 
 def test_replay_notices_a_changed_action(tmp_path):
@@ -77,13 +92,13 @@ def test_replay_notices_a_changed_action(tmp_path):
         assert text[1] != before
         (d / "ticks.csv").write_text("\n".join(text))
 
-    with pytest.raises(priors_gym.ReplayDivergence, match="tick 0: column x_px"):
+    with pytest.raises(priors_gym.ReplayDivergence, match="ticks.csv:2: tick 0: x_px: recorded"):
         priors_gym.replay(corrupt(tmp_path, COMPLETE, edit))
 
 
 def test_a_level_copy_that_differs_from_its_hash_is_named(tmp_path):
     d = corrupt(tmp_path, COMPLETE, lambda d: (d / "level.level").write_text((d / "level.level").read_text() + "\n"))
-    with pytest.raises(priors_gym.DataError, match=r"level\.level: SHA-256 differs"):
+    with pytest.raises(priors_gym.DataError, match=r"level\.level: SHA-256 [0-9a-f]{64} differs from session\.json's level\.sha256"):
         priors_gym.replay(d)
 
 
@@ -91,7 +106,60 @@ def test_bad_files_are_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="not a session folder"):
         priors_gym.read_session(tmp_path)
     d = corrupt(tmp_path, COMPLETE, lambda d: (d / "ticks.csv").write_text("tick,action\n0,fly\n"))
-    with pytest.raises(priors_gym.DataError, match=r"ticks\.csv:2:3: unknown action"):
+    with pytest.raises(priors_gym.DataError, match=r"ticks\.csv:1: header is \"tick,action\""):
         priors_gym.replay(d)
     with pytest.raises(priors_gym.DataError, match=r"ticks\.csv: columns"):
         priors_gym.read_session(d)
+
+    def fly(d):
+        lines = (d / "ticks.csv").read_text().split("\n")
+        lines[1] = lines[1].replace(",right,", ",fly,", 1)
+        (d / "ticks.csv").write_text("\n".join(lines))
+
+    with pytest.raises(priors_gym.DataError, match=r'ticks\.csv:2: column action: "fly"'):
+        priors_gym.replay(corrupt(tmp_path / "fly", COMPLETE, fly))
+
+
+def drop_event_row(d):
+    lines = (d / "events.csv").read_text().split("\n")
+    del lines[4]  # seq 3
+    (d / "events.csv").write_text("\n".join(lines))
+
+
+def claim_more_ticks(d):
+    meta = json.loads((d / "session.json").read_text())
+    meta["n_ticks"] += 43
+    (d / "session.json").write_text(json.dumps(meta, indent=2))
+
+
+def shift_a_time(d):
+    lines = (d / "ticks.csv").read_text().split("\n")
+    cells = lines[4].split(",")  # tick 3, a row without a state hash
+    assert cells[0] == "3" and cells[-1] == "NA"
+    cells[1] = "9.0"
+    lines[4] = ",".join(cells)
+    (d / "ticks.csv").write_text("\n".join(lines))
+
+
+def drop_display(d):
+    meta = json.loads((d / "session.json").read_text())
+    meta["display"] = {}
+    (d / "session.json").write_text(json.dumps(meta, indent=2))
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (drop_event_row, r"events\.csv:5: column seq: 4 where 3 was due"),
+        (claim_more_ticks, r'ticks\.csv:159: tick 157: rows: recorded "200 ticks in session\.json \(complete\)"'),
+        (shift_a_time, r'ticks\.csv:5: tick 3: t_s: recorded "9", replayed'),
+        (drop_display, r"session\.json:\d+: missing field `fullscreen`"),
+    ],
+    ids=["events-row-lost", "n_ticks-too-many", "t_s-changed", "display-missing"],
+)
+def test_replay_rejects_what_priors_verify_rejects(tmp_path, edit, message):
+    # Each folder replays to the same hashes and positions, so a replay of ticks.csv alone
+    # accepts it; the records verifier (`priors verify`) rejects it, and so must replay().
+    d = corrupt(tmp_path, COMPLETE, edit)
+    with pytest.raises(priors_gym.DataError, match=message):
+        priors_gym.replay(d)

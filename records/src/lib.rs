@@ -9,7 +9,7 @@
 //! column is addressed by its header name, never by position.
 //!
 //! What it deliberately does not do: no Bevy, no torch, no statistics, no drawing. The lab
-//! window (`priors-frontend`), the agent and the analysis depend on this crate, never the other
+//! window (`priors-window`), the agent and the analysis depend on this crate, never the other
 //! way round, so `priors verify` builds without a window and without libtorch.
 
 pub mod error;

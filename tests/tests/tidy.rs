@@ -62,16 +62,16 @@ const RULES: &[Rule] = &[
     rule("priors-render",       1,     false, false, false),
     rule("priors-env",          2,     false, false, false),
     rule("priors-records",      2,     false, false, false),
-    rule("priors-frontend",     4,     true,  false, true),
+    rule("priors-window",     4,     true,  false, true),
     rule("priors-agent",        3,     false, true,  true),
     rule("priors-analysis",     3,     false, false, true),
     // The session protocol (no Bevy, no clock) and the web server that drives it.
     rule("priors-protocol",     3,     false, false, true),
     rule("priors-web",          4,     false, false, true),
-    // Outside the workspace: the Python extension and the fuzz targets (of the core's parsers
-    // and the records crate's readers).
+    // Outside the workspace: the Python extension and the fuzz targets (of the core's parsers,
+    // the records crate's readers and the web server's messages).
     rule("priors-gym",          3,     false, false, true),
-    rule("priors-fuzz",         3,     false, false, true),
+    rule("priors-fuzz",         5,     false, false, true),
     rule("priors-experiments",  5,     true,  true,  true),
     // Only dev-dependencies (and the RUN_SLOW_TESTS switch): depends on nothing.
     rule("priors-tests",        6,     false, false, false),
@@ -289,6 +289,72 @@ fn the_architecture_map_lists_the_real_dependencies() {
         if !pkgs.contains_key(name) {
             problems.push(format!(
                 "ARCHITECTURE.md lists {name}, which is not a package"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// The workspace's packages by the folder of their manifest, relative to the root.
+fn package_folders() -> BTreeMap<String, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let o = std::process::Command::new(&cargo)
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
+        .arg("--manifest-path")
+        .arg(root().join("Cargo.toml"))
+        .output()
+        .expect("running cargo metadata");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let meta: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let root = root().canonicalize().unwrap();
+    meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let manifest = Path::new(p["manifest_path"].as_str().unwrap());
+            let folder = manifest.parent().unwrap().strip_prefix(&root).unwrap();
+            (
+                p["name"].as_str().unwrap().to_string(),
+                folder.display().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// `game/` holds only the simulation and its views (issue 17): no crate there may reach Bevy or
+/// the records crate (the lab window, which needs both, lives in `lab/window` beside the web
+/// server), and every crate in `lab/` sits above the records crate.
+#[test]
+fn game_holds_only_the_simulation_and_the_lab_sits_above_the_records() {
+    let pkgs = packages();
+    let mut problems = Vec::new();
+    let folders = package_folders();
+    assert!(
+        folders.values().any(|f| f.starts_with("game/"))
+            && folders.values().any(|f| f.starts_with("lab/")),
+        "no package under game/ or lab/: {folders:?}"
+    );
+    for (name, folder) in &folders {
+        if folder.starts_with("game/") {
+            for (what, matches) in [("Bevy", is_bevy as Matcher), ("priors-records", is_records)] {
+                if let Some(path) = path_to(&pkgs, name, matches) {
+                    problems.push(format!(
+                        "{folder} ({name}) reaches {what}: {}",
+                        path.join(" -> ")
+                    ));
+                }
+            }
+        }
+        if folder.starts_with("lab/") && path_to(&pkgs, name, is_records).is_none() {
+            problems.push(format!(
+                "{folder} ({name}) does not build on priors-records"
             ));
         }
     }

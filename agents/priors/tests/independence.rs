@@ -15,7 +15,7 @@ const FORBIDDEN: &[&str] = &[
     "priors-render",
     "priors-catalog",
     "priors-records",
-    "priors-frontend",
+    "priors-window",
     "priors-agent",
     "priors-experiments",
     "tch",

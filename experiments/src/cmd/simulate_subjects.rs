@@ -19,10 +19,10 @@ use priors_core::condition::{Key, KeyMap};
 use priors_core::rng::{SplitMix64, mix};
 use priors_core::solve::solve_from;
 use priors_core::{Action, Level, Rules, World, step};
-use priors_frontend::input::key_name;
-use priors_frontend::lab::{DEFAULT_INSTRUCTIONS, Lab, SessionSpec};
-use priors_frontend::meta::{DisplayInfo, FileRef};
-use priors_frontend::script::key_set_for;
+use priors_window::input::key_name;
+use priors_window::lab::{DEFAULT_INSTRUCTIONS, Lab, SessionSpec};
+use priors_window::meta::{DisplayInfo, FileRef};
+use priors_window::script::key_set_for;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 

@@ -19,7 +19,7 @@ pub const CONDITION_EXT: &str = "toml";
 pub enum CatalogError {
     /// No data folder anywhere we looked.
     #[error(
-        "cannot find the data folder (looked at $PRIORS_DATA, ./data, next to the executable and the source tree); set PRIORS_DATA"
+        "cannot find the data folder (looked at $PRIORS_DATA, ./data, above the working directory, next to the executable and the source tree); set PRIORS_DATA"
     )]
     NoDataDir,
     /// A name that is neither a shipped item nor an existing file.
@@ -67,8 +67,10 @@ pub struct Loaded<T> {
     pub sha256: String,
 }
 
-/// The data folder: `$PRIORS_DATA`, else `./data`, else a `data/` above the executable, else the
-/// source tree this crate was built from.
+/// The data folder: `$PRIORS_DATA`, else `./data`, else a `data/` above the working directory,
+/// else one above the executable, else the source tree this crate was built from (a build folder
+/// shared between checkouts can hold a catalog compiled in another, even a deleted, checkout, so
+/// that one comes last).
 pub fn data_dir() -> Result<PathBuf, CatalogError> {
     let ok = |p: &Path| p.join("levels").is_dir();
     if let Some(d) = std::env::var_os("PRIORS_DATA") {
@@ -80,6 +82,16 @@ pub fn data_dir() -> Result<PathBuf, CatalogError> {
     let cwd = PathBuf::from("data");
     if ok(&cwd) {
         return Ok(cwd);
+    }
+    // A `data/` above the working directory: a command run from a subfolder of a checkout (as
+    // `cargo test` runs each crate's tests from the crate's folder) finds the checkout's data.
+    if let Ok(here) = std::env::current_dir() {
+        for anc in here.ancestors().skip(1) {
+            let p = anc.join("data");
+            if ok(&p) {
+                return Ok(p);
+            }
+        }
     }
     if let Ok(exe) = std::env::current_exe() {
         for anc in exe.ancestors().skip(1) {

@@ -7,7 +7,7 @@
 //! crate's sink (atomic claim, whole-row CSV logs, atomic session.json).
 //!
 //! Drivers: the web server (`priors-web`: browsers and remote agents) and the lab window
-//! (`game/frontend`'s `Lab`, a thin wrapper that stamps calls with the window's clocks and keeps
+//! (`lab/window`'s `Lab`, a thin wrapper that stamps calls with the window's clocks and keeps
 //! its own wording) both drive this one state machine and its input accumulator.
 //!
 //! What it deliberately does not do: no clock (every call is stamped by the driver, so tests

@@ -19,7 +19,7 @@
 //! write is returned as an error; the driver hands it to [`Session::fail`], which stops play and
 //! marks the session `write-failed`.
 //!
-//! The lab window's `Lab` (game/frontend/src/lab.rs) is a thin wrapper around it. What it
+//! The lab window's `Lab` (lab/window/src/lab.rs) is a thin wrapper around it. What it
 //! deliberately does not do: draw, read devices, keep a clock, or decide when ticks happen.
 
 use crate::input::{KeyAccumulator, key_name, key_named};

@@ -7,10 +7,10 @@ mod common;
 
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
-use priors_frontend::app::{LabPlugin, LabRes, keyboard_message};
-use priors_frontend::lab::{Lab, Screen};
-use priors_frontend::meta::{Status, files};
-use priors_frontend::verify::{Verdict, read_ticks, verify_dir};
+use priors_window::app::{LabPlugin, LabRes, keyboard_message};
+use priors_window::lab::{Lab, Screen};
+use priors_window::meta::{Status, files};
+use priors_window::verify::{Verdict, read_ticks, verify_dir};
 use std::path::Path;
 use std::time::Duration;
 
@@ -305,12 +305,12 @@ fn the_solver_route_played_through_keys_completes_and_verifies() {
         .actions;
     let rules = priors_core::Rules::human(level.header.tick_hz);
     let keymap = priors_core::condition::KeyMap::default_map();
-    let keys = priors_frontend::script::key_sets(&level, &rules, &keymap, &route).unwrap();
+    let keys = priors_window::script::key_sets(&level, &rules, &keymap, &route).unwrap();
     let mut a = app(
         Lab::create(common::spec(root.path(), "P007", false)).unwrap(),
         TimeUpdateStrategy::FixedTimesteps(1),
     );
-    a.insert_resource(priors_frontend::app::ScriptDriver::new(keys));
+    a.insert_resource(priors_window::app::ScriptDriver::new(keys));
     for _ in 0..route.len() + 20 {
         a.update();
     }

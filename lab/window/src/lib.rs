@@ -1,4 +1,4 @@
-//! # priors-frontend
+//! # priors-window
 //!
 //! The lab window of Priors (issue 3): a subject plays a level under a condition in a Bevy 0.19
 //! window while every tick and every raw key event is written, crash-safe, to a session folder;
@@ -15,6 +15,7 @@
 //!   Bevy;
 //! - [`signals`]: SIGTERM / SIGHUP / SIGINT end a session as `interrupted`, flushed;
 //! - [`script`]: scripted input;
+//! - [`start`]: the experimenter's start dialog as a form, checked by `session`'s own check;
 //! - [`app`] and [`window`]: the thin Bevy shell; [`cli`]: the subcommands.
 //!
 //! What it deliberately does not do: no game rule (that is `priors-core`), no drawing of the
@@ -26,6 +27,7 @@ pub mod input;
 pub mod lab;
 pub mod script;
 pub mod signals;
+pub mod start;
 pub mod window;
 
 /// session.json and events.csv types and the column dictionaries (`priors_records::session`).

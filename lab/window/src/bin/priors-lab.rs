@@ -2,9 +2,9 @@
 //! that builds without the agent's libtorch, for lab machines and this crate's own tests.
 
 use clap::{Parser, Subcommand};
-use priors_frontend::cli;
+use priors_window::cli;
 
-/// Priors lab sessions: run, verify and replay.
+/// Priors lab sessions: start, run, verify and replay.
 #[derive(Parser, Debug)]
 #[command(name = "priors-lab", version, about, long_about = None)]
 struct Cli {
@@ -16,6 +16,9 @@ struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// The experimenter's start dialog: participant, session, experiment file, pilot; then
+    /// the session (no terminal needed).
+    Start(priors_window::start::StartArgs),
     /// Run a lab session in a window (one subject, one level, one condition).
     Session(cli::SessionArgs),
     /// Replay a session folder through the core and check it.
@@ -28,6 +31,7 @@ enum Command {
 /// its causes (`{:#}`) and exits with status 1, as `priors` does.
 fn main() -> std::process::ExitCode {
     let result = match Cli::parse().command {
+        Command::Start(a) => cli::start(a),
         Command::Session(a) => cli::session(a),
         Command::Verify(a) => cli::verify(a),
         Command::Replay(a) => cli::replay(a),

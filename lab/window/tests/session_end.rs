@@ -9,11 +9,11 @@ mod common;
 
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
-use priors_frontend::app::{LabPlugin, LabRes, StopRes, keyboard_message};
-use priors_frontend::lab::{Lab, Screen};
-use priors_frontend::meta::{SessionMeta, Status, files};
-use priors_frontend::signals::StopFlag;
-use priors_frontend::verify::{Verdict, read_ticks, verify_dir};
+use priors_window::app::{LabPlugin, LabRes, StopRes, keyboard_message};
+use priors_window::lab::{Lab, Screen};
+use priors_window::meta::{SessionMeta, Status, files};
+use priors_window::signals::StopFlag;
+use priors_window::verify::{Verdict, read_ticks, verify_dir};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,4 +1,4 @@
-//! Command-line arguments and entry points of `session`, `verify` and `replay`, shared by the
+//! Command-line arguments and entry points of `start`, `session`, `verify` and `replay`, shared by the
 //! `priors` binary (experiments crate, `window` feature) and this crate's `priors-lab` binary
 //! (which builds without libtorch, for lab machines).
 
@@ -105,8 +105,33 @@ fn load_condition_or_builtin(name: &str) -> Result<Option<Loaded<Condition>>> {
     }
 }
 
-/// Runs `session`.
-pub fn session(a: SessionArgs) -> Result<()> {
+/// A session checked and ready to open: everything `session` reads and refuses before a window
+/// exists (the start dialog runs this to show a refusal in the dialog itself).
+pub struct Prepared {
+    spec: SessionSpec,
+    level: priors_core::Level,
+    condition: Condition,
+    keys: Option<Vec<u8>>,
+    options: WindowOptions,
+}
+
+impl Prepared {
+    /// Where the session's folder will be made (the data root, `pilot/` under it for pilots).
+    pub fn root(&self) -> &std::path::Path {
+        &self.spec.root
+    }
+
+    /// The participant id as recorded (`pilot-` prefixed for pilots).
+    pub fn participant(&self) -> &str {
+        &self.spec.participant
+    }
+}
+
+/// Checks a session's arguments and reads its files (level, condition, experiment, consent,
+/// instructions, script) without opening a window or claiming a folder: wrong ids, unreadable
+/// files, a participant id without a number under an experiment file and existing data for the
+/// (participant, session) are refused here.
+pub fn prepare(a: &SessionArgs) -> Result<Prepared> {
     if !(a.time_scale > 0.0 && a.time_scale <= 1.0) {
         bail!("--time-scale must be in (0, 1]");
     }
@@ -251,27 +276,41 @@ pub fn session(a: SessionArgs) -> Result<()> {
         spec.new_run,
     )?;
     let title = format!("Priors{}", if a.pilot { " - PILOT" } else { "" });
-    let mut dir = None;
-    let summary = run_session(
-        &level,
-        &condition,
-        WindowOptions {
+    Ok(Prepared {
+        spec,
+        level,
+        condition,
+        keys,
+        options: WindowOptions {
             title,
             fullscreen,
             monitor: a.monitor,
             pilot: a.pilot,
-            script: keys,
+            script: None,
             time_scale: a.time_scale,
             close_after_end_s: a.close_after_end_s,
             screenshot,
         },
-        || {
-            let lab = Lab::create(spec)?;
-            eprintln!("session folder: {}", lab.dir().display());
-            dir = Some(lab.dir().to_path_buf());
-            Ok(lab)
-        },
-    )?;
+    })
+}
+
+/// Runs `session`: [`prepare`], then the window, then the lab's own verification.
+pub fn session(a: SessionArgs) -> Result<()> {
+    let Prepared {
+        spec,
+        level,
+        condition,
+        keys,
+        mut options,
+    } = prepare(&a)?;
+    options.script = keys;
+    let mut dir = None;
+    let summary = run_session(&level, &condition, options, || {
+        let lab = Lab::create(spec)?;
+        eprintln!("session folder: {}", lab.dir().display());
+        dir = Some(lab.dir().to_path_buf());
+        Ok(lab)
+    })?;
     let dir = dir.expect("run_session returned a summary, so the lab was created");
     let status = summary.status.unwrap_or(Status::Running);
     println!(
@@ -292,6 +331,27 @@ pub fn session(a: SessionArgs) -> Result<()> {
             "the recorded session does not verify: {}",
             verdict_line(&check)
         );
+    }
+    Ok(())
+}
+
+/// Runs `start`: the start dialog; once its check passes, the session runs as a child process
+/// of this same binary (`<exe> session ...`, a window of its own: one process opens one window
+/// event loop), and its exit status is this command's. Escape in the dialog ends with no session.
+pub fn start(a: crate::start::StartArgs) -> Result<()> {
+    let form = crate::start::StartForm::new(&a);
+    let Some(args) = crate::window::run_start_dialog(form)? else {
+        println!("no session started");
+        return Ok(());
+    };
+    let exe = std::env::current_exe().context("finding this program to run the session")?;
+    eprintln!("starting: {} {}", exe.display(), args.join(" "));
+    let status = std::process::Command::new(&exe)
+        .args(&args)
+        .status()
+        .with_context(|| format!("running {}", exe.display()))?;
+    if !status.success() {
+        bail!("the session ended with {status}");
     }
     Ok(())
 }

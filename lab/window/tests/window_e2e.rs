@@ -16,7 +16,9 @@
 //! - the X server keeps its state when its last client leaves (`-noreset`: the cause of a
 //!   replay window that once crashed in CI);
 //! - a `--script` run completes and verifies, and `replay`, started once the moment the
-//!   session's window closed, opens and quits on Escape.
+//!   session's window closed, opens and quits on Escape;
+//! - the experimenter's start dialog refuses a wrong participant id typed into it (it stays
+//!   open, nothing is written), then, corrected, starts the session it checked.
 //!
 //! The tests take a lock so that only one window runs at a time.
 
@@ -25,8 +27,8 @@ mod common;
 use priors_core::condition::{Key, KeyMap};
 use priors_core::replay::{ActionRecord, write_actions};
 use priors_core::{Action, Rules};
-use priors_frontend::meta::{SessionMeta, Status, files};
-use priors_frontend::verify::{Verdict, read_ticks, verify_dir};
+use priors_window::meta::{SessionMeta, Status, files};
+use priors_window::verify::{Verdict, read_ticks, verify_dir};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -214,7 +216,7 @@ fn princess_route() -> (Vec<Action>, Vec<u8>) {
     let route = priors_core::solve::solve(&level, &Rules::agent(), 20_000_000)
         .unwrap()
         .actions;
-    let keys = priors_frontend::script::key_sets(
+    let keys = priors_window::script::key_sets(
         &level,
         &Rules::human(level.header.tick_hz),
         &KeyMap::default_map(),
@@ -654,4 +656,71 @@ fn scripted_pilot_route_completes_and_the_replay_window_quits_on_escape() {
     );
     // Replay writes nothing.
     assert_eq!(meta(&dir), m);
+}
+
+#[test]
+fn the_start_dialog_refuses_a_wrong_id_then_starts_the_session_it_checked() {
+    if priors_tests::skip_slow_tests(NEEDS) {
+        return;
+    }
+    let _serial = serial();
+    let x = Xvfb::start();
+    let out = common::TempDir::new();
+    let (route, _) = princess_route();
+    let records: Vec<ActionRecord> = route
+        .iter()
+        .enumerate()
+        .map(|(t, a)| ActionRecord {
+            tick: t as u32,
+            action: *a,
+            state_hash: None,
+        })
+        .collect();
+    let script = out.path().join("route.csv");
+    std::fs::write(&script, write_actions(&records)).unwrap();
+    let data = out.path().join("data");
+    // The experimenter's defaults and the session's further options come from the launcher's
+    // command line; the dialog asks for the rest.
+    let mut child = Command::new(BIN)
+        .arg("start")
+        .arg("--out")
+        .arg(&data)
+        .args(["--", "--level", "princess", "--script"])
+        .arg(&script)
+        .args(["--close-after-end-s", "0.3"])
+        .env("DISPLAY", &x.display)
+        .env_remove("WAYLAND_DISPLAY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starting priors-lab start");
+    focus_window(&x, &mut child);
+    // A wrong id: Enter is refused in the dialog, which stays open, and nothing is written.
+    x.xdotool(&["type", "--delay", "50", "P 301"]);
+    x.xdotool(&["key", "Return"]);
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the dialog closed on a wrong id:\n{}",
+        output(child)
+    );
+    assert!(!data.exists() || session_dir(&data).is_none());
+    // Corrected: the dialog closes and the session it checked runs (scripted) in its own window.
+    for _ in 0..4 {
+        x.xdotool(&["key", "BackSpace"]);
+    }
+    x.xdotool(&["type", "--delay", "50", "301"]);
+    x.xdotool(&["key", "Return"]);
+    let status = wait(&mut child, Duration::from_secs(120));
+    if status.is_none() {
+        let _ = child.kill();
+    }
+    let log = output(child);
+    assert!(status.is_some_and(|s| s.success()), "{log}");
+    let dir = session_dir(&data).unwrap_or_else(|| panic!("no session folder:\n{log}"));
+    let m = meta(&dir);
+    assert_eq!(m.participant, "P301", "{log}");
+    assert_eq!(m.status, Status::Complete, "{log}");
+    assert_eq!(m.n_ticks as usize, route.len());
+    assert_eq!(verify_dir(&dir).unwrap().verdict, Verdict::Verified);
 }

@@ -6,8 +6,8 @@
 
 #![allow(dead_code)]
 
-use priors_frontend::lab::{DEFAULT_INSTRUCTIONS, SessionSpec};
-use priors_frontend::meta::DisplayInfo;
+use priors_window::lab::{DEFAULT_INSTRUCTIONS, SessionSpec};
+use priors_window::meta::DisplayInfo;
 use std::path::{Path, PathBuf};
 
 /// A fresh folder under the system temp folder, removed (with its content) on drop.
@@ -18,8 +18,7 @@ impl TempDir {
     pub fn new() -> TempDir {
         static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let p =
-            std::env::temp_dir().join(format!("priors-frontend-test-{}-{n}", std::process::id()));
+        let p = std::env::temp_dir().join(format!("priors-window-test-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).unwrap();
         TempDir(p)

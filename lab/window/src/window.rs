@@ -1,5 +1,5 @@
-//! Opening the real window: a lab session ([`run_session`]) or the review of a recorded one
-//! ([`run_replay`]). Assembles Bevy's plugins with this crate's [`LabPlugin`] and
+//! Opening the real window: a lab session ([`run_session`]), the review of a recorded one
+//! ([`run_replay`]) or the experimenter's start dialog ([`run_start_dialog`]). Assembles Bevy's plugins with this crate's [`LabPlugin`] and
 //! [`DisplayPlugin`]; all logic lives in those and in [`crate::lab`].
 
 use crate::app::{
@@ -9,8 +9,11 @@ use crate::app::{
 use crate::lab::Lab;
 use crate::meta::read_meta;
 use crate::signals::StopFlag;
+use crate::start::{FormKey, FormOutcome, StartForm};
 use crate::verify::{load_setup, read_ticks};
 use anyhow::{Result, anyhow};
+use bevy::input::ButtonState;
+use bevy::input::keyboard::KeyboardInput;
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, save_to_disk};
 use bevy::time::TimeUpdateStrategy;
@@ -19,6 +22,7 @@ use bevy::window::{
 };
 use priors_core::{Action, Condition, Level, Rules, World, step};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// How the window opens.
 #[derive(Debug, Clone)]
@@ -262,4 +266,108 @@ pub fn run_replay(dir: &Path, speed: f64) -> Result<()> {
         );
     let _exit = app.run();
     Ok(())
+}
+
+/// The start dialog's form and, once Enter passed its check, the session's command line.
+#[derive(Resource)]
+struct Dialog {
+    form: StartForm,
+    chosen: Arc<Mutex<Option<Vec<String>>>>,
+}
+
+/// The dialog's text.
+#[derive(Component)]
+struct DialogText;
+
+/// A window key as the form reads it (`None`: a key the form ignores, or a release).
+pub fn form_key(k: &KeyboardInput, shift: bool) -> Option<FormKey> {
+    if k.state != ButtonState::Pressed {
+        return None;
+    }
+    Some(match k.key_code {
+        KeyCode::Tab if shift => FormKey::Prev,
+        KeyCode::Tab | KeyCode::ArrowDown => FormKey::Next,
+        KeyCode::ArrowUp => FormKey::Prev,
+        KeyCode::Backspace => FormKey::Backspace,
+        KeyCode::Enter | KeyCode::NumpadEnter => FormKey::Enter,
+        KeyCode::Escape => FormKey::Escape,
+        _ => FormKey::Text(k.text.as_ref()?.to_string()),
+    })
+}
+
+fn dialog_setup(mut commands: Commands, dialog: Res<Dialog>) {
+    commands.spawn(Camera2d);
+    commands.spawn((
+        Text::new(dialog.form.render()),
+        TextFont {
+            font_size: FontSize::Px(24.0),
+            ..default()
+        },
+        TextColor(Color::WHITE),
+        Node {
+            position_type: PositionType::Absolute,
+            left: px(40.0),
+            right: px(40.0),
+            top: px(40.0),
+            ..default()
+        },
+        DialogText,
+    ));
+}
+
+fn dialog_keys(
+    mut keys: MessageReader<KeyboardInput>,
+    held: Res<ButtonInput<KeyCode>>,
+    mut dialog: ResMut<Dialog>,
+    mut texts: Query<&mut Text, With<DialogText>>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    let shift = held.any_pressed([KeyCode::ShiftLeft, KeyCode::ShiftRight]);
+    for k in keys.read() {
+        let Some(key) = form_key(k, shift) else {
+            continue;
+        };
+        match dialog.form.key(key) {
+            FormOutcome::Editing => {}
+            FormOutcome::Start(args) => {
+                if let Ok(mut c) = dialog.chosen.lock() {
+                    *c = Some(args);
+                }
+                exit.write(AppExit::Success);
+            }
+            FormOutcome::Cancel => {
+                exit.write(AppExit::Success);
+            }
+        }
+        for mut t in &mut texts {
+            t.0 = dialog.form.render();
+        }
+    }
+}
+
+/// Shows the experimenter's start dialog until Enter passes its check (the session's command
+/// line is returned) or Escape or closing the window quits it (`None`).
+pub fn run_start_dialog(form: StartForm) -> Result<Option<Vec<String>>> {
+    let chosen = Arc::new(Mutex::new(None));
+    let opts = WindowOptions {
+        title: "Priors: start a session".into(),
+        fullscreen: false,
+        monitor: None,
+        pilot: false,
+        script: None,
+        time_scale: 1.0,
+        close_after_end_s: None,
+        screenshot: None,
+    };
+    let mut app = App::new();
+    add_window_plugins(&mut app, window_plugin(&opts, (300, 200)))?;
+    app.insert_resource(Dialog {
+        form,
+        chosen: chosen.clone(),
+    })
+    .add_systems(Startup, dialog_setup)
+    .add_systems(Update, (dialog_keys, close_on_request));
+    let _exit = app.run();
+    let args = chosen.lock().map(|c| c.clone()).unwrap_or(None);
+    Ok(args)
 }
