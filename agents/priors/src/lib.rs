@@ -565,6 +565,13 @@ impl PriorsAgent {
         } else {
             planning::search::plan(&map, cell, &ab, self.cfg.seed, &self.given_up)
         };
+        if std::env::var_os("PRIORS_AGENT_DEBUG").is_some() {
+            eprintln!(
+                "dbg tick {} cell {:?} standing {} on_ladder {} in_jump {} wander {} plan {:?}",
+                self.tick, cell, standing, on_ladder, self.control.in_jump(), self.wander,
+                plan.as_ref().map(|p| (p.purpose, p.moves.first().copied()))
+            );
+        }
         match plan.as_ref().map(|p| p.purpose) {
             Some(Purpose::Goal) => self.stats.goal_ticks += 1,
             Some(Purpose::Explore(_)) => self.stats.explore_ticks += 1,
