@@ -258,6 +258,7 @@ pub fn write_session(root: &Path, spec: &SynthSession, run: u32) -> Result<PathB
         frame_timing: FrameStats::default(),
         host: "synthetic-fixture".into(),
         pid: 0,
+        origin: "lab".into(),
     };
     write_json_atomic(&dir.join(files::SESSION), &meta)?;
     Ok(dir)

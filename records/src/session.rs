@@ -187,11 +187,6 @@ pub struct DisplayInfo {
     pub present_mode: String,
     /// GPU adapter name, driver and backend.
     pub gpu_adapter: String,
-    /// Where the session was played: absent for the lab window (files written before this field
-    /// existed read as the lab window too), `web` for a browser through `priors serve`,
-    /// `agent-api` for a remote agent through the same server.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub origin: Option<String>,
     /// The browser's user agent string (web sessions only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
@@ -268,6 +263,15 @@ pub struct SessionMeta {
     pub host: String,
     /// Process id that wrote this folder.
     pub pid: u32,
+    /// Where the session was played: `lab` for the lab window (and files written before this
+    /// field existed), `web` for a browser through `priors serve`, `agent-api` for a remote
+    /// agent through the same server.
+    #[serde(default = "lab_origin")]
+    pub origin: String,
+}
+
+fn lab_origin() -> String {
+    "lab".into()
 }
 
 /// Kinds of rows in events.csv.
@@ -563,6 +567,20 @@ mod tests {
         ] {
             assert_eq!(serde_json::to_value(s).unwrap(), s.name());
         }
+    }
+
+    /// Files written before `origin` existed (the Python package's lab fixture is one) read as
+    /// the lab window's, and the field is written back.
+    #[test]
+    fn a_session_json_without_origin_reads_as_the_lab() {
+        let text = include_str!("../../python/tests/data/sessions/F02_princess/session.json");
+        assert!(!text.contains("\"origin\""));
+        let m = parse_meta(text, Path::new("F02/session.json")).unwrap();
+        assert_eq!(m.origin, "lab");
+        let back = serde_json::to_value(&m).unwrap();
+        assert_eq!(back["origin"], "lab");
+        let web = text.replacen('{', r#"{"origin": "web","#, 1);
+        assert_eq!(parse_meta(&web, Path::new("x")).unwrap().origin, "web");
     }
 
     #[test]

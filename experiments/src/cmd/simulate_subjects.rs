@@ -142,6 +142,7 @@ fn play(
         extra_keys: Default::default(),
         display: DisplayInfo::default(),
         // Headless bots never lose focus; the lab's default is kept.
+        origin: "lab".into(),
         pause_on_focus_loss: true,
     };
     let mut lab =

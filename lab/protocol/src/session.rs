@@ -94,6 +94,8 @@ pub struct SessionSpec {
     pub extra_keys: BTreeMap<Key, Vec<priors_core::Button>>,
     /// Display settings known at the start (window, browser, origin).
     pub display: DisplayInfo,
+    /// Where it is played (session.json's `origin`): `lab`, `web` or `agent-api`.
+    pub origin: String,
     /// Whether play pauses while the input device has no focus (a person cannot play then);
     /// off for scripts and agents.
     pub pause_on_focus_loss: bool,
@@ -235,6 +237,7 @@ fn session_meta(
         frame_timing: FrameStats::default(),
         host: host_name(),
         pid: std::process::id(),
+        origin: spec.origin.clone(),
     }
 }
 

@@ -43,10 +43,8 @@ fn spec(root: &Root, consent: bool) -> SessionSpec {
         consent_text: consent.then(|| "Do you agree?".into()),
         instructions: DEFAULT_INSTRUCTIONS.into(),
         extra_keys: Default::default(),
-        display: DisplayInfo {
-            origin: Some("test".into()),
-            ..DisplayInfo::default()
-        },
+        display: DisplayInfo::default(),
+        origin: "test".into(),
         pause_on_focus_loss: true,
     }
 }
@@ -106,7 +104,7 @@ fn the_route_played_with_keys_reaches_the_goal_and_verifies() {
     let meta = read_meta(s.dir()).unwrap();
     assert_eq!(meta.status, Status::Complete);
     assert_eq!(meta.n_ticks as usize, route.len());
-    assert_eq!(meta.display.origin.as_deref(), Some("test"));
+    assert_eq!(meta.origin, "test");
     let v = verify_dir(s.dir()).unwrap();
     assert_eq!(v.verdict, Verdict::Verified, "{v}");
 }

@@ -245,8 +245,8 @@ pub async fn reset(
             .clone()
             .unwrap_or_else(|| DEFAULT_INSTRUCTIONS.into()),
         extra_keys: file.keys.clone(),
+        origin: "agent-api".into(),
         display: DisplayInfo {
-            origin: Some("agent-api".into()),
             frame_px: {
                 let (w, h) = renderer.frame_size();
                 [w, h]

@@ -567,10 +567,10 @@ fn create_session(
                 frame_scale: frame_scale(window_px, [fw, fh]),
                 present_mode: "browser canvas, requestAnimationFrame".into(),
                 gpu_adapter: "NA".into(),
-                origin: Some("web".into()),
                 user_agent: Some(user_agent.to_string()),
                 ..DisplayInfo::default()
             },
+            origin: "web".into(),
             pause_on_focus_loss: true,
         };
         match Session::create(

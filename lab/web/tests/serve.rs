@@ -164,7 +164,7 @@ async fn a_browser_plays_the_route_to_the_goal_and_gets_the_completion_code_once
     assert_eq!(meta.status, Status::Complete);
     assert_eq!(meta.n_ticks as usize, keys.len());
     assert_eq!(meta.participant, "W1");
-    assert_eq!(meta.display.origin.as_deref(), Some("web"));
+    assert_eq!(meta.origin, "web");
     assert_eq!(meta.display.user_agent.as_deref(), Some("priors-test/1"));
     assert_eq!(meta.display.window_px, [1280, 720]);
     assert!((meta.time_scale - 1.0 / 3.0).abs() < 1e-9);
@@ -297,7 +297,7 @@ async fn an_agent_plays_the_route_over_http_and_the_episode_verifies() {
     let meta = read_meta(&dirs[0]).unwrap();
     assert!(meta.simulated);
     assert_eq!(meta.participant, "agent-tester");
-    assert_eq!(meta.display.origin.as_deref(), Some("agent-api"));
+    assert_eq!(meta.origin, "agent-api");
     let _ = stop.send(());
     handle.await.unwrap();
 }

@@ -247,6 +247,7 @@ pub fn prepare(a: &SessionArgs) -> Result<Prepared> {
             ..DisplayInfo::default()
         },
         // A script plays on without focus; a person cannot.
+        origin: "lab".into(),
         pause_on_focus_loss: script.is_none(),
     };
     let level = spec.level.value.clone();

@@ -55,6 +55,7 @@ pub fn spec(root: &Path, participant: &str, new_run: bool) -> SessionSpec {
         instructions: DEFAULT_INSTRUCTIONS.into(),
         extra_keys: Default::default(),
         display: DisplayInfo::default(),
+        origin: "lab".into(),
         pause_on_focus_loss: true,
     }
 }
