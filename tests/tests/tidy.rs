@@ -95,29 +95,34 @@ fn root() -> PathBuf {
 /// optional.
 type Deps = Vec<(String, String, bool)>;
 
+/// `cargo metadata --no-deps` of a manifest (relative to the root).
+fn metadata(manifest: &str) -> Value {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let o = std::process::Command::new(&cargo)
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
+        .arg("--manifest-path")
+        .arg(root().join(manifest))
+        .output()
+        .expect("running cargo metadata");
+    assert!(
+        o.status.success(),
+        "cargo metadata of {manifest}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
 /// Every package of the workspace, `python/` and `fuzz/`, by name, from `cargo metadata`.
 fn packages() -> BTreeMap<String, Deps> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut out = BTreeMap::new();
     for manifest in ["Cargo.toml", "python/Cargo.toml", "fuzz/Cargo.toml"] {
-        let o = std::process::Command::new(&cargo)
-            .args([
-                "metadata",
-                "--no-deps",
-                "--format-version",
-                "1",
-                "--offline",
-            ])
-            .arg("--manifest-path")
-            .arg(root().join(manifest))
-            .output()
-            .expect("running cargo metadata");
-        assert!(
-            o.status.success(),
-            "cargo metadata of {manifest}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let meta: Value = serde_json::from_slice(&o.stdout).unwrap();
+        let meta = metadata(manifest);
         for p in meta["packages"].as_array().unwrap() {
             let deps = p["dependencies"]
                 .as_array()
@@ -297,21 +302,7 @@ fn the_architecture_map_lists_the_real_dependencies() {
 
 /// The workspace's packages by the folder of their manifest, relative to the root.
 fn package_folders() -> BTreeMap<String, String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let o = std::process::Command::new(&cargo)
-        .args([
-            "metadata",
-            "--no-deps",
-            "--format-version",
-            "1",
-            "--offline",
-        ])
-        .arg("--manifest-path")
-        .arg(root().join("Cargo.toml"))
-        .output()
-        .expect("running cargo metadata");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let meta: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let meta = metadata("Cargo.toml");
     let root = root().canonicalize().unwrap();
     meta["packages"]
         .as_array()

@@ -1,6 +1,6 @@
 //! The page in a real headless browser: Debian's Chromium driven by Playwright for Python
 //! (pointed at the system Chromium; no browser is downloaded) plays the solver's princess route
-//! with real key events at 5 ticks/s (time for the browser, Playwright and a loaded
+//! with real key events at 3 ticks/s (time for the browser, Playwright and a loaded
 //! machine between two ticks), reaches the goal, is redirected with the completion code,
 //! and `verify` accepts the session folder; at the level's own 30 ticks/s it taps and holds arrow
 //! keys for 8 s and every press is matched with the display of the frame of the tick that read
@@ -13,6 +13,47 @@ mod common;
 use priors_core::condition::Key;
 use priors_records::session::{Status, read_meta};
 use priors_records::verify::{Verdict, verify_dir};
+
+/// Serves the study (at `tick_hz`, or the level's own rate) and runs the Playwright script
+/// `tests/<script> URL CHROMIUM ARGS...` against it in Debian's Chromium; stops the server once
+/// the script has ended, and returns the script's output (the test fails if the script does).
+fn play_in_chromium(
+    study: &std::path::Path,
+    tick_hz: Option<f64>,
+    script: &str,
+    args: &[&std::ffi::OsStr],
+) -> String {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (addr, stop, handle) = rt.block_on(common::start(common::config(study, tick_hz)));
+    let python = std::env::var("PRIORS_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(script);
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("no chromium in /usr/bin (apt-get install chromium)");
+    let out = std::process::Command::new(&python)
+        .arg(&script)
+        .arg(format!("http://{addr}"))
+        .arg(chromium)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {python}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = stop.send(());
+    rt.block_on(handle).unwrap();
+    assert!(out.status.success(), "{text}");
+    text
+}
 
 #[test]
 fn chromium_plays_the_route_with_real_keys_and_is_redirected_with_the_code() {
@@ -37,34 +78,8 @@ fn chromium_plays_the_route_with_real_keys_and_is_redirected_with_the_code() {
         })
         .collect();
     std::fs::write(&keys, lines.join("\n") + "\n").unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let (addr, stop, handle) = rt.block_on(common::start(common::config(&st.0, Some(5.0))));
-    let python = std::env::var("PRIORS_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser_play.py");
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("no chromium in /usr/bin (apt-get install chromium)");
-    let out = std::process::Command::new(&python)
-        .arg(&script)
-        .arg(format!("http://{addr}"))
-        .arg(&keys)
-        .arg(chromium)
-        .output()
-        .unwrap_or_else(|e| panic!("running {python}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
+    let text = play_in_chromium(&st.0, Some(3.0), "browser_play.py", &[keys.as_os_str()]);
     assert!(text.contains("/done?cc=PW0042"), "{text}");
-    let _ = stop.send(());
-    rt.block_on(handle).unwrap();
     let dirs = common::folders(&st.0.join("data"));
     assert_eq!(dirs.len(), 1, "{dirs:?}");
     let v = verify_dir(&dirs[0]).unwrap();
@@ -100,33 +115,7 @@ fn chromium_at_30_ticks_per_second_shows_each_key_press_within_a_few_ticks() {
         return;
     }
     let st = common::study("browser-latency", "max_latency_ms = 2000.0");
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let (addr, stop, handle) = rt.block_on(common::start(common::config(&st.0, None)));
-    let python = std::env::var("PRIORS_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser_latency.py");
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())
-        .expect("no chromium in /usr/bin (apt-get install chromium)");
-    let out = std::process::Command::new(&python)
-        .arg(&script)
-        .arg(format!("http://{addr}"))
-        .arg(chromium)
-        .arg("8")
-        .output()
-        .unwrap_or_else(|e| panic!("running {python}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{text}");
-    let _ = stop.send(());
-    rt.block_on(handle).unwrap();
+    let text = play_in_chromium(&st.0, None, "browser_latency.py", &["8".as_ref()]);
     let dirs = common::folders(&st.0.join("data"));
     assert_eq!(dirs.len(), 1, "{dirs:?}");
     let v = verify_dir(&dirs[0]).unwrap();

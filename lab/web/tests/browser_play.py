@@ -3,7 +3,7 @@ Python without downloading a browser) against a running ``priors serve``: opens 
 Prolific parameters, presses Space through the instructions, holds the route's arrow keys tick
 by tick with real key events, and waits for the completion redirect.
 
-Usage: browser_play.py URL ROUTE_KEYS_CSV CHROMIUM
+Usage: browser_play.py URL CHROMIUM ROUTE_KEYS_CSV
 (ROUTE_KEYS_CSV: one line per tick, the snake_case key codes to hold, space-separated.)
 Run by lab/web/tests/browser.rs under RUN_SLOW_TESTS.
 """
@@ -17,7 +17,7 @@ CODES = {"arrow_left": "ArrowLeft", "arrow_right": "ArrowRight", "arrow_up": "Ar
 
 
 def main():
-    url, keys_csv, chromium = sys.argv[1:4]
+    url, chromium, keys_csv = sys.argv[1:4]
     ticks = [set(line.split()) for line in open(keys_csv).read().splitlines()]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, headless=True,
@@ -40,7 +40,12 @@ def main():
                 f"window.priorsState.tick > {i} || window.priorsState.code !== null")
         for k in held:
             page.keyboard.up(CODES[k])
-        page.wait_for_url("**/done?cc=**", timeout=20000)
+        try:
+            page.wait_for_url("**/done?cc=**", timeout=20000)
+        except Exception:
+            # Say where the game stood (a missed goal vs. a slow redirect) before failing.
+            print("no redirect; page state:", page.evaluate("JSON.stringify(window.priorsState)"))
+            raise
         print("redirected to", page.url)
         browser.close()
 

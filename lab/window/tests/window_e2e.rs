@@ -226,6 +226,23 @@ fn princess_route() -> (Vec<Action>, Vec<u8>) {
     (route, keys)
 }
 
+/// The solver's princess route as an actions CSV (`--script`) in `dir`: (route, file).
+fn route_script(dir: &Path) -> (Vec<Action>, PathBuf) {
+    let (route, _) = princess_route();
+    let records: Vec<ActionRecord> = route
+        .iter()
+        .enumerate()
+        .map(|(t, a)| ActionRecord {
+            tick: t as u32,
+            action: *a,
+            state_hash: None,
+        })
+        .collect();
+    let script = dir.join("route.csv");
+    std::fs::write(&script, write_actions(&records)).unwrap();
+    (route, script)
+}
+
 #[test]
 fn xdotool_key_events_play_princess_to_the_goal_and_verify() {
     if priors_tests::skip_slow_tests(NEEDS) {
@@ -582,18 +599,7 @@ fn scripted_pilot_route_completes_and_the_replay_window_quits_on_escape() {
     let _serial = serial();
     let x = Xvfb::start();
     let out = common::TempDir::new();
-    let (route, _) = princess_route();
-    let records: Vec<ActionRecord> = route
-        .iter()
-        .enumerate()
-        .map(|(t, a)| ActionRecord {
-            tick: t as u32,
-            action: *a,
-            state_hash: None,
-        })
-        .collect();
-    let script = out.path().join("route.csv");
-    std::fs::write(&script, write_actions(&records)).unwrap();
+    let (route, script) = route_script(out.path());
     let data = out.path().join("data");
     let mut child = session(
         &x,
@@ -666,18 +672,7 @@ fn the_start_dialog_refuses_a_wrong_id_then_starts_the_session_it_checked() {
     let _serial = serial();
     let x = Xvfb::start();
     let out = common::TempDir::new();
-    let (route, _) = princess_route();
-    let records: Vec<ActionRecord> = route
-        .iter()
-        .enumerate()
-        .map(|(t, a)| ActionRecord {
-            tick: t as u32,
-            action: *a,
-            state_hash: None,
-        })
-        .collect();
-    let script = out.path().join("route.csv");
-    std::fs::write(&script, write_actions(&records)).unwrap();
+    let (route, script) = route_script(out.path());
     let data = out.path().join("data");
     // The experimenter's defaults and the session's further options come from the launcher's
     // command line; the dialog asks for the rest.
