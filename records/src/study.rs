@@ -53,6 +53,9 @@ pub enum Algo {
     Ppo,
     /// Uniformly random actions (baseline; no network, no learning).
     Random,
+    /// The agent with priors (issue 16, `agents/priors`): no network; a study's jobs of it vary
+    /// the lesions instead of presets and bonuses.
+    Priors,
 }
 
 impl Algo {
@@ -61,6 +64,7 @@ impl Algo {
         match self {
             Algo::Ppo => "ppo",
             Algo::Random => "random",
+            Algo::Priors => "priors",
         }
     }
 }

@@ -383,6 +383,7 @@ mod imp {
                 let learner = match cfg.algo {
                     Algo::Random => "random".to_string(),
                     Algo::Ppo => format!("{}-{}", cfg.preset.name(), cfg.bonus.name()),
+                    Algo::Priors => bail!("--algo priors is run by priors_run"),
                 };
                 let name = format!(
                     "{}_{}_{}_s{}_{}",

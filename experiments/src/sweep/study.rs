@@ -35,8 +35,16 @@ pub struct AgentSweep {
     /// paper's A3C + ICM); one job per preset (default `["ppo"]`).
     #[serde(default = "d_presets")]
     pub presets: Vec<Preset>,
-    /// Exploration bonuses.
+    /// Exploration bonuses (PPO and random jobs; a study of the agent with priors alone needs
+    /// none).
+    #[serde(default)]
     pub bonuses: Vec<Bonus>,
+    /// The agent with priors' switches, one job each (`priors train --lesion`): `none` or a
+    /// `,`/`+`-joined list of semantics, similarity, objects, affordances, physics. Only with
+    /// `algos` holding `priors`, whose jobs vary these instead of presets and bonuses (default
+    /// `["none"]`).
+    #[serde(default)]
+    pub lesions: Vec<String>,
     /// The action set (`priors train --actions`): `six` (the released game's, the paper's
     /// agent's), `effective` (18) or `all` (32). Default: the preset's own (six for `paper`,
     /// effective for `ppo`); shipped studies always say it.
@@ -124,8 +132,9 @@ impl Default for Resources {
 
 /// `priors train` flags that a study's typed keys set, with the key to use instead; a
 /// `train_args` entry naming one is refused.
-const TYPED_FLAGS: [(&str, &str); 14] = [
+const TYPED_FLAGS: [(&str, &str); 15] = [
     ("--level", "levels"),
+    ("--lesion", "lesions"),
     ("--condition", "conditions"),
     ("--algo", "algos"),
     ("--preset", "presets"),
@@ -168,6 +177,8 @@ pub struct Job {
     pub preset: Preset,
     /// Bonus.
     pub bonus: Bonus,
+    /// The agent with priors' lesion label (`none`, `semantics+physics`, ...; its jobs only).
+    pub lesion: Option<String>,
     /// Seed.
     pub seed: u64,
 }
@@ -178,8 +189,14 @@ impl Job {
     pub fn learner(&self) -> &'static str {
         match self.algo {
             Algo::Ppo => self.preset.name(),
-            Algo::Random => self.algo.name(),
+            Algo::Random | Algo::Priors => self.algo.name(),
         }
+    }
+
+    /// What follows the learner in folder names: the bonus, or the lesion of the agent with
+    /// priors (as `priors train --algo priors` names its run folders).
+    pub fn variant(&self) -> &str {
+        self.lesion.as_deref().unwrap_or(self.bonus.name())
     }
 
     /// The job's folder name in the results tree.
@@ -188,7 +205,7 @@ impl Job {
             &self.level,
             &self.condition,
             self.learner(),
-            self.bonus.name(),
+            self.variant(),
             self.seed,
         )
     }
@@ -241,20 +258,28 @@ impl Study {
             }
         }
         if let Some(a) = &self.agents {
+            let learns = a.algos.iter().any(|&x| x != Algo::Priors);
             if a.levels.is_empty()
                 || a.conditions.is_empty()
                 || a.algos.is_empty()
                 || a.presets.is_empty()
-                || a.bonuses.is_empty()
+                || (learns && a.bonuses.is_empty())
                 || a.seeds.is_empty()
             {
                 return Err(
-                    "[agents] needs non-empty levels, conditions, algos, presets, bonuses and seeds"
+                    "[agents] needs non-empty levels, conditions, algos, presets, bonuses (unless the only learner is `priors`) and seeds"
                         .into(),
                 );
             }
             if a.max_steps == 0 {
                 return Err("[agents] max_steps must be positive".into());
+            }
+            if !a.lesions.is_empty() && !a.algos.contains(&Algo::Priors) {
+                return Err("[agents] `lesions` are for the `priors` learner only".into());
+            }
+            for l in &a.lesions {
+                l.parse::<priors_priors_agent::Lesion>()
+                    .map_err(|e| format!("[agents] lesions: {e}"))?;
             }
             if a.algos.contains(&Algo::Random) && a.presets.len() > 1 {
                 // A random learner ignores the preset: its jobs would share folders.
@@ -295,19 +320,41 @@ impl Study {
         for l in &a.levels {
             for c in &a.conditions {
                 for &algo in &a.algos {
-                    for &preset in &a.presets {
-                        for &bonus in &a.bonuses {
-                            for &seed in &a.seeds {
-                                out.push(Job {
-                                    index: out.len(),
-                                    level: l.clone(),
-                                    condition: c.clone(),
-                                    algo,
-                                    preset,
-                                    bonus,
-                                    seed,
-                                });
-                            }
+                    // (preset, bonus, lesion) variants: the agent with priors has no preset or
+                    // bonus (its jobs carry `ppo` and `none`, unused), only lesions.
+                    let variants: Vec<(Preset, Bonus, Option<String>)> = if algo == Algo::Priors {
+                        let lesions = if a.lesions.is_empty() {
+                            vec!["none".to_string()]
+                        } else {
+                            a.lesions.clone()
+                        };
+                        lesions
+                            .iter()
+                            .map(|l| {
+                                let label = l
+                                    .parse::<priors_priors_agent::Lesion>()
+                                    .map_or_else(|_| l.clone(), |x| x.label());
+                                (Preset::Ppo, Bonus::None, Some(label))
+                            })
+                            .collect()
+                    } else {
+                        a.presets
+                            .iter()
+                            .flat_map(|&p| a.bonuses.iter().map(move |&b| (p, b, None)))
+                            .collect()
+                    };
+                    for (preset, bonus, lesion) in variants {
+                        for &seed in &a.seeds {
+                            out.push(Job {
+                                index: out.len(),
+                                level: l.clone(),
+                                condition: c.clone(),
+                                algo,
+                                preset,
+                                bonus,
+                                lesion: lesion.clone(),
+                                seed,
+                            });
                         }
                     }
                 }
@@ -323,11 +370,20 @@ impl Study {
         };
         let names = |v: Vec<&str>| v.join(", ");
         format!(
-            "{} jobs: algos {}, presets {}, bonuses {}, actions {}, {} env steps each, {} torch threads each",
+            "{} jobs: algos {}, presets {}, bonuses {}, lesions {}, actions {}, {} env steps each, {} torch threads each",
             self.jobs().len(),
             names(a.algos.iter().map(|x| x.name()).collect()),
             names(a.presets.iter().map(|x| x.name()).collect()),
             names(a.bonuses.iter().map(|x| x.name()).collect()),
+            if a.algos.contains(&Algo::Priors) {
+                if a.lesions.is_empty() {
+                    "none".to_string()
+                } else {
+                    a.lesions.join(", ")
+                }
+            } else {
+                "-".to_string()
+            },
             a.actions.map_or("the preset's", |x| x.name()),
             a.max_steps,
             self.resources().cpus_per_task,
@@ -373,6 +429,46 @@ pub(crate) mod tests {
         let p = d.join("s.toml");
         std::fs::write(&p, text).unwrap();
         Study::load(&p)
+    }
+
+    /// The agent with priors in a study: its jobs vary lesions (not presets or bonuses), are
+    /// named as `priors train --algo priors` names its runs, and train without a preset.
+    #[test]
+    fn priors_jobs_vary_the_lesions() {
+        let s = study("[agents]\nlevels = [\"princess\"]\nconditions = [\"original\", \"masked-semantics\"]\nalgos = [\"priors\"]\nlesions = [\"none\", \"semantics\", \"physics,similarity\"]\nseeds = [1, 2]\nmax_steps = 1000\n").unwrap();
+        let jobs = s.jobs();
+        assert_eq!(jobs.len(), 2 * 3 * 2);
+        let names: Vec<String> = jobs.iter().map(|j| j.dir_name()).collect();
+        assert_eq!(names[0], "princess__original__priors-none__seed1");
+        assert_eq!(names[2], "princess__original__priors-semantics__seed1");
+        // A label as `Lesion::label` writes it (the run folder's name), whatever the list order.
+        assert_eq!(
+            names[4],
+            "princess__original__priors-similarity+physics__seed1"
+        );
+        let unique: std::collections::BTreeSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "job folders collide: {names:?}");
+        let args = crate::sweep::train_flags::train_args(&s, &jobs[4], Path::new("/r"), None);
+        let at = |f: &str| {
+            args.iter()
+                .position(|a| a == f)
+                .map(|i| args[i + 1].clone())
+        };
+        assert_eq!(at("--algo").as_deref(), Some("priors"));
+        assert_eq!(at("--lesion").as_deref(), Some("similarity,physics"));
+        assert!(
+            at("--preset").is_none() && at("--bonus").is_none(),
+            "{args:?}"
+        );
+        assert!(
+            s.describe_agents()
+                .contains("lesions none, semantics, physics,similarity")
+        );
+        // Lesions belong to the priors learner, and must name priors the agent has.
+        let e = study(&format!("{AGENTS}lesions = [\"semantics\"]\n")).unwrap_err();
+        assert!(format!("{e:#}").contains("`priors` learner only"), "{e:#}");
+        let e = study("[agents]\nlevels = [\"princess\"]\nconditions = [\"original\"]\nalgos = [\"priors\"]\nlesions = [\"telepathy\"]\nseeds = [1]\nmax_steps = 10\n").unwrap_err();
+        assert!(format!("{e:#}").contains("telepathy"), "{e:#}");
     }
 
     const AGENTS: &str = "[agents]\nlevels = [\"princess\"]\nconditions = [\"original\", \"masked-semantics\"]\nalgos = [\"ppo\"]\nbonuses = [\"count\", \"icm\"]\nseeds = [1, 2]\nmax_steps = 1000\n";

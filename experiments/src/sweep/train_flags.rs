@@ -31,6 +31,29 @@ pub fn train_args(study: &Study, job: &Job, out: &Path, resume: Option<&Path>) -
             "--quiet".into(),
         ];
     }
+    if let Some(lesion) = &job.lesion {
+        // The agent with priors: no preset, bonus, device or threads (it has no network).
+        let mut v: Vec<String> = vec![
+            "train".into(),
+            "--level".into(),
+            job.level.clone(),
+            "--condition".into(),
+            job.condition.clone(),
+            "--algo".into(),
+            job.algo.name().into(),
+            "--lesion".into(),
+            lesion.replace('+', ","),
+            "--seed".into(),
+            job.seed.to_string(),
+            "--max-steps".into(),
+            a.max_steps.to_string(),
+            "--out".into(),
+            out.display().to_string(),
+            "--quiet".into(),
+        ];
+        v.extend(a.train_args.iter().cloned());
+        return v;
+    }
     let mut v: Vec<String> = vec![
         "train".into(),
         "--level".into(),
