@@ -245,7 +245,7 @@ pub fn human_groups(c: &Collected) -> BTreeMap<String, Vec<(String, Vec<&Entry>)
 
 /// The paper's human value of a measure for a condition (from the condition file's `paper`,
 /// which holds the keydoor study's results: shown for the keydoor level only).
-fn paper_value(level: &str, cond: Option<&Condition>, measure: &str) -> Option<f64> {
+pub(crate) fn paper_value(level: &str, cond: Option<&Condition>, measure: &str) -> Option<f64> {
     if level != "keydoor" {
         return None;
     }

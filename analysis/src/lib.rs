@@ -7,7 +7,8 @@
 //!
 //! Code map: [`stats`] (statistics by hand), [`session`] and [`run`] (readers), [`metrics`]
 //! (per-trace measures), [`collect`] (finding inputs, parallel reading, inclusion), [`aggregate`]
-//! (the tables), [`figures`] (PNG and SVG), [`report`] (report.md and report.html, the whole
+//! (the tables), [`human_comparison`] (the agent's slowdowns beside the paper's humans, with
+//! Spearman's rho), [`figures`] (PNG and SVG), [`report`] (report.md and report.html, the whole
 //! `priors analyze` pipeline), [`bids`] (BIDS export), [`synth`] (synthetic session folders for
 //! tests and benchmarks).
 //!
@@ -20,6 +21,7 @@ pub mod bids;
 pub mod collect;
 pub mod error;
 pub mod figures;
+pub mod human_comparison;
 pub mod metrics;
 pub mod report;
 pub mod run;

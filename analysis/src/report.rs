@@ -8,6 +8,8 @@
 //! tiers.csv        Fig. 4: ticks to first reach each height tier
 //! agent.csv        Fig. 8: env steps to first completion per condition across seeds
 //! ratios.csv       human vs agent vs the solver's optimum per (level, condition)
+//! human_comparison.csv      the agent's slowdown per condition beside the paper's humans'
+//! human_comparison_rho.csv  Spearman's rho of the two, with Fisher-z and bootstrap 95 % CIs
 //! failed.csv       folders that could not be read (path:line: message)
 //! measures.columns.json  definitions of summary.csv's measure columns (priors_core::measure)
 //! figures/         bar charts, heatmaps, height curves, learning curves (PNG + SVG)
@@ -290,6 +292,10 @@ struct Tables {
     agent: Table,
     /// ratios.csv.
     ratios: Table,
+    /// human_comparison.csv.
+    human_comparison: Table,
+    /// human_comparison_rho.csv.
+    human_comparison_rho: Table,
     /// failed.csv.
     failed: Table,
 }
@@ -301,6 +307,8 @@ impl Tables {
         for f in &c.failed {
             failed.push(FailedRow::of(f).cells());
         }
+        let (human_comparison, human_comparison_rho) =
+            crate::human_comparison::human_comparison_tables(c, o);
         Tables {
             summary: aggregate::summary_table(c),
             conditions: aggregate::condition_table(c, o),
@@ -308,6 +316,8 @@ impl Tables {
             tiers: aggregate::tier_table(c),
             agent: aggregate::agent_table(c, o),
             ratios: aggregate::ratio_table(c, o),
+            human_comparison,
+            human_comparison_rho,
             failed,
         }
     }
@@ -321,6 +331,8 @@ impl Tables {
             ("tiers", &self.tiers),
             ("agent", &self.agent),
             ("ratios", &self.ratios),
+            ("human_comparison", &self.human_comparison),
+            ("human_comparison_rho", &self.human_comparison_rho),
             ("failed", &self.failed),
         ] {
             t.write_csv(&out.join(format!("{name}.csv")))?;
@@ -426,6 +438,11 @@ fn write_report(
     blocks.extend(keydoor_blocks(&tables.keydoor));
     blocks.extend(agent_blocks(&tables.agent));
     blocks.extend(ratio_blocks(&tables.ratios, subjects));
+    blocks.extend(human_comparison_blocks(
+        &tables.human_comparison,
+        &tables.human_comparison_rho,
+        o,
+    ));
     blocks.extend(figure_blocks(&figs));
     write_documents(out, &blocks)?;
     Ok(Outcome {
@@ -861,6 +878,31 @@ fn ratio_blocks(ratios: &Table, subjects: Subjects) -> Vec<Block> {
         )),
         Block::T(ratios.clone(), vec![]),
     ]
+}
+
+/// The section setting the agent's slowdown per condition beside the paper's humans', with
+/// Spearman's rho (issue 16).
+fn human_comparison_blocks(rows: &Table, rhos: &Table, o: &Options) -> Vec<Block> {
+    use crate::human_comparison::MIN_MEANINGFUL_CONDITIONS;
+    if rows.rows.is_empty() {
+        return Vec::new();
+    }
+    let mut blocks = vec![
+        Block::H(2, "Agent slowdowns beside the paper's humans".into()),
+        Block::P("agent_median_steps: median env steps (ticks) to the first completion over every run of the condition. A run that never completed is censored at the steps it took; all runs of a level, learner and bonus are cut at horizon_steps, the smallest budget of a censored run among them (the rule agent.csv's tests use), so a censored run counts as that horizon, a lower bound. agent_median_censored = true: the median is at the horizon, a lower bound. (This is not agent.csv's steps_first_median, which is over the seeds that succeeded.) agent_ratio = condition median / original median; agent_ratio_bound: exact, lower (the true ratio is at least this), upper (at most this), unknown (both medians at the horizon).".into()),
+        Block::P("paper_minutes and paper_ratio are the paper's human numbers, not this project's: the minutes to finish that Dubey et al. (2018) report for their keydoor game, read from the condition files' `paper` field, shown for the keydoor level only, and read by this analysis alone (never by an agent). paper_ratio = paper minutes under the condition / paper minutes under original. Human minutes include idle time, the agent's ticks do not; the paper reports its humans' average, the agent side is a median over seeds.".into()),
+        Block::P(format!(
+            "rho: Spearman's rank correlation (tied values get their average rank) of agent_ratio and paper_ratio over the conditions other than original that have both (in_rho; original is 1 in both by construction and is left out; censored ratios tie at the top). Two 95 % intervals: Fisher's z, tanh(atanh(rho) -+ 1.96 sqrt(1.06 / (n - 3))) with the variance of Fieller, Hartley and Pearson (1957), for n >= 4; and a percentile bootstrap over conditions (pairs resampled whole, {} resamples, seeded from the analysis seed {} and the group; resamples where either ratio is constant have no rho and are left out, bootstrap_resamples_used counts the rest; with few conditions it is coarse, often all of [-1, 1]). With fewer than about {MIN_MEANINGFUL_CONDITIONS} conditions rho means nothing (too_few_conditions = true); it is reported whatever it turns out to be. Full tables: human_comparison.csv, human_comparison_rho.csv.",
+            o.bootstrap_resamples, o.seed
+        )),
+        Block::T(rows.clone(), vec![]),
+    ];
+    let any_rho = Row::all(rhos).any(|r| r.text("n_conditions") != "0");
+    if !any_rho {
+        blocks.push(Block::P("No level here has the paper's human values (they exist for keydoor only): the table gives the agent's ratios alone, and there is no rho.".into()));
+    }
+    blocks.push(Block::T(rhos.clone(), vec![]));
+    blocks
 }
 
 /// The figures section: every figure drawn, in order.

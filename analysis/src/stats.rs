@@ -12,6 +12,11 @@
 //! budget) enter as [`Observed::Censored`] and are cut at a common horizon
 //! ([`common_horizon`]) before any test: a censored value is its budget, a lower bound.
 //!
+//! Rank correlation (issue 16, the agent's slowdowns beside the paper's humans): Spearman's
+//! rho on average ranks ([`spearman`]), its Fisher-z interval with Fieller, Hartley and
+//! Pearson's variance ([`spearman_fisher_ci`]) and a percentile bootstrap over pairs
+//! ([`bootstrap_spearman_ci`]).
+//!
 //! Every random draw comes from [`priors_core::rng::SplitMix64`] with an explicit seed, so a
 //! report is bit-identical on every run. What it deliberately does not do: no distributions
 //! beyond the normal, no regression, no missing-value handling (callers drop `NA` first).
@@ -283,7 +288,7 @@ pub fn wilson(k: f64, n: f64) -> (f64, f64) {
     if n <= 0.0 {
         return (0.0, 1.0);
     }
-    let z = 1.959_963_984_540_054f64;
+    let z = Z_975;
     let p = k / n;
     let d = 1.0 + z * z / n;
     let c = (p + z * z / (2.0 * n)) / d;
@@ -504,6 +509,91 @@ pub fn paired_permutation_test(
         mean_diff,
         p: (hits + 1) as f64 / (resamples + 1) as f64,
         exact: false,
+    })
+}
+
+/// Spearman's rank correlation of paired samples: Pearson's correlation of their average ranks
+/// ([`ranks`], so ties get the mean of their ranks, as SciPy's `spearmanr`). `None` when the
+/// samples differ in length, hold fewer than two pairs, or one of them is constant (no ranking).
+pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
+    if x.len() != y.len() || x.len() < 2 {
+        return None;
+    }
+    let (rx, ry) = (ranks(x).0, ranks(y).0);
+    let (mx, my) = (mean(&rx)?, mean(&ry)?);
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for (a, b) in rx.iter().zip(&ry) {
+        sxy += (a - mx) * (b - my);
+        sxx += (a - mx) * (a - mx);
+        syy += (b - my) * (b - my);
+    }
+    (sxx > 0.0 && syy > 0.0).then(|| (sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
+}
+
+/// The 0.975 quantile of the standard normal (two-sided 95 % intervals).
+const Z_975: f64 = 1.959_963_984_540_054;
+
+/// The 95 % confidence interval of Spearman's rho from `n` pairs by Fisher's z transform with
+/// the variance of Fieller, Hartley and Pearson (1957, Biometrika 44:470), `1.06 / (n - 3)`:
+/// `tanh(atanh(rho) -+ 1.96 sqrt(1.06 / (n - 3)))`. `None` below 4 pairs (no variance) or for a
+/// rho outside [-1, 1]. A rho of exactly +-1 gives the degenerate interval `(rho, rho)`: the
+/// transform has no spread there, which says nothing about the sampling error of few pairs.
+pub fn spearman_fisher_ci(rho: f64, n: usize) -> Option<(f64, f64)> {
+    if n < 4 || !(-1.0..=1.0).contains(&rho) {
+        return None;
+    }
+    let z = rho.atanh();
+    let h = Z_975 * (1.06 / (n - 3) as f64).sqrt();
+    Some(((z - h).tanh(), (z + h).tanh()))
+}
+
+/// A percentile bootstrap of Spearman's rho: the interval, and how many resamples defined rho.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RhoBootstrap {
+    /// 2.5 % quantile of the resampled rhos.
+    pub lo: f64,
+    /// 97.5 % quantile of the resampled rhos.
+    pub hi: f64,
+    /// Resamples in which rho was defined (a resample where either sample is constant, e.g. the
+    /// same pair drawn n times, has no rho and is left out).
+    pub used: usize,
+}
+
+/// Percentile bootstrap 95 % interval of Spearman's rho: `resamples` resamples of the `n`
+/// pairs with replacement (pairs kept whole), drawn with a SplitMix64 seeded by `seed`; ranks
+/// are recomputed in each resample. `None` below 3 pairs, with no resample, or when no resample
+/// defined rho.
+pub fn bootstrap_spearman_ci(
+    x: &[f64],
+    y: &[f64],
+    resamples: usize,
+    seed: u64,
+) -> Option<RhoBootstrap> {
+    if x.len() != y.len() || x.len() < 3 || resamples == 0 {
+        return None;
+    }
+    let mut rng = SplitMix64::new(seed);
+    let n = x.len() as u64;
+    let (mut bx, mut by) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+    let mut rhos: Vec<f64> = Vec::with_capacity(resamples);
+    for _ in 0..resamples {
+        for i in 0..x.len() {
+            let k = rng.below(n) as usize;
+            bx[i] = x[k];
+            by[i] = y[k];
+        }
+        if let Some(r) = spearman(&bx, &by) {
+            rhos.push(r);
+        }
+    }
+    if rhos.is_empty() {
+        return None;
+    }
+    rhos.sort_by(f64::total_cmp);
+    Some(RhoBootstrap {
+        lo: quantile_sorted(&rhos, 0.025),
+        hi: quantile_sorted(&rhos, 0.975),
+        used: rhos.len(),
     })
 }
 
@@ -735,6 +825,92 @@ mod tests {
         let cut: Vec<f64> = obs.iter().map(|o| o.at_horizon(h)).collect();
         assert_eq!(cut, vec![1.0, 7.0, 7.0, 7.0]);
         assert_eq!(common_horizon(&[Event(1.0)]), f64::INFINITY);
+    }
+
+    #[test]
+    fn spearman_matches_hand_values_with_ties_and_reversal() {
+        // No ties: d = ranks(x) - ranks(y) = -1, 1, -1, 1, -1, 1, so 1 - 6 * 6 / (6 * 35).
+        let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let r = spearman(&x, &[2.0, 1.0, 4.0, 3.0, 6.0, 5.0]).unwrap();
+        assert!(close(r, 1.0 - 36.0 / 210.0, 1e-12), "{r}");
+        // Ties: y = [5, 6, 7, 8, 7] ranks 1, 2, 3.5, 5, 3.5 (the 7s share ranks 3 and 4); against
+        // ranks 1..5, deviations (-2, -1, 0, 1, 2) and (-2, -1, 0.5, 2, 0.5): sxy = 8, sxx = 10,
+        // syy = 9.5, rho = 8 / sqrt(95) = 0.8207826816681233 (SciPy's spearmanr agrees; the
+        // no-tie formula 1 - 6 sum d^2 / (n (n^2 - 1)) would give 0.825).
+        let r = spearman(&x[..5], &[5.0, 6.0, 7.0, 8.0, 7.0]).unwrap();
+        assert!(close(r, 8.0 / 95f64.sqrt(), 1e-12), "{r}");
+        // A perfectly reversed order, and the same order on another scale.
+        assert_eq!(
+            spearman(&x[..5], &[50.0, 40.0, 30.0, 20.0, 10.0]),
+            Some(-1.0)
+        );
+        assert_eq!(spearman(&x[..5], &[1.0, 10.0, 100.0, 1e3, 1e4]), Some(1.0));
+        // Undefined: a constant sample, one pair, unequal lengths.
+        assert_eq!(spearman(&x[..3], &[2.0, 2.0, 2.0]), None);
+        assert_eq!(spearman(&[1.0], &[2.0]), None);
+        assert_eq!(spearman(&x, &x[..5]), None);
+    }
+
+    #[test]
+    fn spearman_fisher_ci_contains_rho_and_narrows_with_n() {
+        // rho = 0.5, n = 10: atanh 0.5 = 0.549306, half-width 1.96 sqrt(1.06 / 7) = 0.762700;
+        // tanh of -0.213394 and 1.312006 (Python's math module).
+        let (lo5, hi5) = spearman_fisher_ci(0.5, 10).unwrap();
+        assert!(close(lo5, -0.210_209_761_183_020_4, 1e-12), "{lo5}");
+        assert!(close(hi5, 0.864_781_372_544_531_9, 1e-12), "{hi5}");
+        let mut last = f64::INFINITY;
+        for n in [4, 5, 10, 30, 100] {
+            for rho in [-0.9, -0.3, 0.0, 0.6] {
+                let (lo, hi) = spearman_fisher_ci(rho, n).unwrap();
+                assert!(lo < rho && rho < hi && lo > -1.0 && hi < 1.0, "{rho} {n}");
+            }
+            let (lo, hi) = spearman_fisher_ci(0.6, n).unwrap();
+            assert!(
+                hi - lo < last,
+                "n = {n}: {lo} {hi} not narrower than {last}"
+            );
+            last = hi - lo;
+        }
+        // Symmetric in the sign of rho; undefined below 4 pairs.
+        let (a, b) = spearman_fisher_ci(-0.5, 10).unwrap();
+        assert!(close(a, -hi5, 1e-12) && close(b, -lo5, 1e-12), "{a} {b}");
+        assert_eq!(spearman_fisher_ci(0.5, 3), None);
+    }
+
+    #[test]
+    fn spearman_bootstrap_ci_contains_rho_narrows_with_n_and_is_seeded() {
+        // y follows x with every second pair swapped and a few pairs moved further, so rho is
+        // high but below 1 at every n; the same pattern repeated gives more conditions.
+        let pattern = |n: usize| -> (Vec<f64>, Vec<f64>) {
+            let x: Vec<f64> = (0..n).map(|i| i as f64).collect();
+            let y: Vec<f64> = (0..n)
+                .map(|i| i as f64 + if i % 2 == 0 { 1.5 } else { -1.5 } + (i % 5) as f64 * 0.9)
+                .collect();
+            (x, y)
+        };
+        let mut last = f64::INFINITY;
+        for n in [6, 12, 48] {
+            let (x, y) = pattern(n);
+            let rho = spearman(&x, &y).unwrap();
+            let b = bootstrap_spearman_ci(&x, &y, 4000, 7).unwrap();
+            assert!(b.lo <= rho && rho <= b.hi, "n = {n}: {rho} {b:?}");
+            assert!(
+                b.hi - b.lo < last,
+                "n = {n}: {b:?} not narrower than {last}"
+            );
+            assert!(b.used > 3900 && b.used <= 4000, "{b:?}");
+            last = b.hi - b.lo;
+            assert_eq!(bootstrap_spearman_ci(&x, &y, 4000, 7), Some(b));
+        }
+        // Too few pairs to resample, or a constant sample: no interval.
+        assert_eq!(
+            bootstrap_spearman_ci(&[1.0, 2.0], &[2.0, 1.0], 100, 1),
+            None
+        );
+        assert_eq!(
+            bootstrap_spearman_ci(&[1.0, 2.0, 3.0], &[4.0, 4.0, 4.0], 100, 1),
+            None
+        );
     }
 
     #[test]
