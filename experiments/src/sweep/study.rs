@@ -370,19 +370,16 @@ impl Study {
         };
         let names = |v: Vec<&str>| v.join(", ");
         format!(
-            "{} jobs: algos {}, presets {}, bonuses {}, lesions {}, actions {}, {} env steps each, {} torch threads each",
+            "{} jobs: algos {}, presets {}, bonuses {}{}, actions {}, {} env steps each, {} torch threads each",
             self.jobs().len(),
             names(a.algos.iter().map(|x| x.name()).collect()),
             names(a.presets.iter().map(|x| x.name()).collect()),
             names(a.bonuses.iter().map(|x| x.name()).collect()),
-            if a.algos.contains(&Algo::Priors) {
-                if a.lesions.is_empty() {
-                    "none".to_string()
-                } else {
-                    a.lesions.join(", ")
-                }
-            } else {
-                "-".to_string()
+            // Said only when the agent with priors runs (its jobs vary these).
+            match (a.algos.contains(&Algo::Priors), a.lesions.is_empty()) {
+                (false, _) => String::new(),
+                (true, true) => ", lesions none".to_string(),
+                (true, false) => format!(", lesions {}", a.lesions.join(", ")),
             },
             a.actions.map_or("the preset's", |x| x.name()),
             a.max_steps,
