@@ -169,7 +169,7 @@ fn keydoor_ratios_stand_beside_the_papers_with_rho_and_princess_gets_no_rho() {
     );
     let (blo, bhi) = (num(&k["bootstrap_ci95_lo"]), num(&k["bootstrap_ci95_hi"]));
     assert!(
-        blo <= 0.6 && 0.6 <= bhi && bhi <= 1.0 && blo >= -1.0,
+        (-1.0..=0.6).contains(&blo) && (0.6..=1.0).contains(&bhi),
         "{k:?}"
     );
     assert_eq!(k["too_few_conditions"], "false", "{k:?}");

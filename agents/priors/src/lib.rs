@@ -79,6 +79,9 @@ const SUPPORT_TICKS: u32 = 3;
 const STUCK_TICKS: u32 = 8;
 /// Ticks without progress before random presses unstick the agent.
 const WANDER_AFTER: u32 = 40;
+/// Ticks between two retries of what was given up, when nothing is left to try and something
+/// has vanished from the scene since the last retry.
+const RETRY_TICKS: u64 = 200;
 
 /// The agent with priors.
 pub struct PriorsAgent {
@@ -109,6 +112,10 @@ pub struct PriorsAgent {
     last_event: Option<SelfEvent>,
     /// Tests that made no progress (their target cells), not tried again.
     given_up: std::collections::BTreeSet<(i32, i32)>,
+    /// The first tick at which, with nothing left to try, what was given up is retried.
+    retry_at: u64,
+    /// Something seen before has vanished from the scene since the last retry.
+    vanished: bool,
     rng: u64,
     stats: AgentStats,
 }
@@ -139,6 +146,8 @@ impl PriorsAgent {
             last_plan: None,
             last_event: None,
             given_up: Default::default(),
+            retry_at: 0,
+            vanished: false,
             rng: cfg.seed ^ 0x5851_f42d_4c95_7f2d,
             stats: AgentStats::default(),
         }
@@ -157,8 +166,11 @@ impl PriorsAgent {
     pub fn last_plan(&self) -> String {
         match &self.last_plan {
             None => format!(
-                "no plan; walk {:?} jump reach {:?} rise {:?}",
-                self.movement.walk_px, self.movement.jump_reach_cells, self.movement.jump_rise_px
+                "no plan; walk {:?} jump reach {:?} span {:?} rise {:?}",
+                self.movement.walk_px,
+                self.movement.jump_reach_cells,
+                self.movement.jump_span_cells,
+                self.movement.jump_rise_px
             ),
             Some(p) => format!(
                 "{:?} {:?} cost {:.1}: {:?}; keys {:?}",
@@ -310,6 +322,18 @@ impl PriorsAgent {
             self.beliefs.ensure(t, prior);
             types.push(t);
         }
+        // Something seen before is gone (a key taken, an enemy stomped): what the self carries,
+        // or the world, may have changed since its tests were made.
+        if let Some(old) = &self.scene
+            && old.grid == scene.grid
+            && old
+                .cell_object
+                .iter()
+                .zip(&scene.cell_object)
+                .any(|(a, b)| a.is_some() && b.is_none())
+        {
+            self.vanished = true;
+        }
         self.object_types = types;
         self.scene = Some(scene);
     }
@@ -381,8 +405,7 @@ impl PriorsAgent {
             && let Some(core) = Self::core(b)
         {
             for t in self.types_in(core) {
-                self.beliefs
-                    .rule_out(t, &[Kind::Deadly, Kind::Goal, Kind::Solid]);
+                self.beliefs.passed_through(t);
             }
         }
         // Support: after a landing, or walking level, with the feet on a cell line.
@@ -444,8 +467,16 @@ impl PriorsAgent {
                 }
             }
         }
-        // Bumping: a key known to walk did not move the self, standing still.
+        // Bumping: a key known to walk did not move the self, standing still. A step refused
+        // is refused whole, so what blocked it lies within one step of the body's side (the body
+        // may stop up to a step short of it).
         let keys = self.role_keys();
+        let step = self
+            .movement
+            .walk_px
+            .unwrap_or(g.cell as f32 / 2.0)
+            .ceil()
+            .max(2.0) as i32;
         for (k, dir) in [(keys.left, -1), (keys.right, 1)] {
             if k.is_some_and(|k| held == KeySet::one(k))
                 && dx.abs() < 0.5
@@ -453,11 +484,11 @@ impl PriorsAgent {
                 && was_still
             {
                 let (_, cy) = b.centre();
-                let x = if dir > 0 { b.x1 + 1 } else { b.x0 - 2 };
+                let x = if dir > 0 { b.x1 } else { b.x0 - step };
                 let probe = PxBox {
                     x0: x,
                     y0: cy as i32,
-                    x1: x + 1,
+                    x1: x + step,
                     y1: cy as i32 + 1,
                 };
                 for t in self.types_in(probe) {
@@ -554,23 +585,31 @@ impl PriorsAgent {
             } else {
                 None
             },
+            jump_span: self.movement.jump_span_cells.unwrap_or(0),
             jump_up: self.movement.can_jump()
                 && self
                     .movement
                     .jump_rise_px
                     .is_none_or(|r| r > g.cell as f32 + 1.0),
         };
-        let plan: Option<Plan> = if self.control.in_jump() || !(standing || on_ladder) {
-            None
-        } else {
+        let resting = (standing || on_ladder) && !self.control.in_jump();
+        let mut plan: Option<Plan> = if resting {
             planning::search::plan(&map, cell, &ab, self.cfg.seed, &self.given_up)
+        } else {
+            None
         };
-        if std::env::var_os("PRIORS_AGENT_DEBUG").is_some() {
-            eprintln!(
-                "dbg tick {} cell {:?} standing {} on_ladder {} in_jump {} wander {} plan {:?}",
-                self.tick, cell, standing, on_ladder, self.control.in_jump(), self.wander,
-                plan.as_ref().map(|p| (p.purpose, p.moves.first().copied()))
-            );
+        // Nothing left to try in the model, and something has vanished since the tests were
+        // made (a key taken): retry the tests given up and reopen "not the goal" where it
+        // rested on a contact made while carrying something else (a door touched before its
+        // key was taken). Not more often than every RETRY_TICKS.
+        if plan.is_none() && resting && self.vanished && self.tick >= self.retry_at {
+            self.retry_at = self.tick + RETRY_TICKS;
+            self.vanished = false;
+            self.given_up.clear();
+            self.beliefs.reopen_goals();
+            if let Some(m) = self.map() {
+                plan = planning::search::plan(&m, cell, &ab, self.cfg.seed, &self.given_up);
+            }
         }
         match plan.as_ref().map(|p| p.purpose) {
             Some(Purpose::Goal) => self.stats.goal_ticks += 1,
@@ -662,6 +701,7 @@ impl Agent for PriorsAgent {
         if obs.episode_ended {
             self.tracker.new_episode();
             self.control.reset();
+            self.movement.interrupt();
             self.last_keys = KeySet::NONE;
             self.dys = [0.0; 3];
             return KeySet::NONE;
@@ -705,6 +745,7 @@ impl Agent for PriorsAgent {
                 self.stats.deaths_seen += 1;
                 self.learn_death(from);
                 self.control.reset();
+                self.movement.interrupt();
                 self.dys = [0.0; 3];
                 self.last_dx = 0.0;
                 self.decide(to, 0.0)

@@ -6,25 +6,66 @@
 //! - the reward while touching it: goal;
 //! - a death: deadly for the one suspect touched, or, with several suspects, each one's
 //!   P(deadly) raised to its posterior given that at least one of them kills; a death among
-//!   suspects all believed harmless reopens them (uniform) before sharing the blame.
+//!   suspects all believed harmless reopens them (uniform) before sharing the blame;
+//! - "not the goal" from a contact with no reward holds only for what the self carried then (a
+//!   door may open only to the one holding its key): it can be reopened to the type's prior
+//!   share ([`Beliefs::reopen_goals`]) when the agent has nothing left to try.
 //!
 //! What it deliberately does not do: learn from the evaluated level's layout or from outcomes
 //! outside contact; no learning rate (deterministic games make one observation enough).
 
 use crate::kind::{Belief, Kind};
 use crate::perception::similarity::TypeId;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Beliefs of every known type.
 #[derive(Debug, Clone, Default)]
 pub struct Beliefs {
     by_type: BTreeMap<TypeId, Belief>,
+    /// Each type's prior, as first registered.
+    priors: BTreeMap<TypeId, Belief>,
+    /// Types ruled out as the goal by a contact with no reward.
+    not_goal_by_contact: BTreeSet<TypeId>,
 }
 
 impl Beliefs {
     /// Registers a type with its prior (kept if already known).
     pub fn ensure(&mut self, t: TypeId, prior: Belief) {
         self.by_type.entry(t).or_insert(prior);
+        self.priors.entry(t).or_insert(prior);
+    }
+
+    /// The self passed through a thing of type `t` alive and without a reward: not deadly, not
+    /// the goal (for now, see [`Beliefs::reopen_goals`]), not solid.
+    pub fn passed_through(&mut self, t: TypeId) {
+        if self.get(t).goal > 0.0 {
+            self.not_goal_by_contact.insert(t);
+        }
+        self.rule_out(t, &[Kind::Deadly, Kind::Goal, Kind::Solid]);
+    }
+
+    /// Gives back to every type ruled out as the goal by a contact with no reward its prior
+    /// share of being the goal (renormalised): what the self carries may have changed since
+    /// (a key taken), and a goal that needs something first looks, untried, like no goal.
+    /// Returns how many types were reopened.
+    pub fn reopen_goals(&mut self) -> usize {
+        let ts: Vec<TypeId> = std::mem::take(&mut self.not_goal_by_contact)
+            .into_iter()
+            .collect();
+        let mut n = 0;
+        for t in ts {
+            let (b, prior) = (self.get(t), self.priors.get(&t).copied());
+            if let Some(prior) = prior
+                && b.goal == 0.0
+                && prior.goal > 0.0
+            {
+                let mut a = b.to_array();
+                a[Kind::Goal as usize] = prior.goal;
+                self.by_type.insert(t, Belief::from_array(a));
+                n += 1;
+            }
+        }
+        n
     }
 
     /// The belief about a type (uniform if unknown).
@@ -136,5 +177,25 @@ mod tests {
         // 0.2 / (1 - 0.8^2) = 0.5556
         assert!((d - 0.2 / 0.36).abs() < 1e-4, "{d}");
         assert!((b.get(0).to_array().iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn not_the_goal_by_contact_is_reopened_to_the_prior_share() {
+        let mut b = Beliefs::default();
+        b.ensure(0, Belief::from_array([0.1, 0.3, 0.1, 0.2, 0.3]));
+        b.ensure(1, Belief::uniform());
+        b.passed_through(0);
+        assert_eq!(b.get(0).goal, 0.0);
+        // Confirmed otherwise by other evidence: stays.
+        b.confirm(1, Kind::Solid);
+        assert_eq!(b.reopen_goals(), 1);
+        // Climbable 0.25, neutral 0.75 before; the goal's prior share 0.3 comes back beside
+        // them: 0.3 / 1.3 and 0.75 / 1.3.
+        let g = b.get(0);
+        assert!((g.goal - 0.3 / 1.3).abs() < 1e-5, "{g:?}");
+        assert!((g.neutral - 0.75 / 1.3).abs() < 1e-5, "{g:?}");
+        assert_eq!(b.get(1).likeliest(), Kind::Solid);
+        // Once: nothing is left to reopen until a new contact.
+        assert_eq!(b.reopen_goals(), 0);
     }
 }

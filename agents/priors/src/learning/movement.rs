@@ -1,6 +1,7 @@
 //! The model of the agent's own movement, fitted to what it observes: what each key does (walk
 //! left, walk right, jump and climb up, climb down, nothing), how far a tick of walking goes and
-//! how far a jump carries. It starts from the physics prior's hypotheses (`perception/physics.rs`)
+//! how far a jump carries: its reach while higher than a cell (what it can clear or climb onto)
+//! and its span while above the take-off height (the widest gap it can cross to land level). It starts from the physics prior's hypotheses (`perception/physics.rs`)
 //! and an observed effect always replaces an assumed one, so reversed keys cost one surprise per
 //! key. Observations are taken only in clean situations (one key held, standing or on a ladder).
 
@@ -21,6 +22,9 @@ struct JumpTrack {
     rise_px: f32,
     ticks: i32,
     high_ticks: i32,
+    /// Ticks after the take-off tick with the body above its take-off height (the ticks on which
+    /// steering carries it across a gap).
+    above_ticks: i32,
     last_dy: f32,
 }
 
@@ -32,9 +36,14 @@ pub struct Movement {
     pub walk_px: Option<f32>,
     /// Horizontal reach of a jump, cells, while clear of obstacles one cell high.
     pub jump_reach_cells: Option<i32>,
+    /// Horizontal span of a jump, cells, from take-off to landing at the same height: the widest
+    /// open gap it crosses (at least the reach).
+    pub jump_span_cells: Option<i32>,
     /// Highest rise of a jump seen, px.
     pub jump_rise_px: Option<f32>,
     jump: Option<JumpTrack>,
+    /// Whether a jump has been measured (the reach and span are then observed, not assumed).
+    jump_measured: bool,
     /// Surprises: observations that contradicted an assumed role.
     pub surprises: u32,
 }
@@ -54,8 +63,10 @@ impl Movement {
                 .collect(),
             walk_px: None,
             jump_reach_cells: prior.jump_reach_cells,
+            jump_span_cells: prior.jump_reach_cells,
             jump_rise_px: None,
             jump: None,
+            jump_measured: false,
             surprises: 0,
         }
     }
@@ -115,11 +126,22 @@ impl Movement {
         cell_px: i32,
     ) {
         // A jump in flight: measure it.
+        // A flight that touches a ladder, or rises without slowing (a climb), is no longer a free
+        // jump under gravity: it is not measured.
+        if self
+            .jump
+            .is_some_and(|j| on_ladder || (dy < -0.5 && j.last_dy < 0.0 && dy <= j.last_dy + 0.5))
+        {
+            self.jump = None;
+        }
         if let Some(j) = &mut self.jump {
             j.ticks += 1;
             j.rise_px -= dy;
             if j.rise_px > cell_px as f32 {
                 j.high_ticks += 1;
+            }
+            if j.rise_px > 0.5 {
+                j.above_ticks += 1;
             }
             self.jump_rise_px = Some(self.jump_rise_px.unwrap_or(0.0).max(j.rise_px));
             // Down again: still after falling, or back at the take-off height (a landing that
@@ -134,9 +156,23 @@ impl Movement {
             if landed
                 && let Some(j) = self.jump.take()
                 && let Some(w) = self.walk_px
+                && j.rise_px <= 2.0
             {
-                let reach = (w * j.high_ticks as f32 / cell_px as f32).floor() as i32;
-                self.jump_reach_cells = Some(reach.max(1));
+                // Measured only from a jump that came down to its take-off height or below: one
+                // that ends higher was held up on the way (a ledge, a ladder's top), so its time
+                // aloft is not a free flight's. The longest jump seen is kept: a jump can be cut
+                // short by what it meets (a ceiling, a wall) but never carries farther than the
+                // body's own motion does, so a shorter one says nothing against a longer one.
+                // The first measurement replaces the prior's assumption.
+                let cells = |ticks: i32| (w * ticks as f32 / cell_px as f32).floor() as i32;
+                let (reach, span) = (cells(j.high_ticks).max(1), cells(j.above_ticks));
+                let (reach, span) = match (self.jump_measured, self.jump_reach_cells) {
+                    (true, Some(r)) => (reach.max(r), span.max(self.jump_span_cells.unwrap_or(0))),
+                    _ => (reach, span),
+                };
+                self.jump_reach_cells = Some(reach);
+                self.jump_span_cells = Some(span.max(reach));
+                self.jump_measured = true;
             }
         }
         let keys: Vec<Key> = held.keys().collect();
@@ -161,6 +197,7 @@ impl Movement {
                     rise_px: -dy,
                     ticks: 1,
                     high_ticks: 0,
+                    above_ticks: 0,
                     last_dy: dy,
                 });
             }
@@ -178,6 +215,12 @@ impl Movement {
                 k.role = Some(Role::Nothing);
             }
         }
+    }
+
+    /// The body was moved by something other than its own motion (a death's respawn, a new
+    /// episode): a jump being measured is dropped.
+    pub fn interrupt(&mut self) {
+        self.jump = None;
     }
 
     /// A key relied on did not do what was assumed: unless its role was observed, forget it (the
@@ -241,5 +284,73 @@ mod tests {
         assert_eq!(m.jump_rise_px, Some(28.0));
         // Above 15 px from rise 18 to 18 again: 10 ticks of 7 px = 70 px = 4 whole cells.
         assert_eq!(m.jump_reach_cells, Some(4));
+    }
+
+    /// The game's jump seen from the ground: rises 7, 6, ..., 1 px a tick, tops out, falls back
+    /// 1, ..., 7 px a tick to the take-off height, then is still.
+    fn level_jump(m: &mut Movement) {
+        m.observe(KeySet::one(Key::Up), true, false, 0.0, -7.0, 15);
+        for v in -6..=7 {
+            m.observe(KeySet::NONE, false, false, 0.0, v as f32, 15);
+        }
+        m.observe(KeySet::NONE, true, false, 0.0, 0.0, 15);
+    }
+
+    #[test]
+    fn a_jump_spans_a_wider_gap_than_it_clears_and_the_longest_jump_is_kept() {
+        let mut m = Movement::new(&prior(false));
+        m.walk_px = Some(7.0);
+        // The prior: about three cells across, either way.
+        assert_eq!((m.jump_reach_cells, m.jump_span_cells), (Some(3), Some(3)));
+        level_jump(&mut m);
+        // Higher than a cell for 10 ticks (70 px: 4 cells); above the take-off height for the 13
+        // ticks after the take-off tick (91 px: 6 cells, the widest open gap it crosses).
+        assert_eq!((m.jump_reach_cells, m.jump_span_cells), (Some(4), Some(6)));
+        // A jump cut short by a ceiling (up 13 px, back down) says nothing against it.
+        m.observe(KeySet::one(Key::Up), true, false, 0.0, -7.0, 15);
+        for v in [-6, 0, 1, 2, 3, 4, 3, 0] {
+            m.observe(KeySet::NONE, false, false, 0.0, v as f32, 15);
+        }
+        assert_eq!((m.jump_reach_cells, m.jump_span_cells), (Some(4), Some(6)));
+    }
+
+    #[test]
+    fn a_jump_that_turns_into_a_climb_or_ends_higher_is_not_measured() {
+        // Up 13 px, then a steady climb (3 px a tick for 20 ticks), then a fall back to the
+        // take-off height: aloft for 30 ticks, but not a free flight.
+        let mut m = Movement::new(&prior(false));
+        m.walk_px = Some(7.0);
+        m.observe(KeySet::one(Key::Up), true, false, 0.0, -7.0, 15);
+        m.observe(KeySet::one(Key::Up), false, false, 0.0, -6.0, 15);
+        let mut rise = 13;
+        for _ in 0..20 {
+            m.observe(KeySet::one(Key::Up), false, false, 0.0, -3.0, 15);
+            rise += 3;
+        }
+        while rise > 0 {
+            let v = rise.min(7);
+            m.observe(KeySet::NONE, false, false, 0.0, v as f32, 15);
+            rise -= v;
+        }
+        m.observe(KeySet::NONE, true, false, 0.0, 0.0, 15);
+        assert_eq!((m.jump_reach_cells, m.jump_span_cells), (Some(3), Some(3)));
+        // A jump that lands on a ledge 15 px up was held up on the way: not measured either.
+        let mut ledge = Movement::new(&prior(false));
+        ledge.walk_px = Some(7.0);
+        ledge.observe(KeySet::one(Key::Up), true, false, 0.0, -7.0, 15);
+        for v in [-6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 0] {
+            ledge.observe(KeySet::NONE, false, false, 0.0, v as f32, 15);
+        }
+        assert_eq!(ledge.jump_reach_cells, Some(3));
+        // A death mid-jump (the body reappears elsewhere) drops the measurement.
+        let mut died = Movement::new(&prior(false));
+        died.walk_px = Some(7.0);
+        died.observe(KeySet::one(Key::Up), true, false, 0.0, -7.0, 15);
+        died.interrupt();
+        for v in -6..=7 {
+            died.observe(KeySet::NONE, false, false, 0.0, v as f32, 15);
+        }
+        died.observe(KeySet::NONE, true, false, 0.0, 0.0, 15);
+        assert_eq!(died.jump_reach_cells, Some(3));
     }
 }

@@ -2,8 +2,11 @@
 //! background estimate of `statics.rs`, so the self never appears in it) is cut along the tile
 //! grid; a cell mostly of the scene's dominant colour is free space, any other cell holds part of
 //! something. Neighbouring cells are one object when their contents continue across the shared
-//! border (pixels on both sides that are not free space and of similar colour): a platform, a
-//! ladder, a fire pit or a sprite standing across four cells each become one object.
+//! border (pixels on both sides that are not free space and of similar colour) and they are
+//! alike as wholes, or are both parts of a figure on free space: a platform, a ladder, a fire pit
+//! or a sprite standing across four cells each become one object, while a thing set into a
+//! surface of another look (spikes sunk in a brick floor, a door in a wall) stays a thing of its
+//! own (the Gestalt law of similarity: a region of one texture is one surface).
 //!
 //! Lesion (`Lesion::objects`): no segmentation. Every non-empty cell is its own object, so a
 //! sprite is never seen whole (its shape cues are lost) and what is learned by touching one cell
@@ -11,6 +14,7 @@
 
 use crate::geom::{PxBox, colour_dist};
 use crate::perception::grid::Grid;
+use crate::perception::similarity::{SAME_TYPE_L1, l1};
 use priors_agent_interface::Frame;
 
 /// Bins per channel of a cell's colour histogram.
@@ -21,6 +25,9 @@ pub const HIST_LEN: usize = BINS * BINS * BINS;
 const EMPTY_SHARE: f32 = 0.9;
 /// Two border pixels continue each other when their colours differ by at most this (sum).
 const CONTINUE_DIST: u32 = 100;
+/// A cell with at least this share of free space is part of a figure on the background (a
+/// sprite, a ladder, spikes), not a filled tile.
+const FIGURE_SHARE: f32 = 0.25;
 
 /// One grid cell of the scene.
 #[derive(Debug, Clone)]
@@ -161,6 +168,15 @@ fn continues(f: &Frame, g: &Grid, a: (i32, i32), b: (i32, i32), free: [u8; 3]) -
     joined >= 2 && joined * 7 >= g.cell
 }
 
+/// Whether two neighbouring non-empty cells may be parts of one thing: alike as wholes (a
+/// surface of one texture), or both parts of a figure on free space (a sprite's head and body
+/// look different). A filled tile beside a figure, or two filled tiles of different looks, are
+/// different things even where their pixels touch.
+fn belong_together(a: &Cell, b: &Cell) -> bool {
+    let figure = |x: &Cell| x.free_share >= FIGURE_SHARE;
+    (figure(a) && figure(b)) || l1(&a.hist, &b.hist) <= SAME_TYPE_L1
+}
+
 /// Segments `scene` (a frame without the self) on `grid`; with `segment` false every non-empty
 /// cell is its own object (the objectness lesion).
 pub fn segment(scene: &Frame, grid: Grid, segment: bool) -> Scene {
@@ -188,6 +204,7 @@ pub fn segment(scene: &Frame, grid: Grid, segment: bool) -> Scene {
                 for (nc, nr) in [(c + 1, r), (c, r + 1)] {
                     if grid.contains(nc, nr)
                         && !cells[idx(nc, nr)].empty
+                        && belong_together(&cells[idx(c, r)], &cells[idx(nc, nr)])
                         && continues(scene, &grid, (c, r), (nc, nr), free)
                     {
                         let (a, b) = (find(&mut parent, idx(c, r)), find(&mut parent, idx(nc, nr)));
@@ -336,5 +353,28 @@ pub(crate) mod tests {
         let s = segment(&scene_frame(), GRID, false);
         assert_eq!(s.objects.len(), 4 + 4 + 1);
         assert_ne!(s.object_at(1, 1), s.object_at(2, 1));
+    }
+
+    #[test]
+    fn a_thing_set_into_a_surface_of_another_look_is_an_object_of_its_own() {
+        // Spikes sunk in the platform's row at (4, 3): a light base band continuing the bricks
+        // across the border, teeth above it, free space between the teeth.
+        let mut f = scene_frame();
+        for y in 30..40 {
+            for x in 40..50 {
+                let base = y >= 35;
+                let tooth = (x - 40) % 3 == 1 && y >= 31;
+                if base || tooth {
+                    f.set_pixel(x, y, [150, 150, 155]);
+                }
+            }
+        }
+        let s = segment(&f, GRID, true);
+        let (platform, spikes) = (s.object_at(0, 3).unwrap(), s.object_at(4, 3).unwrap());
+        assert_ne!(platform, spikes);
+        assert_eq!(s.objects[platform].cells.len(), 4);
+        assert_eq!(s.objects[spikes].cells, vec![(4, 3)]);
+        // The 2 x 2 sprite (four figure cells) is still one thing.
+        assert_eq!(s.objects[s.object_at(1, 1).unwrap()].cells.len(), 4);
     }
 }

@@ -24,7 +24,8 @@ pub struct TypeRegistry {
     prototypes: Vec<Prototype>,
 }
 
-fn l1(a: &[f32], b: &[f32]) -> f32 {
+/// L1 distance between two colour histograms.
+pub fn l1(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum()
 }
 

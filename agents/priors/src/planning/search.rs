@@ -68,8 +68,12 @@ pub struct Abilities {
     pub climb_up: bool,
     /// The climb-down key is known.
     pub climb_down: bool,
-    /// Horizontal jump reach in cells (`None`: no jumps).
+    /// Horizontal jump reach in cells while higher than a cell (`None`: no jumps): how far a
+    /// jump carries over something in the way or up onto a ledge.
     pub jump_reach: Option<i32>,
+    /// Horizontal span of a jump in cells, landing level (at least `jump_reach`): how wide an
+    /// open gap a jump crosses.
+    pub jump_span: i32,
     /// A jump rises at least one cell.
     pub jump_up: bool,
 }
@@ -141,11 +145,15 @@ fn edges(m: &Map, (c, r): (i32, i32), ab: &Abilities, out: &mut Vec<(Move, f32)>
         && !m.solid(c, r - 1)
     {
         for dir in [-1, 1] {
-            // Across, in the same row.
+            // Across, in the same row: over open space as far as the span, over something in
+            // the way (the body must first rise clear of it) only as far as the reach.
             let (mut passed_risk, mut over) = (0.0, false);
-            for k in 1..=reach {
+            for k in 1..=ab.jump_span.max(reach) {
                 let c2 = c + dir * k;
                 if m.solid(c2, r) || m.solid(c2, r - 1) || m.at(c2, r).is_none() {
+                    break;
+                }
+                if over && k > reach {
                     break;
                 }
                 if k >= 2 && m.node(c2, r) && m.solid(c2, r + 1) {
@@ -335,6 +343,7 @@ mod tests {
         climb_up: true,
         climb_down: true,
         jump_reach: Some(4),
+        jump_span: 6,
         jump_up: true,
     };
 
@@ -415,6 +424,58 @@ mod tests {
         assert!(p.is_none_or(|p| p.purpose != Purpose::Goal));
         assert_eq!(
             plan(&m, (6, 0), &ALL, 1, &NONE).unwrap().purpose,
+            Purpose::Goal
+        );
+    }
+
+    #[test]
+    fn an_open_gap_wider_than_the_reach_is_jumped_within_the_span_but_not_over_a_thing() {
+        // A four-cell gap: its far edge is five cells from the near one. Reach 4, span 6.
+        let gap = Map::from_ascii(
+            "G.........
+             ###....###",
+        );
+        let p = plan(&gap, (8, 0), &ALL, 1, &NONE).unwrap();
+        assert_eq!(p.purpose, Purpose::Goal, "{p:?}");
+        // Across the gap in one jump of five or six cells, steering from the start.
+        assert!(
+            p.moves.iter().any(|m| matches!(
+                m,
+                Move::Jump {
+                    dir: -1,
+                    to: (c, 0),
+                    over: false
+                } if *c <= 2
+            )),
+            "{p:?}"
+        );
+        // With a span no wider than the reach it cannot be crossed.
+        let short = Abilities {
+            jump_span: 4,
+            ..ALL
+        };
+        let p = plan(&gap, (8, 0), &short, 1, &NONE);
+        assert!(
+            p.as_ref().is_none_or(|p| p.purpose != Purpose::Goal),
+            "{p:?}"
+        );
+        // Something in the way at the body's height: the jump must rise clear of it first, so
+        // only the reach counts.
+        let blocked = Map::from_ascii(
+            "G....F....
+             ###....###",
+        );
+        let p = plan(&blocked, (7, 0), &ALL, 1, &NONE);
+        assert!(
+            p.as_ref().is_none_or(|p| p.purpose != Purpose::Goal),
+            "{p:?}"
+        );
+        let far = Abilities {
+            jump_reach: Some(5),
+            ..ALL
+        };
+        assert_eq!(
+            plan(&blocked, (7, 0), &far, 1, &NONE).unwrap().purpose,
             Purpose::Goal
         );
     }

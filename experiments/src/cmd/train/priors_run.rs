@@ -315,6 +315,51 @@ mod tests {
         }
     }
 
+    /// Issue 16's goal on the paper's human-study game: keydoor / original (11 tiers, gaps,
+    /// spikes, a slime, a hanging ladder; key top right, door top left) finished within 10,000
+    /// ticks (its humans: about 3,200), for every one of five seeds.
+    #[test]
+    fn the_agent_finishes_keydoor_original_within_10000_ticks() {
+        let level = priors_catalog::load_level("keydoor").unwrap().value;
+        let condition = priors_catalog::load_condition("original").unwrap().value;
+        for seed in 1..=5 {
+            let out = run_on(&level, &condition, seed, 10_000);
+            assert!(
+                out.ticks_to_first_completion.is_some_and(|t| t <= 10_000),
+                "seed {seed}: {out:?}"
+            );
+        }
+    }
+
+    /// A hand-made room whose door lies nearer the start than its key: the agent touches the
+    /// door first (no reward: "not the goal" while it holds nothing), then takes the key, and
+    /// must go back to the door when nothing else is left to try.
+    const DOOR_FIRST: &str = "+++
+name = \"h16-door-first\"
+description = \"Issue 16 test level: the door lies nearer the start than the key.\"
+tile_px = 15
+tick_hz = 30
++++
+#............#
+#............#
+#............#
+#.D..P.....K.#
+#============#
+";
+
+    #[test]
+    fn the_agent_goes_back_to_a_door_it_touched_before_it_held_the_key() {
+        let level = priors_core::parse_level(DOOR_FIRST, "h16-door-first").unwrap();
+        let condition = Condition::original();
+        for seed in 1..=2 {
+            let out = run_on(&level, &condition, seed, 600);
+            assert!(
+                out.ticks_to_first_completion.is_some(),
+                "seed {seed}: {out:?}"
+            );
+        }
+    }
+
     /// A second, hand-made level under the clean physics profile (keydoor's conventions: `=`
     /// platforms, a two-wide ladder ending in the platform row): start at the bottom right, a
     /// fire pit in the floor, a ladder up, a gap to jump to the goal. The solver (`priors
