@@ -23,6 +23,7 @@ use crate::sweep::state::{JobState, job_state};
 use crate::sweep::study::{Job, Study};
 use crate::sweep::train_flags::train_args;
 use anyhow::{Context, Result, bail};
+use priors_records::study::Algo;
 use priors_records::util::par_for_each;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -151,9 +152,11 @@ fn run_job(r: &Runner, job: &Job) -> Result<bool> {
     }
 }
 
-/// Whether this binary can train (the `agent` feature); a `--train-exe` is trusted.
-fn check_trainer(custom_exe: bool) -> Result<()> {
-    if !custom_exe && !cfg!(feature = "agent") {
+/// Whether this binary can train the jobs: the `agent` feature (libtorch) for every learner but
+/// the agent with priors, which needs none; a `--train-exe` is trusted.
+fn check_trainer(custom_exe: bool, jobs: &[Job]) -> Result<()> {
+    let needs_torch = jobs.iter().any(|j| j.algo != Algo::Priors);
+    if !custom_exe && needs_torch && !cfg!(feature = "agent") {
         bail!(
             "this `priors` was built without the `agent` feature (libtorch), so `priors train` cannot run the sweep's jobs. \
 Run scripts/setup-torch.sh, then `eval \"$(scripts/setup-torch.sh --env)\"` and `cargo build --release -p priors-experiments --features agent`, \
@@ -269,7 +272,7 @@ pub fn run(a: Args) -> Result<()> {
         Some(e) => e.clone(),
         None => std::env::current_exe().context("finding this executable")?,
     };
-    check_trainer(a.train_exe.is_some())?;
+    check_trainer(a.train_exe.is_some(), &jobs)?;
     let selected: Vec<&Job> = match a.task {
         Some(t) => vec![
             jobs.get(t)
