@@ -31,29 +31,6 @@ pub fn train_args(study: &Study, job: &Job, out: &Path, resume: Option<&Path>) -
             "--quiet".into(),
         ];
     }
-    if let Some(lesion) = &job.lesion {
-        // The agent with priors: no preset, bonus, device or threads (it has no network).
-        let mut v: Vec<String> = vec![
-            "train".into(),
-            "--level".into(),
-            job.level.clone(),
-            "--condition".into(),
-            job.condition.clone(),
-            "--algo".into(),
-            job.algo.name().into(),
-            "--lesion".into(),
-            lesion.replace('+', ","),
-            "--seed".into(),
-            job.seed.to_string(),
-            "--max-steps".into(),
-            a.max_steps.to_string(),
-            "--out".into(),
-            out.display().to_string(),
-            "--quiet".into(),
-        ];
-        v.extend(a.train_args.iter().cloned());
-        return v;
-    }
     let mut v: Vec<String> = vec![
         "train".into(),
         "--level".into(),
@@ -62,27 +39,36 @@ pub fn train_args(study: &Study, job: &Job, out: &Path, resume: Option<&Path>) -
         job.condition.clone(),
         "--algo".into(),
         job.algo.name().into(),
-        "--preset".into(),
-        job.preset.name().into(),
-        "--bonus".into(),
-        job.bonus.name().into(),
         "--seed".into(),
         job.seed.to_string(),
         "--max-steps".into(),
         a.max_steps.to_string(),
-        "--device".into(),
-        a.device.name().into(),
-        "--threads".into(),
-        threads,
         "--out".into(),
         out.display().to_string(),
         "--quiet".into(),
     ];
-    if let Some(n) = a.num_envs {
-        v.extend(["--num-envs".to_string(), n.to_string()]);
-    }
-    if let Some(set) = a.actions {
-        v.extend(["--actions".to_string(), set.name().to_string()]);
+    match &job.lesion {
+        // The agent with priors: its lesion, and no preset, bonus, device or threads (it has no
+        // network).
+        Some(lesion) => v.extend(["--lesion".to_string(), lesion.replace('+', ",")]),
+        None => {
+            v.extend([
+                "--preset".to_string(),
+                job.preset.name().into(),
+                "--bonus".into(),
+                job.bonus.name().into(),
+                "--device".into(),
+                a.device.name().into(),
+                "--threads".into(),
+                threads,
+            ]);
+            if let Some(n) = a.num_envs {
+                v.extend(["--num-envs".to_string(), n.to_string()]);
+            }
+            if let Some(set) = a.actions {
+                v.extend(["--actions".to_string(), set.name().to_string()]);
+            }
+        }
     }
     v.extend(a.train_args.iter().cloned());
     v
