@@ -31,7 +31,8 @@ pub struct CurvePoint {
 
 /// The learner as reports name it: the preset (`paper` for the paper's A2C + ICM, else the
 /// algorithm), the action set and the observation, e.g. `paper/six/pixels_area-42x42` or
-/// `ppo/effective/pixels-42x42` (run folders from before presets: `ppo/original_six/...`).
+/// `ppo/effective/pixels-42x42` (run folders from before presets: `ppo/original_six/...`); the
+/// frame as rendered has no size in the label (`priors/arrows/rgb`).
 fn learner_label<'a>(
     get_str: &dyn Fn(&str, &str) -> Option<String>,
     get: impl Fn(&str, &str) -> Option<&'a toml::Value>,
@@ -46,6 +47,9 @@ fn learner_label<'a>(
     let obs = get_str("run", "obs");
     let size = |k: &str| get("run", k).and_then(|v| v.as_integer());
     match (actions, obs, size("obs_width"), size("obs_height")) {
+        // The frame as rendered (the agent with priors): its size is the condition's (a rotated
+        // view swaps it), not the learner's, so it would split one learner across conditions.
+        (Some(a), Some(o), _, _) if o == "rgb" => format!("{algo}/{a}/{o}"),
         (Some(a), Some(o), Some(w), Some(h)) => format!("{algo}/{a}/{o}-{w}x{h}"),
         _ => algo,
     }
@@ -276,4 +280,32 @@ pub fn analyze_run(dir: &Path) -> Result<RunResult, AnalysisError> {
         eval_episodes: 0,
         eval_diverged: 0,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn label(text: &str) -> String {
+        let cfg: toml::Table = toml::from_str(text).unwrap();
+        let get = |table: &str, key: &str| cfg.get(table).and_then(|t| t.get(key));
+        let get_str =
+            |table: &str, key: &str| get(table, key).and_then(|v| v.as_str()).map(str::to_string);
+        learner_label(&get_str, get)
+    }
+
+    /// A rotated view swaps the rendered frame's size: the agent with priors stays one learner
+    /// across conditions (so rotated-gravity meets its original in agent.csv and the human
+    /// comparison), while a network's input size still names it.
+    #[test]
+    fn the_rendered_frame_s_size_does_not_split_a_learner() {
+        let run = |obs: &str, w: u32, h: u32| {
+            format!(
+                "[run]\naction_set = \"arrows\"\nobs = \"{obs}\"\nobs_width = {w}\nobs_height = {h}\n[train]\nalgo = \"priors\"\n"
+            )
+        };
+        assert_eq!(label(&run("rgb", 360, 690)), "priors/arrows/rgb");
+        assert_eq!(label(&run("rgb", 360, 690)), label(&run("rgb", 690, 360)));
+        assert_eq!(label(&run("pixels", 42, 42)), "priors/arrows/pixels-42x42");
+    }
 }
