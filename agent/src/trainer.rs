@@ -23,7 +23,7 @@ use crate::adam::{Adam, clip_grad_norm as clip_group};
 use crate::bonus::{Icm, Rnd, SimHash};
 use crate::config::{Algo, Bonus, DeviceKind, InitScheme, StopAt, TrainConfig, UpdateRule};
 use crate::envs::{Episode, VecEnvironment};
-use crate::model::{ActorCritic, InputShape, Memory, RecurrentPolicy, to_input};
+use crate::model::{ActorCritic, InputShape, Memory, RecurrentPolicy, frames_to_input, to_input};
 use crate::ppo::{RunningMeanStd, entropy, gae, log_prob, normalize, policy_loss, value_loss};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
@@ -779,7 +779,7 @@ impl<E: VecEnvironment> Trainer<E> {
             for start in (0..batch).step_by(mb) {
                 let t = Instant::now();
                 let idx = Tensor::from_slice(&perm[start..start + mb]).to_device(dev);
-                let x = b_obs.index_select(0, &idx).to_kind(Kind::Float) / 255.0;
+                let x = frames_to_input(&b_obs.index_select(0, &idx));
                 let out = net.forward(&x);
                 let act = b_act.index_select(0, &idx);
                 let new_lp = log_prob(&out.logits, &act);
@@ -810,7 +810,7 @@ impl<E: VecEnvironment> Trainer<E> {
                 let subset = Tensor::from_slice(&subset).to_device(dev);
                 let (mut fwd_l, mut inv_l) = (None, None);
                 if let (Some(icm), Some(nx)) = (&self.icm, &b_next) {
-                    let xn = nx.index_select(0, &idx).to_kind(Kind::Float) / 255.0;
+                    let xn = frames_to_input(&nx.index_select(0, &idx));
                     let terms = icm.terms(&x, &xn, &act);
                     let m = subset * b_valid.index_select(0, &idx);
                     let denom = m.sum(Kind::Float).clamp_min(1.0);
@@ -820,7 +820,7 @@ impl<E: VecEnvironment> Trainer<E> {
                     inv_l = Some(il.double_value(&[]));
                     loss += cfg.model_loss_coef * ((1.0 - cfg.icm_beta) * il + cfg.icm_beta * fl);
                 } else if let (Some(rnd), Some(fr)) = (&self.rnd, &b_frames) {
-                    let xf = fr.index_select(0, &idx).to_kind(Kind::Float) / 255.0;
+                    let xf = frames_to_input(&fr.index_select(0, &idx));
                     let err = rnd.error(&xf);
                     let fl =
                         (&err * &subset).sum(Kind::Float) / subset.sum(Kind::Float).clamp_min(1.0);
