@@ -13,8 +13,8 @@ use tch::{Kind, Tensor};
 /// The moments live in two flat buffers (one slice per variable, in name order), so a step is a
 /// dozen tensor operations over the whole group plus one subtraction per variable, instead of a
 /// dozen per variable: the paper preset takes an optimiser step every 20 env steps, and
-/// per-variable Adam was 17 % of its time (BENCHMARKS.md, "Learner throughput"). The arithmetic
-/// per element is the same.
+/// per-variable Adam was 17 % of its time (BENCHMARKS.md, "Learner throughput"). On the CPU the
+/// step is one loop over host memory; elsewhere the same element arithmetic in tensor operations.
 #[derive(Debug)]
 pub struct Adam {
     /// The variables, in a fixed order (sorted by name).
@@ -87,23 +87,63 @@ impl Adam {
 
     /// One Adam step at learning rate `lr` (variables without a gradient are left alone).
     pub fn step(&mut self, lr: f64) {
+        self.step_with(lr, true);
+    }
+
+    /// [`Adam::step`]; `fused` allows the one-pass loop over host memory where every tensor is
+    /// a contiguous f32 CPU tensor (elsewhere, and with `fused` false, tensor operations).
+    fn step_with(&mut self, lr: f64, fused: bool) {
         self.steps += 1;
         let (b1, b2) = (self.beta1, self.beta2);
         let c1 = 1.0 - b1.powi(self.steps as i32);
         let c2 = 1.0 - b2.powi(self.steps as i32);
         let eps = self.eps;
-        // The same element-wise arithmetic on a whole buffer or on one variable's slice.
-        let update = |m: &mut Tensor, v: &mut Tensor, g: &Tensor| {
-            let _ = m.g_mul_scalar_(b1);
-            let _ = m.g_add_(&(g * (1.0 - b1)));
-            let _ = v.g_mul_scalar_(b2);
-            let _ = v.g_add_(&(g.square() * (1.0 - b2)));
-            let denom = (&*v / c2).sqrt() + eps;
-            (&*m / c1) / denom * lr
-        };
         tch::no_grad(|| {
             let grads: Vec<Tensor> = self.vars.iter().map(|(_, t)| t.grad()).collect();
-            if grads.iter().all(|g| g.defined()) {
+            let all = grads.iter().all(|g| g.defined());
+            let host = |t: &Tensor| {
+                t.device() == tch::Device::Cpu && t.kind() == Kind::Float && t.is_contiguous()
+            };
+            if fused
+                && all
+                && host(&self.m)
+                && host(&self.v)
+                && grads.iter().all(host)
+                && self.vars.iter().all(|(_, t)| host(t))
+            {
+                let k = HostStep {
+                    b1: b1 as f32,
+                    b2: b2 as f32,
+                    one_minus_b1: (1.0 - b1) as f32,
+                    one_minus_b2: (1.0 - b2) as f32,
+                    c1: c1 as f32,
+                    c2: c2 as f32,
+                    eps: eps as f32,
+                    lr: lr as f32,
+                };
+                for (i, g) in grads.iter().enumerate() {
+                    let (start, len) = self.spans[i];
+                    k.apply(
+                        &self.vars[i].1,
+                        g,
+                        &self.m,
+                        &self.v,
+                        start as usize,
+                        len as usize,
+                    );
+                }
+                return;
+            }
+            // The same element-wise arithmetic on a whole buffer or on one variable's slice.
+            let update = |m: &mut Tensor, v: &mut Tensor, g: &Tensor| {
+                let _ = m.g_mul_scalar_(b1);
+                let _ = m.g_add_(&(g * (1.0 - b1)));
+                let _ = v.g_mul_scalar_(b2);
+                let _ = v.g_add_(&(g.square() * (1.0 - b2)));
+                let denom = (&*v / c2).sqrt() + eps;
+                (&*m / c1) / denom * lr
+            };
+            if all {
                 let flat: Vec<Tensor> = grads.iter().map(|g| g.reshape([-1])).collect();
                 let g = Tensor::cat(&flat, 0);
                 let (mut m, mut v) = (self.m.shallow_clone(), self.v.shallow_clone());
@@ -163,6 +203,52 @@ impl Adam {
             }
         }
         Ok(())
+    }
+}
+
+/// Adam's constants for one step, applied in one pass over host memory.
+struct HostStep {
+    b1: f32,
+    b2: f32,
+    /// `1 - b1` and `1 - b2`, computed in f64 (in f32, `1 - 0.999` keeps only 4 digits).
+    one_minus_b1: f32,
+    one_minus_b2: f32,
+    c1: f32,
+    c2: f32,
+    eps: f32,
+    lr: f32,
+}
+
+impl HostStep {
+    /// Updates `w` (a variable) from its gradient `g` and the moments' elements
+    /// `start..start + len` of the flat buffers `m` and `v`. Every tensor must be a contiguous
+    /// f32 CPU tensor, `w` and `g` of `len` elements (checked by the caller and asserted here).
+    fn apply(&self, w: &Tensor, g: &Tensor, m: &Tensor, v: &Tensor, start: usize, len: usize) {
+        assert_eq!(w.numel(), len);
+        assert_eq!(g.numel(), len);
+        assert!(start + len <= m.numel() && m.numel() == v.numel());
+        #[allow(unsafe_code)]
+        // SAFETY: the four tensors are contiguous f32 CPU tensors (the caller's check) with at
+        // least the elements the slices cover (asserted above); `w`, `g`, `m` and `v` are four
+        // distinct storages (a variable, its gradient and the optimiser's two buffers), so the
+        // slices do not alias; nothing else touches them during the loop (no autograd: the
+        // caller holds no_grad, and libtorch runs nothing in the background on CPU tensors).
+        let (w, g, m, v) = unsafe {
+            (
+                std::slice::from_raw_parts_mut(w.data_ptr() as *mut f32, len),
+                std::slice::from_raw_parts(g.data_ptr() as *const f32, len),
+                std::slice::from_raw_parts_mut((m.data_ptr() as *mut f32).add(start), len),
+                std::slice::from_raw_parts_mut((v.data_ptr() as *mut f32).add(start), len),
+            )
+        };
+        // The tensor path's arithmetic, element by element (up to rounding: libtorch divides by
+        // a scalar as a multiplication by its reciprocal).
+        for (((w, &g), m), v) in w.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+            *m = *m * self.b1 + g * self.one_minus_b1;
+            *v = *v * self.b2 + g * g * self.one_minus_b2;
+            let denom = (*v / self.c2).sqrt() + self.eps;
+            *w -= *m / self.c1 / denom * self.lr;
+        }
     }
 }
 
@@ -273,6 +359,52 @@ mod tests {
                 (*g as f64 - want).abs() < 1e-5,
                 "element {i}: {g} vs {want}"
             );
+        }
+    }
+
+    #[test]
+    fn the_host_loop_and_the_tensor_operations_take_the_same_steps() {
+        let make = || {
+            let a = Tensor::from_slice(&[1.0f32, -2.0, 0.5, 4.0, 0.1, -0.3])
+                .view([2, 3])
+                .set_requires_grad(true);
+            let b = Tensor::from_slice(&[3.0f32, -7.0]).set_requires_grad(true);
+            let opt = Adam::new(
+                vec![
+                    ("a".into(), a.shallow_clone()),
+                    ("b".into(), b.shallow_clone()),
+                ],
+                1e-5,
+            );
+            (a, b, opt)
+        };
+        let (a1, b1, mut fused) = make();
+        let (a2, b2, mut tensors) = make();
+        for _ in 0..4 {
+            for (a, b, opt, f) in [
+                (&a1, &b1, &mut fused, true),
+                (&a2, &b2, &mut tensors, false),
+            ] {
+                opt.zero_grad();
+                (a.pow_tensor_scalar(3).sum(Kind::Float)
+                    + (b * a.sum(Kind::Float)).sum(Kind::Float))
+                .backward();
+                opt.step_with(0.05, f);
+            }
+        }
+        let moved = |t: &Tensor| Vec::<f32>::try_from(t.detach().reshape([-1])).unwrap();
+        assert_ne!(moved(&a1), vec![1.0f32, -2.0, 0.5, 4.0, 0.1, -0.3]);
+        for (x, y) in [
+            (&a1, &a2),
+            (&b1, &b2),
+            (&fused.m, &tensors.m),
+            (&fused.v, &tensors.v),
+        ] {
+            let (x, y) = (moved(x), moved(y));
+            for (p, q) in x.iter().zip(&y) {
+                // Up to rounding: libtorch divides by a scalar as a multiplication by its reciprocal.
+                assert!((p - q).abs() <= 1e-6 * (1.0 + q.abs()), "{x:?} vs {y:?}");
+            }
         }
     }
 
