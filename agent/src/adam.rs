@@ -101,15 +101,12 @@ impl Adam {
         tch::no_grad(|| {
             let grads: Vec<Tensor> = self.vars.iter().map(|(_, t)| t.grad()).collect();
             let all = grads.iter().all(|g| g.defined());
-            let host = |t: &Tensor| {
-                t.device() == tch::Device::Cpu && t.kind() == Kind::Float && t.is_contiguous()
-            };
             if fused
                 && all
-                && host(&self.m)
-                && host(&self.v)
-                && grads.iter().all(host)
-                && self.vars.iter().all(|(_, t)| host(t))
+                && on_host(&self.m)
+                && on_host(&self.v)
+                && grads.iter().all(on_host)
+                && self.vars.iter().all(|(_, t)| on_host(t))
             {
                 let k = HostStep {
                     b1: b1 as f32,
@@ -206,6 +203,27 @@ impl Adam {
     }
 }
 
+/// Whether `t` is a contiguous f32 tensor in host memory (what the host loops require).
+fn on_host(t: &Tensor) -> bool {
+    t.defined() && t.device() == tch::Device::Cpu && t.kind() == Kind::Float && t.is_contiguous()
+}
+
+/// The elements of `t` as a slice of host memory.
+///
+/// # Safety
+/// `t` must satisfy [`on_host`], no other slice of its storage may be alive while this one is,
+/// and no libtorch operation may touch the storage meanwhile (callers hold `no_grad` and run
+/// nothing else; libtorch runs nothing in the background on CPU tensors).
+// A tensor handle is shared (`&Tensor`) yet owns mutable storage, as libtorch's in-place ops
+// are; the contract above stands in for the borrow checker here.
+#[allow(unsafe_code, clippy::mut_from_ref)]
+unsafe fn host_elements(t: &Tensor) -> &mut [f32] {
+    debug_assert!(on_host(t));
+    // SAFETY: the caller's contract; a contiguous f32 tensor holds `numel` floats from its
+    // data pointer.
+    unsafe { std::slice::from_raw_parts_mut(t.data_ptr() as *mut f32, t.numel()) }
+}
+
 /// Adam's constants for one step, applied in one pass over host memory.
 struct HostStep {
     b1: f32,
@@ -228,17 +246,15 @@ impl HostStep {
         assert_eq!(g.numel(), len);
         assert!(start + len <= m.numel() && m.numel() == v.numel());
         #[allow(unsafe_code)]
-        // SAFETY: the four tensors are contiguous f32 CPU tensors (the caller's check) with at
-        // least the elements the slices cover (asserted above); `w`, `g`, `m` and `v` are four
+        // SAFETY: the four tensors are on the host (the caller checks `on_host`), and are four
         // distinct storages (a variable, its gradient and the optimiser's two buffers), so the
-        // slices do not alias; nothing else touches them during the loop (no autograd: the
-        // caller holds no_grad, and libtorch runs nothing in the background on CPU tensors).
+        // slices do not alias; the caller holds no_grad and runs nothing else meanwhile.
         let (w, g, m, v) = unsafe {
             (
-                std::slice::from_raw_parts_mut(w.data_ptr() as *mut f32, len),
-                std::slice::from_raw_parts(g.data_ptr() as *const f32, len),
-                std::slice::from_raw_parts_mut((m.data_ptr() as *mut f32).add(start), len),
-                std::slice::from_raw_parts_mut((v.data_ptr() as *mut f32).add(start), len),
+                host_elements(w),
+                &*host_elements(g),
+                &mut host_elements(m)[start..start + len],
+                &mut host_elements(v)[start..start + len],
             )
         };
         // The tensor path's arithmetic, element by element (up to rounding: libtorch divides by
@@ -262,6 +278,29 @@ pub fn clip_grad_norm(vars: &[Tensor], max: f64) -> f64 {
             .collect();
         if grads.is_empty() {
             return 0.0;
+        }
+        if grads.iter().all(on_host) {
+            // One pass to sum, one to scale, in host memory.
+            #[allow(unsafe_code)]
+            let norm = grads
+                .iter()
+                // SAFETY: `on_host`; a read-only slice of one gradient at a time, no_grad held.
+                .map(|g| unsafe { host_elements(g) })
+                .map(|x| x.iter().map(|&e| e as f64 * e as f64).sum::<f64>())
+                .sum::<f64>()
+                .sqrt();
+            let coef = max / (norm + 1e-6);
+            if coef < 1.0 {
+                for g in &grads {
+                    #[allow(unsafe_code)]
+                    // SAFETY: `on_host`; the only slice of this gradient while it lives.
+                    let x = unsafe { host_elements(g) };
+                    for e in x {
+                        *e = (*e as f64 * coef) as f32;
+                    }
+                }
+            }
+            return norm;
         }
         // One read back to the host for the whole group (one per variable costs a sync each).
         let sums: Vec<Tensor> = grads.iter().map(|g| g.square().sum(Kind::Double)).collect();
@@ -405,6 +444,34 @@ mod tests {
                 // Up to rounding: libtorch divides by a scalar as a multiplication by its reciprocal.
                 assert!((p - q).abs() <= 1e-6 * (1.0 + q.abs()), "{x:?} vs {y:?}");
             }
+        }
+    }
+
+    #[test]
+    fn the_gradient_norm_is_clipped_alike_in_host_memory_and_in_tensor_operations() {
+        // Gradients (3, 4) and (12): global norm 13. f32 variables take the host loop, f64 ones
+        // the tensor operations.
+        for kind in [Kind::Float, Kind::Double] {
+            let a = Tensor::from_slice(&[0.0f32, 0.0])
+                .to_kind(kind)
+                .set_requires_grad(true);
+            let b = Tensor::from_slice(&[0.0f32])
+                .to_kind(kind)
+                .set_requires_grad(true);
+            let w = Tensor::from_slice(&[3.0f32, 4.0]).to_kind(kind);
+            ((&a * &w).sum(kind) + (&b * 12.0).sum(kind)).backward();
+            assert_eq!(on_host(&a.grad()), kind == Kind::Float);
+            let norm = clip_grad_norm(&[a.shallow_clone(), b.shallow_clone()], 6.5);
+            assert!((norm - 13.0).abs() < 1e-9, "{kind:?}: {norm}");
+            let g = |t: &Tensor| Vec::<f64>::try_from(t.grad().to_kind(Kind::Double)).unwrap();
+            // Scaled by 6.5 / 13 (up to the 1e-6 in the denominator).
+            for (got, want) in g(&a).iter().chain(&g(&b)).zip([1.5, 2.0, 6.0]) {
+                assert!((got - want).abs() < 1e-5, "{kind:?}: {got} vs {want}");
+            }
+            // Under the bound nothing changes.
+            let norm = clip_grad_norm(&[a.shallow_clone(), b.shallow_clone()], 100.0);
+            assert!((norm - 6.5).abs() < 1e-5, "{kind:?}: {norm}");
+            assert!((g(&b)[0] - 6.0).abs() < 1e-5);
         }
     }
 
