@@ -116,6 +116,14 @@ pub struct PriorsAgent {
     retry_at: u64,
     /// Something seen before has vanished from the scene since the last retry.
     vanished: bool,
+    /// The way of pressing the climb key has been seen to climb (see `control::climb_keys`).
+    climb_confirmed: bool,
+    /// The plan's next move last tick.
+    last_next: Option<Move>,
+    /// The move being made from a resting cell (from, to), until the self rests again.
+    making: Option<((i32, i32), (i32, i32))>,
+    /// Moves that ended in a death, and how often (see `search::plan_with`).
+    failed: planning::search::Failed,
     rng: u64,
     stats: AgentStats,
 }
@@ -148,6 +156,10 @@ impl PriorsAgent {
             given_up: Default::default(),
             retry_at: 0,
             vanished: false,
+            climb_confirmed: false,
+            last_next: None,
+            making: None,
+            failed: Default::default(),
             rng: cfg.seed ^ 0x5851_f42d_4c95_7f2d,
             stats: AgentStats::default(),
         }
@@ -457,8 +469,12 @@ impl PriorsAgent {
         let steady = rises.iter().all(|v| (-6.0..=-1.0).contains(v))
             && rises.windows(2).all(|w| (w[1] - w[0]).abs() <= 1.0)
             && !rises.windows(2).all(|w| (w[1] - w[0] - 1.0).abs() < 0.01);
+        if steady && !held.is_empty() && matches!(self.last_next, Some(Move::ClimbUp { .. })) {
+            // The way the climb key was pressed works.
+            self.climb_confirmed = true;
+        }
         if steady
-            && held.keys().count() == 1
+            && !held.is_empty()
             && let Some(core) = Self::core(b)
         {
             for t in self.types_in(core) {
@@ -563,6 +579,7 @@ impl PriorsAgent {
             && !self.control.in_jump()
             && let Some(k) = self.movement.untested_key()
         {
+            self.movement.probed(k);
             return KeySet::one(k);
         }
         // Jumping never seen (the physics lesion's broad hypotheses): test what the up key does
@@ -594,7 +611,14 @@ impl PriorsAgent {
         };
         let resting = (standing || on_ladder) && !self.control.in_jump();
         let mut plan: Option<Plan> = if resting {
-            planning::search::plan(&map, cell, &ab, self.cfg.seed, &self.given_up)
+            planning::search::plan_with(
+                &map,
+                cell,
+                &ab,
+                self.cfg.seed,
+                &self.given_up,
+                &self.failed,
+            )
         } else {
             None
         };
@@ -608,7 +632,14 @@ impl PriorsAgent {
             self.given_up.clear();
             self.beliefs.reopen_goals();
             if let Some(m) = self.map() {
-                plan = planning::search::plan(&m, cell, &ab, self.cfg.seed, &self.given_up);
+                plan = planning::search::plan_with(
+                    &m,
+                    cell,
+                    &ab,
+                    self.cfg.seed,
+                    &self.given_up,
+                    &self.failed,
+                );
             }
         }
         match plan.as_ref().map(|p| p.purpose) {
@@ -617,6 +648,19 @@ impl PriorsAgent {
             None => {}
         }
         let next = plan.as_ref().and_then(|p| p.moves.first().copied());
+        self.last_next = next;
+        if resting {
+            self.making = match next {
+                Some(
+                    Move::Walk { to, .. }
+                    | Move::Fall { to, .. }
+                    | Move::Jump { to, .. }
+                    | Move::ClimbUp { to }
+                    | Move::ClimbDown { to },
+                ) => Some((cell, to)),
+                _ => None,
+            };
+        }
         if plan.is_some() {
             self.last_plan = plan.clone();
         }
@@ -629,6 +673,17 @@ impl PriorsAgent {
             }
             if self.progress.2 == STUCK_TICKS {
                 self.doubt(next, &keys);
+                // A climb with a key known to climb (or jump) that does not rise: the key may
+                // have to be pressed another way (held with another, alternated); try the next
+                // way, each for as long.
+                if matches!(next, Some(Move::ClimbUp { .. }))
+                    && !self.climb_confirmed
+                    && on_ladder
+                    && keys.up.is_some_and(|k| self.movement.observed(k))
+                {
+                    self.control.climb_recipe += 1;
+                    self.progress.2 = 0;
+                }
                 // A test that yields nothing from here is dropped (e.g. standing on a thing
                 // while also holding a ladder teaches nothing about the thing).
                 if let Some(Purpose::Explore(t)) = plan.as_ref().map(|p| p.purpose) {
@@ -744,6 +799,9 @@ impl Agent for PriorsAgent {
             SelfEvent::Teleported { from, to } => {
                 self.stats.deaths_seen += 1;
                 self.learn_death(from);
+                if let Some(m) = self.making.take() {
+                    *self.failed.entry(m).or_default() += 1;
+                }
                 self.control.reset();
                 self.movement.interrupt();
                 self.dys = [0.0; 3];

@@ -14,6 +14,22 @@ struct KeyModel {
     key: Key,
     role: Option<Role>,
     observed: bool,
+    /// Clean observations of each effect (index: [`role_index`]): an observed role gives way
+    /// only to an effect seen more often than it, so one confounded tick (a landing that snaps
+    /// the body up while a walk key is held) cannot overturn what hundreds of ticks showed.
+    evidence: [u32; 5],
+    /// Times pressed as a probe while its effect was unknown.
+    probes: u32,
+}
+
+fn role_index(r: Role) -> usize {
+    match r {
+        Role::WalkLeft => 0,
+        Role::WalkRight => 1,
+        Role::Up => 2,
+        Role::Down => 3,
+        Role::Nothing => 4,
+    }
 }
 
 /// A jump being measured.
@@ -59,6 +75,8 @@ impl Movement {
                     key: *k,
                     role: *r,
                     observed: false,
+                    evidence: [0; 5],
+                    probes: 0,
                 })
                 .collect(),
             walk_px: None,
@@ -73,12 +91,17 @@ impl Movement {
 
     /// The key believed to have `role` (an observed one first).
     pub fn key_for(&self, role: Role) -> Option<Key> {
-        let mut ks = self.keys.iter().filter(|k| k.role == Some(role));
-        let all: Vec<_> = ks.by_ref().collect();
-        all.iter()
-            .find(|k| k.observed)
-            .or(all.first())
+        // Observed before assumed, then the one seen doing it most often, then key order.
+        self.keys
+            .iter()
+            .filter(|k| k.role == Some(role))
+            .min_by_key(|k| (!k.observed, std::cmp::Reverse(k.evidence[role_index(role)])))
             .map(|k| k.key)
+    }
+
+    /// Whether `key`'s role was seen, not only assumed.
+    pub fn observed(&self, key: Key) -> bool {
+        self.keys.iter().any(|k| k.key == key && k.observed)
     }
 
     /// The role believed for `key` (observed or assumed).
@@ -86,26 +109,44 @@ impl Movement {
         self.keys.iter().find(|k| k.key == key).and_then(|k| k.role)
     }
 
-    /// A key whose effect has never been seen, in key order (for probing).
+    /// A key whose effect has never been seen (for probing): the one pressed least often as a
+    /// probe, then in key order, so that a key whose effect cannot show from where the self
+    /// stands (the descend key at a ladder's foot) does not hold the probing up for ever.
     pub fn untested_key(&self) -> Option<Key> {
-        self.keys.iter().find(|k| !k.observed).map(|k| k.key)
+        self.keys
+            .iter()
+            .filter(|k| !k.observed)
+            .min_by_key(|k| k.probes)
+            .map(|k| k.key)
+    }
+
+    /// `key` was pressed as a probe.
+    pub fn probed(&mut self, key: Key) {
+        if let Some(k) = self.keys.iter_mut().find(|k| k.key == key) {
+            k.probes += 1;
+        }
     }
 
     fn learn(&mut self, key: Key, role: Role) {
         let Some(i) = self.keys.iter().position(|k| k.key == key) else {
             return;
         };
+        self.keys[i].evidence[role_index(role)] += 1;
         if self.keys[i].observed && self.keys[i].role == Some(role) {
+            return;
+        }
+        // An observed role gives way only to an effect seen more often than it.
+        if self.keys[i].observed
+            && let Some(old) = self.keys[i].role
+            && self.keys[i].evidence[role_index(role)] <= self.keys[i].evidence[role_index(old)]
+        {
             return;
         }
         if self.keys[i].role != Some(role) && self.keys[i].role.is_some() {
             self.surprises += 1;
         }
-        self.keys[i] = KeyModel {
-            key,
-            role: Some(role),
-            observed: true,
-        };
+        self.keys[i].role = Some(role);
+        self.keys[i].observed = true;
         // Another key only assumed to do this no longer is.
         for k in &mut self.keys {
             if k.key != key && !k.observed && k.role == Some(role) {
@@ -213,6 +254,7 @@ impl Movement {
             {
                 k.observed = true;
                 k.role = Some(Role::Nothing);
+                k.evidence[role_index(Role::Nothing)] += 1;
             }
         }
     }
@@ -284,6 +326,38 @@ mod tests {
         assert_eq!(m.jump_rise_px, Some(28.0));
         // Above 15 px from rise 18 to 18 again: 10 ticks of 7 px = 70 px = 4 whole cells.
         assert_eq!(m.jump_reach_cells, Some(4));
+    }
+
+    #[test]
+    fn one_confounded_tick_does_not_overturn_a_role_seen_many_times() {
+        let mut m = Movement::new(&prior(false));
+        for _ in 0..20 {
+            m.observe(KeySet::one(Key::Right), true, false, 7.0, 0.0, 15);
+        }
+        // A landing on a ladder snaps the body up 8 px while the right arrow is held.
+        m.observe(KeySet::one(Key::Right), false, true, 0.0, -8.0, 15);
+        assert_eq!(m.key_for(Role::WalkRight), Some(Key::Right));
+        assert_eq!(m.key_for(Role::Up), Some(Key::Up));
+        // Evidence that outweighs it does change the role.
+        for _ in 0..25 {
+            m.observe(KeySet::one(Key::Right), false, true, 0.0, -3.0, 15);
+        }
+        assert_eq!(m.role_of(Key::Right), Some(Role::Up));
+    }
+
+    #[test]
+    fn probing_cycles_through_the_untested_keys() {
+        let mut m = Movement::new(&prior(false));
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            let k = m.untested_key().unwrap();
+            m.probed(k);
+            seen.push(k);
+        }
+        // Every key is pressed before any is pressed again.
+        for k in Key::ALL {
+            assert!(seen.contains(&k), "{seen:?}");
+        }
     }
 
     /// The game's jump seen from the ground: rises 7, 6, ..., 1 px a tick, tops out, falls back

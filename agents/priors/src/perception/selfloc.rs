@@ -68,6 +68,9 @@ pub struct SelfTracker {
     pending_size: Option<(i32, i32)>,
     /// The self's size when found.
     size: Option<(i32, i32)>,
+    /// The self's own colours (those of at least a twentieth of its pixels when found) and
+    /// how many of its pixels had them.
+    look: Option<(Vec<[u8; 3]>, u32)>,
 }
 
 /// Connected components (8-neighbourhood) of the pixels where `mask` holds, inside `area`;
@@ -235,9 +238,85 @@ impl SelfTracker {
         }
         self.self_box = Some(b);
         self.size = Some(size);
+        self.look = Some(Self::look_of(frame, statics, b));
         self.spawn.get_or_insert(b);
         self.tracks.clear();
         SelfEvent::Found(b)
+    }
+
+    /// The colours of the dynamic pixels in `b` that make up at least a twentieth of them.
+    fn look_of(frame: &Frame, statics: &StaticModel, b: PxBox) -> (Vec<[u8; 3]>, u32) {
+        let mut counts = std::collections::BTreeMap::<[u8; 3], u32>::new();
+        for y in b.y0..b.y1 {
+            for x in b.x0..b.x1 {
+                if statics.is_dynamic(frame, x, y) {
+                    *counts.entry(frame.pixel(x, y)).or_default() += 1;
+                }
+            }
+        }
+        let n: u32 = counts.values().sum();
+        let own: Vec<([u8; 3], u32)> = counts.into_iter().filter(|(_, k)| k * 20 >= n).collect();
+        (
+            own.iter().map(|(c, _)| *c).collect(),
+            own.iter().map(|(_, k)| k).sum(),
+        )
+    }
+
+    /// Inside a blob larger than the self (the self merged with a ghost or with something it
+    /// passes), the self-sized window holding most dynamic pixels of the self's own colours,
+    /// the one nearest `last` among equals, and whether it holds nearly all the self's pixels.
+    fn best_window(
+        &self,
+        frame: &Frame,
+        statics: &StaticModel,
+        blob: PxBox,
+        (w, h): (i32, i32),
+        last: PxBox,
+    ) -> Option<(PxBox, bool)> {
+        let (colours, n_own) = self.look.as_ref()?;
+        if colours.is_empty() || blob.w() < w || blob.h() < h {
+            return None;
+        }
+        let (bw, bh) = (blob.w() as usize, blob.h() as usize);
+        // Integral image of "dynamic and of the self's colours".
+        let mut acc = vec![0u32; (bw + 1) * (bh + 1)];
+        for y in 0..bh {
+            for x in 0..bw {
+                let (px, py) = (blob.x0 + x as i32, blob.y0 + y as i32);
+                let c = frame.pixel(px, py);
+                let own = statics.is_dynamic(frame, px, py)
+                    && colours
+                        .iter()
+                        .any(|o| crate::geom::colour_dist(*o, c) <= 12);
+                acc[(y + 1) * (bw + 1) + x + 1] =
+                    u32::from(own) + acc[y * (bw + 1) + x + 1] + acc[(y + 1) * (bw + 1) + x]
+                        - acc[y * (bw + 1) + x];
+            }
+        }
+        let sum = |x0: usize, y0: usize| {
+            let (x1, y1) = (x0 + w as usize, y0 + h as usize);
+            acc[y1 * (bw + 1) + x1] + acc[y0 * (bw + 1) + x0]
+                - acc[y0 * (bw + 1) + x1]
+                - acc[y1 * (bw + 1) + x0]
+        };
+        let mut best: Option<(u32, i32, PxBox)> = None;
+        for y0 in 0..=(bh - h as usize) {
+            for x0 in 0..=(bw - w as usize) {
+                let b = PxBox {
+                    x0: blob.x0 + x0 as i32,
+                    y0: blob.y0 + y0 as i32,
+                    x1: blob.x0 + x0 as i32 + w,
+                    y1: blob.y0 + y0 as i32 + h,
+                };
+                let score = sum(x0, y0);
+                let d = (b.x0 - last.x0).abs() + (b.y0 - last.y0).abs();
+                if best.is_none_or(|(s, bd, _)| score > s || (score == s && d < bd)) {
+                    best = Some((score, d, b));
+                }
+            }
+        }
+        let (score, _, b) = best?;
+        (score > 0).then_some((b, score * 10 >= n_own * 9))
     }
 
     fn track(&mut self, frame: &Frame, statics: &StaticModel, last: PxBox) -> SelfEvent {
@@ -264,8 +343,20 @@ impl SelfTracker {
             if (b.w() - w).abs() > 3 || (b.h() - h).abs() > 3 {
                 // Merged with something (a ghost, a sprite it touches) or partly hidden: keep the
                 // known size, placed inside what was seen as near the last box as possible, and
-                // say the motion is not to be learned from.
+                // say the motion is not to be learned from. Unless the self's own colours mark
+                // out one self-sized window in it: then that is the self (a ghost left where it
+                // stood holds none of them, so the box is not held back by the ghost).
                 reliable = false;
+                if let Some((found, sure)) = self.best_window(frame, statics, b, (w, h), last) {
+                    self.self_box = Some(found);
+                    let ((x0, y0), (x1, y1)) = (last.centre(), found.centre());
+                    return SelfEvent::At {
+                        bbox: found,
+                        dx: x1 - x0,
+                        dy: y1 - y0,
+                        reliable: sure,
+                    };
+                }
                 let x0 = last.x0.clamp(b.x0, (b.x1 - w).max(b.x0));
                 let y0 = last.y0.clamp(b.y0, (b.y1 - h).max(b.y0));
                 b = PxBox {
@@ -390,5 +481,47 @@ mod tests {
             matches!(ev, SelfEvent::Teleported { to, .. } if to.x0 == 12),
             "{ev:?}"
         );
+    }
+
+    #[test]
+    fn a_self_merged_with_its_ghost_is_found_by_its_own_colours() {
+        // The background holds a stale picture where the self stood (x 20..30: a ghost,
+        // dynamic because the frame there is black now); the self has moved to x 28..38. One
+        // dynamic blob covers both, wider than the self.
+        let blue = [0, 90, 250];
+        let mut bg = Frame::new(120, 40);
+        for y in 20..30 {
+            for x in 20..30 {
+                bg.set_pixel(x, y, [200, 40, 40]);
+            }
+        }
+        let statics = StaticModel::new(&bg);
+        let mut now = Frame::new(120, 40);
+        for y in 20..30 {
+            for x in 28..38 {
+                now.set_pixel(x, y, blue);
+            }
+        }
+        let last = PxBox {
+            x0: 20,
+            y0: 20,
+            x1: 30,
+            y1: 30,
+        };
+        let mut tr = SelfTracker {
+            self_box: Some(last),
+            size: Some((10, 10)),
+            look: Some((vec![blue], 100)),
+            ..SelfTracker::default()
+        };
+        tr.observe(&bg, &statics, KeySet::NONE);
+        let ev = tr.observe(&now, &statics, KeySet::NONE);
+        match ev {
+            SelfEvent::At { bbox, dx, .. } => {
+                assert_eq!((bbox.x0, bbox.x1), (28, 38), "{ev:?}");
+                assert_eq!(dx, 8.0);
+            }
+            _ => panic!("{ev:?}"),
+        }
     }
 }

@@ -45,6 +45,28 @@ struct Jump {
     over: bool,
 }
 
+/// How many ways of pressing keys a climb may need (see [`climb_keys`]).
+pub const CLIMB_RECIPES: usize = 6;
+
+/// The keys of one tick of climbing up under recipe `recipe` (`alt` flips every tick). When the
+/// key that climbs is known (it was seen to jump or climb) but holding it on a ladder does not
+/// raise the body, the way it must be pressed is searched, simplest first: the key alone; the
+/// key held with each other arrow; the key held while the two walking keys alternate; the two
+/// walking keys alternating alone. Motor babbling over a small space of key programs, not
+/// knowledge of any one game.
+pub fn climb_keys(recipe: usize, keys: &RoleKeys, alt: bool) -> KeySet {
+    let set = |ks: &[Option<Key>]| ks.iter().flatten().fold(KeySet::NONE, |s, k| s.with(*k));
+    let side = if alt { keys.right } else { keys.left };
+    match recipe % CLIMB_RECIPES {
+        0 => set(&[keys.up]),
+        1 => set(&[keys.up, keys.left]),
+        2 => set(&[keys.up, keys.right]),
+        3 => set(&[keys.up, keys.down]),
+        4 => set(&[keys.up, side]),
+        _ => set(&[side]),
+    }
+}
+
 /// Turns moves into keys.
 #[derive(Debug, Clone, Default)]
 pub struct Controller {
@@ -52,6 +74,10 @@ pub struct Controller {
     steer_x: Option<f32>,
     /// Where the self was when the last walk key was pressed.
     walked_from: Option<f32>,
+    /// The way the climb key is pressed (see [`climb_keys`]); kept across deaths.
+    pub climb_recipe: usize,
+    /// Alternation phase of a climb recipe.
+    alt: bool,
 }
 
 fn toward(keys: &RoleKeys, from: f32, to: f32, tol: f32) -> KeySet {
@@ -73,7 +99,10 @@ impl Controller {
 
     /// Forgets any commitment (after a death or a new episode).
     pub fn reset(&mut self) {
-        *self = Controller::default();
+        *self = Controller {
+            climb_recipe: self.climb_recipe,
+            ..Controller::default()
+        };
     }
 
     /// The keys for this tick. `next` is the plan's next move (`None`: no plan); `walk_px` the
@@ -140,7 +169,10 @@ impl Controller {
             {
                 toward(keys, cx, climb_x.unwrap_or(grid.cx(to.0)), tol)
             }
-            Move::ClimbUp { .. } => keys.up.map_or(KeySet::NONE, KeySet::one),
+            Move::ClimbUp { .. } => {
+                self.alt = !self.alt;
+                climb_keys(self.climb_recipe, keys, self.alt)
+            }
             Move::ClimbDown { .. } => keys.down.map_or(KeySet::NONE, KeySet::one),
             Move::Jump { to, over, .. } => {
                 let Some(up) = keys.up else {
@@ -298,5 +330,44 @@ mod tests {
             c.keys(&me(30, 83, -7.0, false), None, &GRID, &KEYS, 7.0, None),
             KeySet::one(Key::Left)
         );
+    }
+
+    #[test]
+    fn a_climb_that_needs_another_way_of_pressing_is_searched_simplest_first() {
+        let keys = RoleKeys {
+            left: Some(Key::Left),
+            right: Some(Key::Right),
+            up: Some(Key::Up),
+            down: Some(Key::Down),
+        };
+        assert_eq!(climb_keys(0, &keys, false), KeySet::one(Key::Up));
+        assert_eq!(
+            climb_keys(1, &keys, false),
+            KeySet::one(Key::Up).with(Key::Left)
+        );
+        // Held with the walking keys in alternation.
+        assert_eq!(
+            climb_keys(4, &keys, false),
+            KeySet::one(Key::Up).with(Key::Left)
+        );
+        assert_eq!(
+            climb_keys(4, &keys, true),
+            KeySet::one(Key::Up).with(Key::Right)
+        );
+        // The controller alternates from tick to tick under that recipe, and keeps the recipe
+        // across a death.
+        let mut c = Controller {
+            climb_recipe: 4,
+            ..Controller::default()
+        };
+        let climb = Some(Move::ClimbUp { to: (2, 4) });
+        let mut on = me(30, 90, 0.0, true);
+        on.on_ladder = true;
+        let a = c.keys(&on, climb, &GRID, &keys, 7.0, None);
+        let b = c.keys(&on, climb, &GRID, &keys, 7.0, None);
+        assert_ne!(a, b);
+        assert!(a.has(Key::Up) && b.has(Key::Up));
+        c.reset();
+        assert_eq!(c.climb_recipe, 4);
     }
 }

@@ -113,6 +113,12 @@ impl Map {
             .map_or(0.0, |x| if x.free { 0.0 } else { x.belief.deadly })
     }
 
+    /// Free, or a thing believed more likely passable (neutral or climbable) than not.
+    pub fn passable(&self, c: i32, r: i32) -> bool {
+        self.at(c, r)
+            .is_none_or(|x| x.free || x.belief.neutral + x.belief.climbable >= 0.5)
+    }
+
     /// Believed the goal.
     pub fn goal(&self, c: i32, r: i32) -> bool {
         self.at(c, r)

@@ -168,7 +168,9 @@ fn edges(m: &Map, (c, r): (i32, i32), ab: &Abilities, out: &mut Vec<(Move, f32)>
                     ));
                 }
                 passed_risk += m.risk(c2, r);
-                over |= m.at(c2, r).is_some_and(|x| !x.free);
+                // Only what is not believed passable stands in the way (a thing learned to be
+                // scenery is flown through, not over).
+                over |= !m.passable(c2, r);
             }
             // Up onto a ledge one row higher.
             if ab.jump_up && !m.solid(c, r - 2) {
@@ -214,6 +216,23 @@ pub fn plan(
     seed: u64,
     skip: &std::collections::BTreeSet<(i32, i32)>,
 ) -> Option<Plan> {
+    plan_with(m, start, ab, seed, skip, &Failed::new())
+}
+
+/// Moves (from resting cell, to resting cell) that ended in a death, and how often.
+pub type Failed = std::collections::BTreeMap<((i32, i32), (i32, i32)), u32>;
+
+/// As [`plan`], with each move that ended in a death `n` times costed `n x RISK_COST` more: a
+/// move the model believes safe but that killed (a jump that falls short into a pit) is not
+/// repeated while another way is left, whatever the beliefs about the things it passes.
+pub fn plan_with(
+    m: &Map,
+    start: (i32, i32),
+    ab: &Abilities,
+    seed: u64,
+    skip: &std::collections::BTreeSet<(i32, i32)>,
+    failed: &Failed,
+) -> Option<Plan> {
     let idx = |(c, r): (i32, i32)| (r * m.cols + c) as usize;
     m.at(start.0, start.1)?;
     let n = (m.cols * m.rows) as usize;
@@ -242,6 +261,10 @@ pub fn plan(
                 Move::Touch { .. } => continue,
             };
             let j = idx(to);
+            let cost = cost
+                + failed
+                    .get(&(cell, to))
+                    .map_or(0.0, |n| *n as f32 * RISK_COST);
             if d + cost < dist[j] - 1e-6 {
                 dist[j] = d + cost;
                 prev[j] = Some((cell, mv));
@@ -477,6 +500,51 @@ mod tests {
         assert_eq!(
             plan(&blocked, (7, 0), &far, 1, &NONE).unwrap().purpose,
             Purpose::Goal
+        );
+    }
+
+    #[test]
+    fn a_move_that_killed_is_avoided_while_another_way_is_left() {
+        // Two ways down to the goal row: fall off the left edge or the right edge.
+        let m = Map::from_ascii(
+            "........
+             .######.
+             ........
+             G.......
+             ########",
+        );
+        let p = plan(&m, (3, 0), &ALL, 1, &NONE).unwrap();
+        assert_eq!(p.purpose, Purpose::Goal);
+        let first = targets(&p)[0];
+        // The first move ended in a death: it is now costed like a likely death.
+        let mut failed = Failed::new();
+        failed.insert(((3, 0), first), 1);
+        let q = plan_with(&m, (3, 0), &ALL, 1, &NONE, &failed).unwrap();
+        assert_eq!(q.purpose, Purpose::Goal);
+        assert_ne!(targets(&q)[0], first, "{q:?}");
+    }
+
+    #[test]
+    fn a_thing_believed_passable_is_jumped_through_not_over() {
+        // A gap of four with a thing in the way at body height: believed scenery (neutral), it
+        // does not cut the jump to the reach.
+        let mut m = Map::from_ascii(
+            "G....?....
+             ###....###",
+        );
+        let i = 5;
+        m.cells[i].belief = crate::kind::Belief::from_array([0.0, 0.0, 0.3, 0.0, 0.7]);
+        let short_reach = Abilities {
+            jump_reach: Some(3),
+            ..ALL
+        };
+        let p = plan(&m, (7, 0), &short_reach, 1, &NONE).unwrap();
+        assert_eq!(p.purpose, Purpose::Goal, "{p:?}");
+        assert!(
+            p.moves
+                .iter()
+                .any(|mv| matches!(mv, Move::Jump { over: false, .. })),
+            "{p:?}"
         );
     }
 }
