@@ -429,5 +429,35 @@ mod tests {
         let b = net.forward(&plain);
         assert!(a.logits.allclose(&b.logits, 1e-5, 1e-6, false));
         assert!(a.v_ext.allclose(&b.v_ext, 1e-5, 1e-6, false));
+        // And they learn alike: the gradients of every variable agree to float rounding.
+        let grads = |out: PolicyOut| {
+            for v in vs.trainable_variables() {
+                let mut g = v.grad();
+                if g.defined() {
+                    let _ = g.zero_();
+                }
+            }
+            (out.logits.square().sum(tch::Kind::Float)
+                + out.v_ext.sum(tch::Kind::Float)
+                + out.v_int.square().sum(tch::Kind::Float))
+            .backward();
+            let mut named: Vec<(String, Tensor)> = vs
+                .variables()
+                .into_iter()
+                .map(|(n, v)| (n, v.grad().copy()))
+                .collect();
+            named.sort_by(|x, y| x.0.cmp(&y.0));
+            named
+        };
+        let ga = grads(net.forward(&to_input(&obs, 2, (4, 42, 42), tch::Device::Cpu)));
+        let gb = grads(net.forward(&plain));
+        assert_eq!(ga.len(), gb.len());
+        for ((name, x), (_, y)) in ga.iter().zip(&gb) {
+            assert!(
+                x.abs().sum(tch::Kind::Float).double_value(&[]) > 0.0,
+                "{name}: no gradient"
+            );
+            assert!(x.allclose(y, 1e-4, 1e-6, false), "{name} differs");
+        }
     }
 }
