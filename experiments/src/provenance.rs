@@ -72,6 +72,44 @@ impl Provenance {
     }
 }
 
+/// The path that starts this very binary again (a sweep's jobs, the demo's steps).
+///
+/// On Linux `/proc/self/exe`, which names this process's own executable even after its file
+/// was replaced or deleted: a rebuild in a shared build folder while a sweep or the demo runs
+/// (seen: the demo's last step failed with "priors (deleted) ... No such file" when another
+/// checkout rebuilt the binary meanwhile). So every child runs the binary whose provenance was
+/// checked, not whatever now sits at its path. Elsewhere `std::env::current_exe()`.
+pub fn this_program_path() -> std::io::Result<std::path::PathBuf> {
+    let proc_exe = std::path::Path::new("/proc/self/exe");
+    if cfg!(target_os = "linux") && proc_exe.exists() {
+        return Ok(proc_exe.to_path_buf());
+    }
+    std::env::current_exe()
+}
+
+/// A command for `exe`; where that is [`this_program_path`]'s `/proc/self/exe`, the child's
+/// `argv[0]` is this program's name (so its messages name `priors`, not `exe`).
+pub fn command(exe: &std::path::Path) -> std::process::Command {
+    #[allow(unused_mut)]
+    let mut c = std::process::Command::new(exe);
+    #[cfg(unix)]
+    if exe == std::path::Path::new("/proc/self/exe") {
+        use std::os::unix::process::CommandExt;
+        let name = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "priors".into());
+        c.arg0(name.trim_end_matches(" (deleted)"));
+    }
+    c
+}
+
+/// [`command`] for [`this_program_path`] (the demo's steps; its tests in every build).
+#[cfg_attr(not(all(feature = "window", feature = "agent")), allow(dead_code))]
+pub fn this_program() -> std::io::Result<std::process::Command> {
+    Ok(command(&this_program_path()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +161,48 @@ mod tests {
         );
         assert!(version().starts_with(env!("CARGO_PKG_VERSION")));
         assert!(version().ends_with(&format!("{} build)", THIS_BINARY.profile)));
+    }
+
+    /// Re-runs this test binary as a child (`--exact` this test) in one of two roles set by the
+    /// environment: `replaced` deletes its own executable, then starts itself through
+    /// [`this_program`] as `started`, which only reports.
+    #[test]
+    fn a_child_runs_the_same_binary_after_its_file_is_deleted() {
+        const ROLE: &str = "PRIORS_THIS_PROGRAM_ROLE";
+        const NAME: &str =
+            "provenance::tests::a_child_runs_the_same_binary_after_its_file_is_deleted";
+        match std::env::var(ROLE).as_deref() {
+            Ok("started") => return,
+            Ok("replaced") => {
+                std::fs::remove_file(std::env::current_exe().unwrap()).unwrap();
+                let status = this_program()
+                    .unwrap()
+                    .args(["--exact", NAME, "--quiet"])
+                    .env(ROLE, "started")
+                    .status()
+                    .expect("starting this program after its file was deleted");
+                assert!(status.success(), "{status}");
+                return;
+            }
+            _ => {}
+        }
+        // The parent: a copy of this test binary that the child can delete.
+        let dir = std::env::temp_dir().join(format!("priors-this-program-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let copy = dir.join("self-copy");
+        std::fs::copy(std::env::current_exe().unwrap(), &copy).unwrap();
+        let out = std::process::Command::new(&copy)
+            .args(["--exact", NAME, "--nocapture"])
+            .env(ROLE, "replaced")
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            out.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!copy.exists(), "the child deleted its own file");
     }
 }

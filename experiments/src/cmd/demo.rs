@@ -15,7 +15,6 @@ use priors_catalog as catalog;
 use priors_core::Rules;
 use priors_core::solve::solve;
 use std::path::PathBuf;
-use std::process::Command;
 
 /// Arguments of `priors demo`.
 #[derive(clap::Args, Debug)]
@@ -39,11 +38,11 @@ const LEVEL: &str = "princess";
 const CONDITIONS: [&str; 2] = ["original", "masked-semantics"];
 
 fn run_self(args: &[String]) -> Result<()> {
-    let exe = std::env::current_exe().context("locating the priors binary")?;
-    let status = Command::new(&exe)
+    let status = crate::provenance::this_program()
+        .context("locating the priors binary")?
         .args(args)
         .status()
-        .with_context(|| format!("running {} {}", exe.display(), args.join(" ")))?;
+        .with_context(|| format!("running priors {}", args.join(" ")))?;
     if !status.success() {
         bail!("`priors {}` failed ({status})", args.join(" "));
     }

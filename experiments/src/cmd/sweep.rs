@@ -7,7 +7,7 @@
 //! script instead of running anything; `--participants N` prints the study's counterbalancing
 //! plan for human sessions.
 //!
-//! Training is a subprocess of this same binary (`std::env::current_exe`), so a crash or kill of
+//! Training is a subprocess of this same binary (`provenance::this_program_path`), so a crash or kill of
 //! one job never takes the sweep down and the results tree is the same whether jobs run here or
 //! as Slurm array tasks. Built without the `agent` feature, the command says how to get a binary
 //! that trains before starting anything (`--dry-run` and `--emit` work in any build).
@@ -26,7 +26,7 @@ use anyhow::{Context, Result, bail};
 use priors_records::study::Algo;
 use priors_records::util::par_for_each;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// What `--emit` writes.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,7 +122,7 @@ fn run_job(r: &Runner, job: &Job) -> Result<bool> {
         .open(&log_path)
         .with_context(|| format!("opening {}", log_path.display()))?;
     let args = train_args(study, job, &dir, resume.as_deref());
-    let status = Command::new(exe)
+    let status = crate::provenance::command(exe)
         .args(&args)
         .stdin(Stdio::null())
         .stdout(
@@ -270,7 +270,7 @@ pub fn run(a: Args) -> Result<()> {
     policy.check(&this)?;
     let exe = match &a.train_exe {
         Some(e) => e.clone(),
-        None => std::env::current_exe().context("finding this executable")?,
+        None => crate::provenance::this_program_path().context("finding this executable")?,
     };
     check_trainer(a.train_exe.is_some(), &jobs)?;
     let selected: Vec<&Job> = match a.task {
