@@ -75,6 +75,9 @@ pub struct AgentStats {
 /// Ticks the same thing must hold the body up, at the same height, to count as solid (a body
 /// walking off an edge, or landing late, keeps its height for a tick or two first).
 const SUPPORT_TICKS: u32 = 3;
+/// Whether a test's touch that ended in a death is costed like a move that killed (see
+/// `search::plan_with`); off only to show the loop it breaks.
+const TOUCH_FAILURES: bool = true;
 /// Ticks without progress on one move before its key is doubted.
 const STUCK_TICKS: u32 = 8;
 /// Ticks without progress before random presses unstick the agent.
@@ -82,6 +85,20 @@ const WANDER_AFTER: u32 = 40;
 /// Ticks between two retries of what was given up, when nothing is left to try and something
 /// has vanished from the scene since the last retry.
 const RETRY_TICKS: u64 = 200;
+
+/// Whether the self stands: no vertical motion this tick, and either something believed solid
+/// under it or no vertical motion for two ticks running (the ground unknown), unless it has just
+/// stepped off a ladder: ladder contact is tested before a tick's move, so a body that walked off
+/// a ladder into the air is held one tick more before it falls.
+fn is_standing(dy: f32, solid_below: bool, still: bool, left_ladder: bool) -> bool {
+    dy.abs() < 0.5 && (solid_below || (still && !left_ladder))
+}
+
+/// Whether a jump aimed `(from, to)` that left the ground (`airborne`) and has come to rest in
+/// `rest` missed: it rests anywhere but where it was aimed.
+fn jump_missed((_from, to): ((i32, i32), (i32, i32)), airborne: bool, rest: (i32, i32)) -> bool {
+    airborne && rest != to
+}
 
 /// The agent with priors.
 pub struct PriorsAgent {
@@ -92,6 +109,13 @@ pub struct PriorsAgent {
     scene: Option<Scene>,
     object_types: Vec<TypeId>,
     registry: TypeRegistry,
+    /// Cells the body fell freely through: no ladder there, whatever their look says.
+    no_ladder: std::collections::BTreeSet<(i32, i32)>,
+    /// Whether the self was on a believed ladder when it last decided.
+    was_on_ladder: bool,
+    /// The jump being made (from, aimed at), and whether the body has left its rest since.
+    jumping: Option<((i32, i32), (i32, i32))>,
+    airborne: bool,
     beliefs: Beliefs,
     tracker: SelfTracker,
     movement: Movement,
@@ -140,6 +164,10 @@ impl PriorsAgent {
             scene: None,
             object_types: Vec::new(),
             registry: TypeRegistry::default(),
+            no_ladder: Default::default(),
+            was_on_ladder: false,
+            jumping: None,
+            airborne: false,
             beliefs: Beliefs::default(),
             tracker: SelfTracker::default(),
             movement: Movement::new(&prior),
@@ -219,6 +247,7 @@ impl PriorsAgent {
                 };
             }
         }
+        m.mark_no_ladder(&self.no_ladder);
         Some(m)
     }
 
@@ -371,6 +400,37 @@ impl PriorsAgent {
         out
     }
 
+    /// The grid cells overlapping `b`.
+    fn cells_in(&self, b: PxBox) -> Vec<(i32, i32)> {
+        let Some(g) = self.grid else {
+            return Vec::new();
+        };
+        if b.w() <= 0 || b.h() <= 0 {
+            return Vec::new();
+        }
+        let (c0, r0) = g.cell_of(b.x0 as f32, b.y0 as f32);
+        let (c1, r1) = g.cell_of((b.x1 - 1) as f32, (b.y1 - 1) as f32);
+        (r0..=r1)
+            .flat_map(|r| (c0..=c1).map(move |c| (c, r)))
+            .collect()
+    }
+
+    /// The body fell freely with `cells` under it: no ladder is there (a ladder stops gravity
+    /// for a body overlapping it). The cells are remembered as places that
+    /// hold no ladder, whatever their type is believed to be: a placebo block that shares a
+    /// type with the ladders, or is merged into one object with one (princess /
+    /// masked-object-identity), is jumped "up" for ever otherwise. Only the place is judged,
+    /// not the type: ruling climbable out of the type made the real ladders of the same look
+    /// unusable (the same run, seed 2).
+    fn fell_through(&mut self, cells: &[(i32, i32)]) {
+        let Some(scene) = &self.scene else { return };
+        for &(c, r) in cells {
+            if scene.object_at(c, r).is_some() {
+                self.no_ladder.insert((c, r));
+            }
+        }
+    }
+
     /// The part of the body that overlaps what it passes through (not the feet, which sink into
     /// a floor for a tick on landing, nor the outline).
     fn core(b: PxBox) -> Option<PxBox> {
@@ -483,6 +543,20 @@ impl PriorsAgent {
                 }
             }
         }
+        // Falling freely: gravity's +1 px/tick per tick, twice running. Ladder contact is tested
+        // before a tick's move, so this tick's speed-up says that the body where it was before
+        // the move (`before`) overlapped no ladder: the cells under its middle hold none
+        // (`fell_through`; a margin of 4 px, as the body's box is drawn, not measured).
+        if learning::movement::falls_freely(rises) {
+            let middle = PxBox {
+                x0: before.x0 + 4,
+                y0: before.y0 + 4,
+                x1: before.x1 - 4,
+                y1: before.y1 - 4,
+            };
+            let cells = self.cells_in(middle);
+            self.fell_through(&cells);
+        }
         // Bumping: a key known to walk did not move the self, standing still. A step refused
         // is refused whole, so what blocked it lies within one step of the body's side (the body
         // may stop up to a step short of it).
@@ -559,7 +633,13 @@ impl PriorsAgent {
             (r0..=r1).any(|r| (c0..=c1).any(|cc| map.climbable(cc, r)))
         });
         let still = dy.abs() < 0.5 && self.dys[1].abs() < 0.5;
-        let standing = dy.abs() < 0.5 && (map.solid(cell.0, cell.1 + 1) || still);
+        // A body that has just stepped off a ladder is held for one tick more (ladder contact
+        // is tested before the move): with nothing believed solid under it, it is not standing
+        // until that tick has passed (keydoor / masked-object-identity: replanning from that
+        // tick walked it back onto the ladder, then off again, for ever).
+        let left_ladder = self.was_on_ladder && !on_ladder;
+        self.was_on_ladder = on_ladder;
+        let standing = is_standing(dy, map.solid(cell.0, cell.1 + 1), still, left_ladder);
         let me = SelfState {
             bbox: b,
             dy,
@@ -610,6 +690,20 @@ impl PriorsAgent {
                     .is_none_or(|r| r > g.cell as f32 + 1.0),
         };
         let resting = (standing || on_ladder) && !self.control.in_jump();
+        // A jump that came to rest somewhere other than where it was aimed (caught by a ladder
+        // on the way, or short) is costed like a move that killed: keydoor /
+        // masked-object-identity jumped across a ladder's foot, latched on, stepped back and
+        // jumped again, for ever; no death and no stuck cell ever stopped it.
+        if resting {
+            if let Some(aim) = self.jumping.take()
+                && jump_missed(aim, self.airborne, cell)
+            {
+                *self.failed.entry(aim).or_default() += 1;
+            }
+            self.airborne = false;
+        } else if self.jumping.is_some() {
+            self.airborne = true;
+        }
         let mut plan: Option<Plan> = if resting {
             planning::search::plan_with(
                 &map,
@@ -650,6 +744,10 @@ impl PriorsAgent {
         let next = plan.as_ref().and_then(|p| p.moves.first().copied());
         self.last_next = next;
         if resting {
+            self.jumping = match next {
+                Some(Move::Jump { to, .. }) => Some((cell, to)),
+                _ => None,
+            };
             self.making = match next {
                 Some(
                     Move::Walk { to, .. }
@@ -658,7 +756,13 @@ impl PriorsAgent {
                     | Move::ClimbUp { to }
                     | Move::ClimbDown { to },
                 ) => Some((cell, to)),
-                _ => None,
+                // A test's touch, or standing in or on the thing tested: remembered as (resting
+                // cell, the thing tested), so that a test that killed costs more next time, as a
+                // move that killed does.
+                Some(Move::Touch { .. }) | None => match plan.as_ref().map(|p| p.purpose) {
+                    Some(Purpose::Explore(target)) if TOUCH_FAILURES => Some((cell, target)),
+                    _ => None,
+                },
             };
         }
         if plan.is_some() {
@@ -811,5 +915,32 @@ impl Agent for PriorsAgent {
         };
         self.last_keys = keys;
         keys
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_standing, jump_missed};
+
+    #[test]
+    fn a_jump_caught_on_the_way_missed() {
+        let aim = ((17, 35), (21, 35));
+        // Caught by a ladder on the way, or back where it began: missed.
+        assert!(jump_missed(aim, true, (18, 34)));
+        assert!(jump_missed(aim, true, (17, 35)));
+        // Landed where aimed; or never left the ground (nothing was tried).
+        assert!(!jump_missed(aim, true, (21, 35)));
+        assert!(!jump_missed(aim, false, (17, 35)));
+    }
+
+    #[test]
+    fn a_body_just_off_a_ladder_is_not_standing_on_air() {
+        // Still for two ticks on unknown ground: standing.
+        assert!(is_standing(0.0, false, true, false));
+        // The same, but the tick it stepped off a ladder: held by the ladder's last contact.
+        assert!(!is_standing(0.0, false, true, true));
+        // On something believed solid it stands either way; moving vertically it never does.
+        assert!(is_standing(0.0, true, true, true));
+        assert!(!is_standing(3.0, true, true, false));
     }
 }

@@ -32,6 +32,13 @@ fn role_index(r: Role) -> usize {
     }
 }
 
+/// Whether three successive vertical displacements (oldest first, px per tick, down positive)
+/// show gravity acting: each 1 px/tick faster downward than the one before (a jump's rise
+/// slowing, or a fall speeding up). A body held by a ladder never shows it.
+pub fn falls_freely(dys: [f32; 3]) -> bool {
+    dys.windows(2).all(|w| (w[1] - w[0] - 1.0).abs() < 0.01)
+}
+
 /// A jump being measured.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct JumpTrack {
@@ -283,6 +290,17 @@ impl Movement {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gravity_is_seen_in_a_speeding_fall_or_a_slowing_rise_only() {
+        assert!(falls_freely([2.0, 3.0, 4.0]));
+        assert!(falls_freely([-7.0, -6.0, -5.0]));
+        // Climbing (steady), the fall-speed cap, standing, and a landing are not free falls.
+        assert!(!falls_freely([-3.5, -3.5, -3.5]));
+        assert!(!falls_freely([8.0, 8.0, 8.0]));
+        assert!(!falls_freely([0.0, 0.0, 0.0]));
+        assert!(!falls_freely([6.0, 7.0, 0.0]));
+    }
     use crate::perception::physics::prior;
 
     #[test]

@@ -18,6 +18,9 @@ use priors_agent_interface::{Frame, KeySet};
 const CONTINGENT_TICKS: i32 = 3;
 /// How far (px) the self is searched around its last box.
 const TRACK_WINDOW_PX: i32 = 16;
+/// Ticks running on which the box, held in place without a reliable sight of the self, does not
+/// move while keys are held, before the self is taken as lost and found again by contingency.
+pub const LOST_TICKS: u32 = 24;
 
 /// A blob followed while the self is unknown.
 #[derive(Debug, Clone)]
@@ -71,6 +74,8 @@ pub struct SelfTracker {
     /// The self's own colours (those of at least a twentieth of its pixels when found) and
     /// how many of its pixels had them.
     look: Option<(Vec<[u8; 3]>, u32)>,
+    /// Ticks running with keys held on which the box stayed put, unreliable.
+    stale: u32,
 }
 
 /// Connected components (8-neighbourhood) of the pixels where `mask` holds, inside `area`;
@@ -169,7 +174,25 @@ impl SelfTracker {
         };
         match self.self_box {
             None => self.localise(frame, &prev, statics, held),
-            Some(last) => self.track(frame, statics, last),
+            Some(last) => {
+                let ev = self.track(frame, statics, last);
+                // A box that keeps its place, unsure, while keys are held is on something else
+                // (keydoor / masked-object-identity: a placebo block of the self's colour, seen
+                // merged with the self as it passed, then kept for ever since the box's pixels
+                // are never voted on while the body walked away). Lost: find it again.
+                let stuck = matches!(ev, SelfEvent::At { dx, dy, reliable: false, .. }
+                    if dx == 0.0 && dy == 0.0)
+                    && !held.is_empty();
+                self.stale = if stuck { self.stale + 1 } else { 0 };
+                if self.stale >= LOST_TICKS {
+                    self.stale = 0;
+                    self.self_box = None;
+                    self.tracks.clear();
+                    self.pending_size = None;
+                    return SelfEvent::Unknown;
+                }
+                ev
+            }
         }
     }
 
@@ -523,5 +546,41 @@ mod tests {
             }
             _ => panic!("{ev:?}"),
         }
+    }
+
+    #[test]
+    fn a_box_held_in_place_while_keys_are_held_is_given_up() {
+        // The box sits on a static block of the self's colour that the background holds as
+        // dynamic (a stale picture under the box); the body is far off, out of the window.
+        let blue = [0, 90, 250];
+        let statics = StaticModel::new(&Frame::new(120, 40));
+        let mut f = Frame::new(120, 40);
+        for y in 20..30 {
+            for x in 20..30 {
+                f.set_pixel(x, y, blue);
+            }
+        }
+        let last = PxBox {
+            x0: 20,
+            y0: 20,
+            x1: 30,
+            y1: 36,
+        };
+        let mut tr = SelfTracker {
+            self_box: Some(last),
+            size: Some((10, 16)),
+            look: Some((vec![blue], 160)),
+            ..SelfTracker::default()
+        };
+        tr.observe(&f, &statics, KeySet::NONE);
+        let mut lost = None;
+        for t in 0..2 * LOST_TICKS {
+            if let SelfEvent::Unknown = tr.observe(&f, &statics, KeySet::one(Key::Right)) {
+                lost = Some(t + 1);
+                break;
+            }
+        }
+        assert_eq!(lost, Some(LOST_TICKS));
+        assert!(tr.self_box.is_none());
     }
 }

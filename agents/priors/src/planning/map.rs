@@ -55,6 +55,28 @@ impl Map {
         }
     }
 
+    /// Marks the cells the body was seen to fall freely through as holding no ladder, whatever
+    /// their type is believed to be: their P(climbable) goes to the other kinds (neutral if it
+    /// was all). A thing that looks like the ladders (shares their type, or is one object with
+    /// one) but let the body fall is not climbed from or towards there.
+    pub fn mark_no_ladder(&mut self, cells: &std::collections::BTreeSet<(i32, i32)>) {
+        for &(c, r) in cells {
+            if !(0..self.cols).contains(&c) || !(0..self.rows).contains(&r) {
+                continue;
+            }
+            let x = &mut self.cells[(r * self.cols + c) as usize];
+            if x.free || x.belief.climbable <= 0.0 {
+                continue;
+            }
+            let mut a = x.belief.to_array();
+            a[Kind::Climbable as usize] = 0.0;
+            if a.iter().sum::<f32>() <= 0.0 {
+                a[Kind::Neutral as usize] = 1.0;
+            }
+            x.belief = Belief::from_array(a);
+        }
+    }
+
     /// Parses a picture, one char per cell: `.` free, `#` solid, `H` climbable, `F` deadly, `G`
     /// goal, `?` an unknown thing (uniform belief); each letter its own type. For tests.
     pub fn from_ascii(s: &str) -> Map {
@@ -173,5 +195,22 @@ mod tests {
         assert_eq!(two.climb_centre(1, 0), 1.0);
         assert_eq!(two.climb_centre(0, 0), 1.0);
         assert!(m.solid(-1, 0) && m.risk(3, 2) == 1.0 && !m.uncertain(3, 2));
+    }
+
+    #[test]
+    fn a_place_fallen_through_holds_no_ladder_though_its_type_is_one() {
+        // Two cells of one type, believed a ladder for sure; the body fell through the one at
+        // (3, 1) (and past free (2, 1); (9, 9) is off the map).
+        let mut m = Map::from_ascii(
+            "....
+             .H.H
+             ####",
+        );
+        assert!(m.climbable(3, 1));
+        let fell: std::collections::BTreeSet<(i32, i32)> = [(3, 1), (2, 1), (9, 9)].into();
+        m.mark_no_ladder(&fell);
+        assert!(!m.climbable(3, 1) && m.climbable(1, 1));
+        assert_eq!(m.at(3, 1).unwrap().belief.likeliest(), Kind::Neutral);
+        assert!(m.at(2, 1).unwrap().free);
     }
 }

@@ -305,7 +305,12 @@ pub fn plan_with(
     type Test = (f32, (i32, i32), Move, (i32, i32));
     let mut best: Option<Test> = None;
     let mut consider = |score: f32, node: (i32, i32), mv: Move, target: (i32, i32)| {
-        let s = score + jitter(seed, target.0, target.1);
+        // A touch of this thing from this cell that ended in a death (a thing of a type that
+        // also holds harmless look-alikes, so its P(deadly) stays middling) costs more each time.
+        let killed = failed
+            .get(&(node, target))
+            .map_or(0.0, |n| *n as f32 * RISK_COST);
+        let s = score + killed + jitter(seed, target.0, target.1);
         if !skip.contains(&target) && best.as_ref().is_none_or(|b| s < b.0) {
             best = Some((s, node, mv, target));
         }
@@ -522,6 +527,24 @@ mod tests {
         let q = plan_with(&m, (3, 0), &ALL, 1, &NONE, &failed).unwrap();
         assert_eq!(q.purpose, Purpose::Goal);
         assert_ne!(targets(&q)[0], first, "{q:?}");
+    }
+
+    #[test]
+    fn a_test_that_killed_gives_way_to_another() {
+        // Two unknown things on the floor, the nearer on the left; touching the left one from
+        // beside it killed once (a thing whose type also holds harmless look-alikes keeps a middling
+        // P(deadly), so its test was chosen again and again).
+        let m = Map::from_ascii(
+            "?.....?
+             #######",
+        );
+        let p = plan(&m, (2, 0), &ALL, 1, &NONE).unwrap();
+        assert_eq!(p.purpose, Purpose::Explore((0, 0)));
+        let mut failed = Failed::new();
+        assert_eq!(targets(&p).last(), Some(&(1, 0)));
+        failed.insert(((1, 0), (0, 0)), 1);
+        let q = plan_with(&m, (2, 0), &ALL, 1, &NONE, &failed).unwrap();
+        assert_eq!(q.purpose, Purpose::Explore((6, 0)), "{q:?}");
     }
 
     #[test]
