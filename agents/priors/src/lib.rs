@@ -632,6 +632,12 @@ impl PriorsAgent {
             let (c1, r1) = g.cell_of((c.x1 - 1) as f32, (c.y1 - 1) as f32);
             (r0..=r1).any(|r| (c0..=c1).any(|cc| map.climbable(cc, r)))
         });
+        // The whole box (feet included) on the core's columns touches something climbable.
+        let at_ladder = core.is_some_and(|c| {
+            let (c0, r0) = g.cell_of(c.x0 as f32, b.y0 as f32);
+            let (c1, r1) = g.cell_of((c.x1 - 1) as f32, (b.y1 - 1) as f32);
+            (r0..=r1).any(|r| (c0..=c1).any(|cc| map.climbable(cc, r)))
+        });
         let still = dy.abs() < 0.5 && self.dys[1].abs() < 0.5;
         // A body that has just stepped off a ladder is held for one tick more (ladder contact
         // is tested before the move): with nothing believed solid under it, it is not standing
@@ -645,6 +651,7 @@ impl PriorsAgent {
             dy,
             standing,
             on_ladder,
+            at_ladder,
         };
         let keys = self.role_keys();
         // Unsticking: random presses for a few ticks.

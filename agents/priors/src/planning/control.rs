@@ -22,6 +22,9 @@ pub struct SelfState {
     pub standing: bool,
     /// Holding on to something climbable.
     pub on_ladder: bool,
+    /// Its whole box, feet included, touches something climbable (at a ladder's top the body
+    /// can rest with its feet a pixel into the ladder, not holding on).
+    pub at_ladder: bool,
 }
 
 /// The keys believed to have each role (`None`: unknown).
@@ -152,7 +155,14 @@ impl Controller {
         match mv {
             Move::Walk { to, .. } | Move::Fall { to, .. } if blocked && keys.up.is_some() => {
                 self.steer_x = Some(grid.cx(to.0));
-                keys.up.map_or(KeySet::NONE, KeySet::one)
+                if me.on_ladder || me.at_ladder {
+                    // On a ladder, "climb a little" is pressed the way climbing was learned to
+                    // work (a climb that needs a key program needs it for its last step too).
+                    self.alt = !self.alt;
+                    climb_keys(self.climb_recipe, keys, self.alt)
+                } else {
+                    keys.up.map_or(KeySet::NONE, KeySet::one)
+                }
             }
             Move::Walk { to, .. } => {
                 self.walked_from = Some(cx);
@@ -230,6 +240,7 @@ mod tests {
             dy,
             standing,
             on_ladder: false,
+            at_ladder: false,
         }
     }
 
@@ -290,6 +301,43 @@ mod tests {
             c.keys(&hanging, walk, &GRID, &KEYS, 7.0, None),
             KeySet::one(Key::Right)
         );
+    }
+
+    #[test]
+    fn a_blocked_walk_at_a_ladders_top_climbs_the_way_climbing_was_learned() {
+        // Changed-ladder, keydoor seed 1: at a ladder's top the feet rest half a pixel into the
+        // ladder, so a walk off it is refused; the climb key alone does not climb there (the
+        // climb needs the walking keys alternated with it), so pressing it alone was repeated
+        // for the rest of the run.
+        let keys = RoleKeys {
+            left: Some(Key::Left),
+            right: Some(Key::Right),
+            up: Some(Key::Up),
+            down: Some(Key::Down),
+        };
+        let mut c = Controller {
+            climb_recipe: 4,
+            ..Controller::default()
+        };
+        let walk = Some(Move::Walk {
+            dir: -1,
+            to: (1, 2),
+        });
+        let mut top = me(30, 46, 0.0, true);
+        top.at_ladder = true;
+        let mut sides = Vec::new();
+        for _ in 0..2 {
+            assert_eq!(
+                c.keys(&top, walk, &GRID, &keys, 7.0, None),
+                KeySet::one(Key::Left)
+            );
+            // It did not move: one more step of the learned climb.
+            let k = c.keys(&top, walk, &GRID, &keys, 7.0, None);
+            assert!(k.has(Key::Up), "{k:?}");
+            sides.push(k.has(Key::Left));
+        }
+        // The walking key held with the climb key alternates from one step to the next.
+        assert_ne!(sides[0], sides[1]);
     }
 
     #[test]
