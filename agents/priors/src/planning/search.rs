@@ -139,9 +139,25 @@ fn edges(m: &Map, (c, r): (i32, i32), ab: &Abilities, out: &mut Vec<(Move, f32)>
             1.0 + RISK_COST * m.risk(c, r + 1),
         ));
     }
+    // Where the jump key climbs (a ladder) it does not jump. Only a place known to be a ladder
+    // rules a jump out; one only believed more likely a ladder than not (a placebo passed
+    // through, neutral or climbable at even odds) makes the jump cost its chance of failing,
+    // charged as a missed jump would be (keydoor / masked-object-identity: such blocks at the
+    // edges of the top floor's gaps kept the key and the door out of every plan).
+    let ladder_here = m
+        .at(c, r)
+        .map_or(0.0, |x| if x.free { 0.0 } else { x.belief.climbable });
+    let takeoff_cost = if m.climbable(c, r) {
+        ladder_here * RISK_COST
+    } else {
+        0.0
+    };
+    let known_ladder = m.climbable(c, r)
+        && m.at(c, r)
+            .is_some_and(|x| x.belief.is_sure(crate::planning::map::SURE));
     if let Some(reach) = ab.jump_reach
         && m.solid(c, r + 1)
-        && !m.climbable(c, r)
+        && !known_ladder
         && !m.solid(c, r - 1)
     {
         for dir in [-1, 1] {
@@ -157,7 +173,11 @@ fn edges(m: &Map, (c, r): (i32, i32), ab: &Abilities, out: &mut Vec<(Move, f32)>
                     break;
                 }
                 if k >= 2 && m.node(c2, r) && m.solid(c2, r + 1) {
-                    let cost = k as f32 + 2.0 + RISK_COST * m.risk(c2, r) + 5.0 * passed_risk;
+                    let cost = k as f32
+                        + 2.0
+                        + RISK_COST * m.risk(c2, r)
+                        + 5.0 * passed_risk
+                        + takeoff_cost;
                     out.push((
                         Move::Jump {
                             dir,
@@ -180,7 +200,7 @@ fn edges(m: &Map, (c, r): (i32, i32), ab: &Abilities, out: &mut Vec<(Move, f32)>
                         break;
                     }
                     if m.node(c2, r - 1) && m.solid(c2, r) {
-                        let cost = k as f32 + 3.0 + RISK_COST * m.risk(c2, r - 1);
+                        let cost = k as f32 + 3.0 + RISK_COST * m.risk(c2, r - 1) + takeoff_cost;
                         out.push((
                             Move::Jump {
                                 dir,
@@ -414,6 +434,31 @@ mod tests {
         );
         // Never into the fire.
         assert!(!t.iter().any(|&(c, r)| r == 3 && (c == 3 || c == 4)));
+    }
+
+    #[test]
+    fn a_jump_from_a_place_only_maybe_a_ladder_is_planned_at_its_cost() {
+        // The only way to the goal is a jump from (0, 0), which holds a thing passed through
+        // and left neutral or climbable at even odds (a placebo block, keydoor /
+        // masked-object-identity).
+        let mut m = Map::from_ascii(
+            "?...G
+             #...#",
+        );
+        let even = crate::kind::Belief::from_array([0.0, 0.0, 0.5, 0.0, 0.5]);
+        m.cells[0].belief = even;
+        let p = plan(&m, (0, 0), &ALL, 1, &NONE).expect("a plan");
+        assert_eq!(p.purpose, Purpose::Goal, "{p:?}");
+        assert!(matches!(p.moves[0], Move::Jump { to: (4, 0), .. }), "{p:?}");
+        // Charged its chance of failing, as a missed jump is.
+        assert!(p.cost >= 0.5 * RISK_COST, "{p:?}");
+        // A place known to be a ladder still rules the jump out.
+        m.cells[0].belief = crate::kind::Belief::from_array([0.0, 0.0, 1.0, 0.0, 0.0]);
+        let p = plan(&m, (0, 0), &ALL, 1, &NONE);
+        assert!(
+            p.as_ref().is_none_or(|p| p.purpose != Purpose::Goal),
+            "{p:?}"
+        );
     }
 
     #[test]
