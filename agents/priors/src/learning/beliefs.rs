@@ -16,6 +16,7 @@
 
 use crate::kind::{Belief, Kind};
 use crate::perception::similarity::TypeId;
+use crate::planning::map::SURE;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Beliefs of every known type.
@@ -111,12 +112,27 @@ impl Beliefs {
             .filter(|t| self.get(*t).deadly > 0.0)
             .collect();
         let live = if live.is_empty() && !suspects.is_empty() {
-            // Every suspect was believed harmless: a belief was wrong (a misread contact). Reopen
-            // them all, as a surprise should, and share the blame.
-            for t in suspects {
+            // Every suspect was believed harmless: a belief was wrong (a misread contact).
+            // Revise the least certain first: reopen the suspects not known for sure (uniform)
+            // and share the blame among them; only when every suspect was known for sure are
+            // they all reopened. keydoor / masked-object-identity: the slime's look, ruled
+            // harmless by a placebo of its colour, killed the body standing on a ladder's top;
+            // the ladders, climbed for sure many times, were reopened with it and, half
+            // believed deadly, left no plan at all.
+            let unsure: Vec<TypeId> = suspects
+                .iter()
+                .copied()
+                .filter(|t| !self.get(*t).is_sure(SURE))
+                .collect();
+            let reopen = if unsure.is_empty() {
+                suspects.to_vec()
+            } else {
+                unsure
+            };
+            for t in &reopen {
                 self.by_type.insert(*t, Belief::uniform());
             }
-            suspects.to_vec()
+            reopen
         } else {
             live
         };
@@ -165,6 +181,20 @@ mod tests {
         b.confirm(0, Kind::Solid);
         b.blame_death(&[0]);
         assert_eq!(b.get(0).likeliest(), Kind::Deadly);
+    }
+
+    #[test]
+    fn a_death_among_harmless_suspects_revises_the_least_certain_first() {
+        let mut b = Beliefs::default();
+        // 0: climbed for sure; 1: a look ruled harmless by passing through one of its kind.
+        b.ensure(0, Belief::uniform());
+        b.confirm(0, Kind::Climbable);
+        b.ensure(1, Belief::from_array([0.15, 0.1, 0.15, 0.3, 0.3]));
+        b.passed_through(1);
+        assert_eq!(b.get(1).deadly, 0.0);
+        b.blame_death(&[0, 1]);
+        assert_eq!(b.get(0).climbable, 1.0);
+        assert_eq!(b.get(1).deadly, 1.0);
     }
 
     #[test]
