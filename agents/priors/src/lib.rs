@@ -127,6 +127,8 @@ pub struct PriorsAgent {
     tick: u64,
     /// (cell, move) being worked on and for how long.
     progress: ((i32, i32), Option<Move>, u32),
+    /// The (cell, move) before the current one: coming back to it is no progress either.
+    shuttle: ((i32, i32), Option<Move>),
     wander: u32,
     /// The one thing under the whole body last tick, if any, and for how many ticks running.
     support_prev: (Option<TypeId>, u32),
@@ -177,6 +179,7 @@ impl PriorsAgent {
             last_dx: 0.0,
             tick: 0,
             progress: ((-1, -1), None, 0),
+            shuttle: ((-1, -1), None),
             wander: 0,
             support_prev: (None, 0),
             last_plan: None,
@@ -777,11 +780,7 @@ impl PriorsAgent {
         }
         // Progress: the same cell and the same move for too long means the model is wrong.
         if standing || on_ladder {
-            if self.progress.0 == cell && self.progress.1 == next {
-                self.progress.2 += 1;
-            } else {
-                self.progress = (cell, next, 0);
-            }
+            self.progress = shuttle_progress(self.progress, &mut self.shuttle, cell, next);
             if self.progress.2 == STUCK_TICKS {
                 self.doubt(next, &keys);
                 // A climb with a key known to climb (or jump) that does not rise: the key may
@@ -848,6 +847,28 @@ impl PriorsAgent {
             self.movement.doubt(k);
         }
     }
+}
+
+/// Progress on the plan: the ticks spent in the same (cell, next move), counted on while it
+/// stays the same, and also while the agent shuttles between two of them (back to the one it
+/// left the tick before, and again): coming back to where one was, doing the same thing, is no
+/// progress either. keydoor / masked-object-identity (seed 1, from tick 7,700): a test by
+/// falling past a thing stepped the body over an edge into a cell where the model lets it not
+/// rest; replanned from there, it stepped back, then over again, 22,000 ticks with no cell or
+/// move held for two ticks running, so the test was never given up.
+fn shuttle_progress(
+    progress: ((i32, i32), Option<Move>, u32),
+    shuttle: &mut ((i32, i32), Option<Move>),
+    cell: (i32, i32),
+    next: Option<Move>,
+) -> ((i32, i32), Option<Move>, u32) {
+    let (c, m, n) = progress;
+    if c == cell && m == next {
+        return (cell, next, n + 1);
+    }
+    let back = *shuttle == (cell, next);
+    *shuttle = (c, m);
+    (cell, next, if back { n + 1 } else { 0 })
 }
 
 impl Agent for PriorsAgent {
@@ -927,7 +948,38 @@ impl Agent for PriorsAgent {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_standing, jump_missed};
+    use super::{STUCK_TICKS, is_standing, jump_missed, shuttle_progress};
+    use crate::planning::search::Move;
+
+    #[test]
+    fn shuttling_between_two_cells_is_no_progress() {
+        let walk = Some(Move::Walk {
+            dir: -1,
+            to: (16, 27),
+        });
+        let touch = Some(Move::Touch { dir: 1 });
+        let (mut p, mut sh) = (((-1, -1), None, 0), ((-1, -1), None));
+        // Step over the edge, step back, over again...: the count keeps rising.
+        for _ in 0..5 {
+            p = shuttle_progress(p, &mut sh, (16, 27), touch);
+            p = shuttle_progress(p, &mut sh, (17, 27), walk);
+        }
+        assert!(p.2 >= STUCK_TICKS, "{p:?}");
+        // Going on somewhere new starts again from zero.
+        p = shuttle_progress(p, &mut sh, (18, 27), walk);
+        assert_eq!(p.2, 0);
+        // Walking on, one cell after another, makes progress.
+        let (mut p, mut sh) = (((-1, -1), None, 0), ((-1, -1), None));
+        for c in 0..10 {
+            let w = Some(Move::Walk {
+                dir: 1,
+                to: (c + 1, 5),
+            });
+            p = shuttle_progress(p, &mut sh, (c, 5), w);
+            p = shuttle_progress(p, &mut sh, (c, 5), w);
+        }
+        assert_eq!(p.2, 1);
+    }
 
     #[test]
     fn a_jump_caught_on_the_way_missed() {
