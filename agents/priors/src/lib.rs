@@ -129,6 +129,9 @@ pub struct PriorsAgent {
     progress: ((i32, i32), Option<Move>, u32),
     /// The (cell, move) before the current one: coming back to it is no progress either.
     shuttle: ((i32, i32), Option<Move>),
+    /// Ticks on which a key seen to walk was held alone and the self's box did not move (since
+    /// the box last moved).
+    unmoved_walks: u32,
     wander: u32,
     /// The one thing under the whole body last tick, if any, and for how many ticks running.
     support_prev: (Option<TypeId>, u32),
@@ -180,6 +183,7 @@ impl PriorsAgent {
             tick: 0,
             progress: ((-1, -1), None, 0),
             shuttle: ((-1, -1), None),
+            unmoved_walks: 0,
             wander: 0,
             support_prev: (None, 0),
             last_plan: None,
@@ -849,6 +853,16 @@ impl PriorsAgent {
     }
 }
 
+/// Ticks of a walking key held alone with the self's box unmoved: counted on such ticks, kept
+/// on ticks without a walking key, back to zero when the box moves.
+fn unmoved_walks(n: u32, moved: bool, walking: bool) -> u32 {
+    match (moved, walking) {
+        (true, _) => 0,
+        (false, true) => n + 1,
+        (false, false) => n,
+    }
+}
+
 /// Progress on the plan: the ticks spent in the same (cell, next move), counted on while it
 /// stays the same, and also while the agent shuttles between two of them (back to the one it
 /// left the tick before, and again): coming back to where one was, doing the same thing, is no
@@ -906,6 +920,36 @@ impl Agent for PriorsAgent {
             self.rebuild_scene();
         }
         self.last_event = Some(ev);
+        // The self is what the keys move: a box that stays put while a key seen to walk is held
+        // alone, tick after tick, is on something else, sure or not (keydoor /
+        // masked-object-identity seed 5, tick 14,828: a placebo of the self's colour, never voted
+        // into the background while the box is on it, held the box for the rest of the run as
+        // the body walked away). Lost: find it again by contingency.
+        let ev = match ev {
+            SelfEvent::At { dx, dy, .. } => {
+                let walking = self.last_keys.keys().count() == 1
+                    && self.last_keys.keys().all(|k| {
+                        self.movement.observed(k)
+                            && matches!(
+                                self.movement.role_of(k),
+                                Some(Role::WalkLeft | Role::WalkRight)
+                            )
+                    });
+                self.unmoved_walks =
+                    unmoved_walks(self.unmoved_walks, dx != 0.0 || dy != 0.0, walking);
+                if self.unmoved_walks >= perception::selfloc::LOST_TICKS {
+                    self.unmoved_walks = 0;
+                    self.tracker.lose();
+                    SelfEvent::Unknown
+                } else {
+                    ev
+                }
+            }
+            _ => {
+                self.unmoved_walks = 0;
+                ev
+            }
+        };
         let keys = match ev {
             SelfEvent::Unknown => self.probe_keys(),
             SelfEvent::Found(b) => {
@@ -948,7 +992,24 @@ impl Agent for PriorsAgent {
 
 #[cfg(test)]
 mod tests {
-    use super::{STUCK_TICKS, is_standing, jump_missed, shuttle_progress};
+    use super::{STUCK_TICKS, is_standing, jump_missed, shuttle_progress, unmoved_walks};
+
+    #[test]
+    fn a_box_that_walking_does_not_move_is_not_the_self() {
+        use crate::perception::selfloc::LOST_TICKS;
+        let mut n = 0;
+        // Walking into a wall a few times, the body then moving: no.
+        for _ in 0..10 {
+            n = unmoved_walks(n, false, true);
+        }
+        n = unmoved_walks(n, true, true);
+        assert_eq!(n, 0);
+        // A walking key held, the box still, other keys between: yes, in time.
+        for i in 0..2 * LOST_TICKS {
+            n = unmoved_walks(n, false, i % 3 != 0);
+        }
+        assert!(n >= LOST_TICKS, "{n}");
+    }
     use crate::planning::search::Move;
 
     #[test]

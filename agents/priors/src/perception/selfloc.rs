@@ -151,6 +151,14 @@ fn whole(f: &Frame) -> PxBox {
 }
 
 impl SelfTracker {
+    /// Gives the box up: it is on something else. The self is found again by contingency.
+    pub fn lose(&mut self) {
+        self.stale = 0;
+        self.self_box = None;
+        self.tracks.clear();
+        self.pending_size = None;
+    }
+
     /// Forgets the self's whereabouts (a new episode) but keeps what it looks like and where it
     /// spawns.
     pub fn new_episode(&mut self) {
