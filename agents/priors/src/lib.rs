@@ -550,18 +550,28 @@ impl PriorsAgent {
                 }
             }
         }
+        // Held in the air: still for three ticks with the feet off every cell line (so on no
+        // floor): what the body overlaps holds it up, as a ladder does (keydoor /
+        // masked-semantics seed 2: hanging still inside an uncued ladder for 20 ticks taught only
+        // "passed through", neutral 0.70, and no climb was ever planned).
+        if held_in_air(rises, aligned)
+            && let Some(core) = Self::core(b)
+        {
+            for t in self.types_in(core) {
+                if self.beliefs.get(t).climbable > 0.0 {
+                    self.beliefs.confirm(t, Kind::Climbable);
+                }
+            }
+        }
         // Falling freely: gravity's +1 px/tick per tick, twice running. Ladder contact is tested
         // before a tick's move, so this tick's speed-up says that the body where it was before
-        // the move (`before`) overlapped no ladder: the cells under its middle hold none
-        // (`fell_through`; a margin of 4 px, as the body's box is drawn, not measured).
-        if learning::movement::falls_freely(rises) {
-            let middle = PxBox {
-                x0: before.x0 + 4,
-                y0: before.y0 + 4,
-                x1: before.x1 - 4,
-                y1: before.y1 - 4,
-            };
-            let cells = self.cells_in(middle);
+        // the move (`before`) was held by no ladder: the cells under its centre line hold none
+        // (`fell_through`, `fell_past`; its height less a margin of 4 px, as the body's box is
+        // drawn, not measured).
+        if learning::movement::falls_freely(rises)
+            && let Some(line) = self.grid.and_then(|g| fell_past(&g, before))
+        {
+            let cells = self.cells_in(line);
             self.fell_through(&cells);
         }
         // Bumping: a key known to walk did not move the self, standing still. A step refused
@@ -853,6 +863,32 @@ impl PriorsAgent {
     }
 }
 
+/// A body held up by what it overlaps: no vertical motion for three ticks (`dys`) with its
+/// feet off the cell lines where floors lie (`aligned` false).
+fn held_in_air(dys: [f32; 3], aligned: bool) -> bool {
+    !aligned && dys.iter().all(|v| v.abs() < 0.5)
+}
+
+/// Where a body that fell freely from `before` shows that no ladder is: the cells under its
+/// centre line (2 px wide; its height less 4 px a side), or nothing when that line straddles two
+/// columns. A body that falls with only its edge over a ladder shows that an edge does not catch
+/// on one, not that no ladder is there (keydoor / masked-semantics seed 2, tick 154: jumping
+/// beside the first ladder with 1 px of its box over the ladder's left column, the whole column
+/// was ruled out and the ladder, climbed from its right column only, was never tested again).
+fn fell_past(g: &perception::grid::Grid, before: PxBox) -> Option<PxBox> {
+    let cx = (before.x0 + before.x1) / 2;
+    let (x0, x1) = (cx - 1, cx + 1);
+    if g.cell_of(x0 as f32, 0.0).0 != g.cell_of((x1 - 1) as f32, 0.0).0 {
+        return None;
+    }
+    Some(PxBox {
+        x0,
+        y0: before.y0 + 4,
+        x1,
+        y1: before.y1 - 4,
+    })
+}
+
 /// Ticks of a walking key held alone with the self's box unmoved: counted on such ticks, kept
 /// on ticks without a walking key, back to zero when the box moves.
 fn unmoved_walks(n: u32, moved: bool, walking: bool) -> u32 {
@@ -992,7 +1028,65 @@ impl Agent for PriorsAgent {
 
 #[cfg(test)]
 mod tests {
-    use super::{STUCK_TICKS, is_standing, jump_missed, shuttle_progress, unmoved_walks};
+    use super::{
+        STUCK_TICKS, fell_past, held_in_air, is_standing, jump_missed, shuttle_progress,
+        unmoved_walks,
+    };
+    use crate::geom::PxBox;
+    use crate::perception::grid::Grid;
+
+    #[test]
+    fn a_body_still_off_every_floor_line_is_held_by_what_it_overlaps() {
+        assert!(held_in_air([0.0, 0.0, 0.0], false));
+        assert!(!held_in_air([0.0, 0.0, 0.0], true));
+        assert!(!held_in_air([-1.0, 0.0, 1.0], false));
+    }
+
+    #[test]
+    fn a_fall_rules_a_ladder_out_only_under_the_bodys_centre_line() {
+        let g = Grid {
+            cell: 15,
+            ox: 0,
+            oy: 0,
+            cols: 24,
+            rows: 46,
+        };
+        let cols = |b: Option<PxBox>| {
+            b.map(|b| {
+                (
+                    g.cell_of(b.x0 as f32, 0.0).0,
+                    g.cell_of((b.x1 - 1) as f32, 0.0).0,
+                )
+            })
+        };
+        // keydoor / masked-semantics seed 2, tick 154: the box 293-305 has its centre in
+        // column 19 and 1 px over column 20 (a ladder's left column): only 19 is ruled out.
+        let beside = PxBox {
+            x0: 293,
+            y0: 632,
+            x1: 305,
+            y1: 647,
+        };
+        assert_eq!(cols(fell_past(&g, beside)), Some((19, 19)));
+        let line = fell_past(&g, beside).unwrap();
+        assert_eq!((line.y0, line.y1), (636, 643));
+        // Centred on a cell: that cell.
+        let centred = PxBox {
+            x0: 301,
+            y0: 632,
+            x1: 313,
+            y1: 647,
+        };
+        assert_eq!(cols(fell_past(&g, centred)), Some((20, 20)));
+        // A centre line on a column border rules out neither column.
+        let border = PxBox {
+            x0: 294,
+            y0: 632,
+            x1: 306,
+            y1: 647,
+        };
+        assert_eq!(fell_past(&g, border), None);
+    }
 
     #[test]
     fn a_box_that_walking_does_not_move_is_not_the_self() {
