@@ -89,6 +89,18 @@ const RETRY_TICKS: u64 = 200;
 /// Whether the view is turned to where gravity is seen to point (`perception::view`); off only
 /// to show what it fixes.
 const VIEW_TURNS: bool = true;
+/// Whether the grid's period is measured again from the body at rest (`rest_size`); off only to
+/// show what it fixes.
+const GRID_AT_REST: bool = true;
+
+/// The body's size to grid the frame by, measured again the first time the self is seen at rest
+/// (`still`: no motion this tick nor the last), if it differs from the period the grid was found
+/// with (`cell`): a body found while it moves (falling, after the view was turned) is smeared
+/// over the pixels it is leaving, and its box is too long along its motion.
+fn rest_size(cell: i32, bbox: PxBox, still: bool) -> Option<i32> {
+    let size = bbox.w().max(bbox.h());
+    (GRID_AT_REST && still && size != cell && size > 0).then_some(size)
+}
 
 /// Whether the self stands: no vertical motion this tick, and either something believed solid
 /// under it or no vertical motion for two ticks running (the ground unknown), unless it has just
@@ -161,6 +173,8 @@ pub struct PriorsAgent {
     /// The self's last three reliable motions (dx, dy), newest last; `None` where a tick's
     /// motion was not seen reliably.
     motions: [Option<(f32, f32)>; 3],
+    /// Whether the grid's period has been checked against the body at rest since it was found.
+    grid_checked: bool,
 }
 
 impl PriorsAgent {
@@ -204,6 +218,7 @@ impl PriorsAgent {
             view: View::default(),
             gravity: GravityVotes::new(cfg.lesion.physics),
             motions: [None; 3],
+            grid_checked: false,
         }
     }
 
@@ -942,6 +957,7 @@ impl Agent for PriorsAgent {
             SelfEvent::Found(b) => {
                 // The grid at the scale of the body (see `perception::grid`).
                 self.motions = [None; 3];
+                self.grid_checked = false;
                 self.grid = perception::grid::detect(frame, b.w().max(b.h()));
                 self.rebuild_scene();
                 self.decide(b, 0.0)
@@ -952,6 +968,18 @@ impl Agent for PriorsAgent {
                 dy,
                 reliable,
             } => {
+                // The body's size measured again at its first rest (see `rest_size`).
+                let still = dx == 0.0 && dy == 0.0 && self.last_dx == 0.0 && self.dys[2] == 0.0;
+                if reliable && still && !self.grid_checked {
+                    self.grid_checked = true;
+                    if let Some(g) = self.grid
+                        && let Some(size) = rest_size(g.cell, bbox, still)
+                        && let Some(g2) = perception::grid::detect(frame, size)
+                    {
+                        self.grid = Some(g2);
+                        self.rebuild_scene();
+                    }
+                }
                 if reliable {
                     self.learn(bbox, dx, dy, obs.reward);
                 }
@@ -985,7 +1013,23 @@ impl Agent for PriorsAgent {
 
 #[cfg(test)]
 mod tests {
-    use super::{AgentConfig, Lesion, PriorsAgent, is_standing, jump_missed};
+    use super::{AgentConfig, Lesion, PriorsAgent, is_standing, jump_missed, rest_size};
+    use crate::geom::PxBox;
+
+    #[test]
+    fn the_grid_is_measured_again_from_the_body_at_rest() {
+        // Found falling: the box was 12 x 18 and the grid's period 18. At rest it is 12 x 15.
+        let rest = PxBox {
+            x0: 41,
+            y0: 645,
+            x1: 53,
+            y1: 660,
+        };
+        assert_eq!(rest_size(18, rest, true), Some(15));
+        // Not while it moves, nor when the period already fits.
+        assert_eq!(rest_size(18, rest, false), None);
+        assert_eq!(rest_size(15, rest, true), None);
+    }
 
     #[test]
     fn a_body_seen_falling_sideways_turns_the_view() {
