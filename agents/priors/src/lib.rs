@@ -43,6 +43,7 @@ use perception::selfloc::{SelfEvent, SelfTracker};
 use perception::semantics::PriorTable;
 use perception::similarity::{TypeId, TypeRegistry};
 use perception::statics::StaticModel;
+use perception::view::{GravityVotes, View};
 use planning::control::{Controller, RoleKeys, SelfState};
 use planning::map::{CellInfo, Map};
 use planning::search::{Abilities, Move, Plan, Purpose};
@@ -85,6 +86,21 @@ const WANDER_AFTER: u32 = 40;
 /// Ticks between two retries of what was given up, when nothing is left to try and something
 /// has vanished from the scene since the last retry.
 const RETRY_TICKS: u64 = 200;
+/// Whether the view is turned to where gravity is seen to point (`perception::view`); off only
+/// to show what it fixes.
+const VIEW_TURNS: bool = true;
+/// Whether the grid's period is measured again from the body at rest (`rest_size`); off only to
+/// show what it fixes.
+const GRID_AT_REST: bool = true;
+
+/// The body's size to grid the frame by, measured again the first time the self is seen at rest
+/// (`still`: no motion this tick nor the last), if it differs from the period the grid was found
+/// with (`cell`): a body found while it moves (falling, after the view was turned) is smeared
+/// over the pixels it is leaving, and its box is too long along its motion.
+fn rest_size(cell: i32, bbox: PxBox, still: bool) -> Option<i32> {
+    let size = bbox.w().max(bbox.h());
+    (GRID_AT_REST && still && size != cell && size > 0).then_some(size)
+}
 
 /// Whether the self stands: no vertical motion this tick, and either something believed solid
 /// under it or no vertical motion for two ticks running (the ground unknown), unless it has just
@@ -155,6 +171,15 @@ pub struct PriorsAgent {
     failed: planning::search::Failed,
     rng: u64,
     stats: AgentStats,
+    /// How the frame is turned before perception (see `perception::view`).
+    view: View,
+    /// Sightings of gravity's direction in the current view.
+    gravity: GravityVotes,
+    /// The self's last three reliable motions (dx, dy), newest last; `None` where a tick's
+    /// motion was not seen reliably.
+    motions: [Option<(f32, f32)>; 3],
+    /// Whether the grid's period has been checked against the body at rest since it was found.
+    grid_checked: bool,
 }
 
 impl PriorsAgent {
@@ -197,14 +222,49 @@ impl PriorsAgent {
             failed: Default::default(),
             rng: cfg.seed ^ 0x5851_f42d_4c95_7f2d,
             stats: AgentStats::default(),
+            view: View::default(),
+            gravity: GravityVotes::new(cfg.lesion.physics),
+            motions: [None; 3],
+            grid_checked: false,
         }
+    }
+
+    /// How the frame is turned before perception (quarter turns clockwise).
+    pub fn view(&self) -> View {
+        self.view
+    }
+
+    /// Records the self's motion this tick (`None`: not seen reliably) and, if the evidence now
+    /// says gravity points elsewhere than down the screen, turns the view towards it: what was
+    /// learned in the old view is learned again in the new one, from the same priors (see
+    /// `perception::view`). Returns whether the view was turned.
+    fn sense_gravity(&mut self, motion: Option<(f32, f32)>) -> bool {
+        self.motions = [self.motions[1], self.motions[2], motion];
+        if !VIEW_TURNS {
+            return false;
+        }
+        if let [Some(a), Some(b), Some(c)] = self.motions {
+            self.gravity.observe([a, b, c]);
+        }
+        let Some(dir) = self.gravity.turn_to() else {
+            return false;
+        };
+        let mut fresh = PriorsAgent::new(self.cfg);
+        fresh.view = self.view.towards(dir);
+        fresh.gravity = self.gravity.turned(dir);
+        fresh.tick = self.tick;
+        fresh.rng = self.rng;
+        fresh.stats = self.stats;
+        fresh.stats.surprises += self.movement.surprises;
+        *self = fresh;
+        true
     }
 
     /// Counts so far.
     pub fn stats(&self) -> AgentStats {
         AgentStats {
             types: self.registry.len(),
-            surprises: self.movement.surprises,
+            surprises: self.stats.surprises + self.movement.surprises,
             ..self.stats
         }
     }
@@ -270,8 +330,15 @@ impl PriorsAgent {
             (g.cell_of(cx, 0.0).0, g.cell_of(0.0, (b.y1 - 3) as f32).1)
         });
         let mut s = format!(
-            "grid {}px at ({}, {}), {}x{} cells; self {:?}\n",
-            g.cell, g.ox, g.oy, g.cols, g.rows, self.tracker.self_box
+            "grid {}px at ({}, {}), {}x{} cells; self {:?}; view turned {} quarter turns; gravity votes {:?}\n",
+            g.cell,
+            g.ox,
+            g.oy,
+            g.cols,
+            g.rows,
+            self.tracker.self_box,
+            self.view.turns,
+            self.gravity.votes
         );
         for r in 0..map.rows {
             for c in 0..map.cols {
@@ -924,7 +991,13 @@ fn shuttle_progress(
 impl Agent for PriorsAgent {
     fn act(&mut self, obs: &Observation) -> KeySet {
         self.tick += 1;
-        let frame = &obs.frame;
+        let turned;
+        let frame = if self.view.turns == 0 {
+            &obs.frame
+        } else {
+            turned = self.view.apply(&obs.frame);
+            &turned
+        };
         if self.statics.is_none() {
             self.statics = Some(StaticModel::new(frame));
         }
@@ -941,6 +1014,7 @@ impl Agent for PriorsAgent {
             self.movement.interrupt();
             self.last_keys = KeySet::NONE;
             self.dys = [0.0; 3];
+            self.motions = [None; 3];
             return KeySet::NONE;
         }
         let exclude = self.tracker.self_box.map(|b| b.grown(3));
@@ -990,6 +1064,8 @@ impl Agent for PriorsAgent {
             SelfEvent::Unknown => self.probe_keys(),
             SelfEvent::Found(b) => {
                 // The grid at the scale of the body (see `perception::grid`).
+                self.motions = [None; 3];
+                self.grid_checked = false;
                 self.grid = perception::grid::detect(frame, b.w().max(b.h()));
                 self.rebuild_scene();
                 self.decide(b, 0.0)
@@ -1000,8 +1076,24 @@ impl Agent for PriorsAgent {
                 dy,
                 reliable,
             } => {
+                // The body's size measured again at its first rest (see `rest_size`).
+                let still = dx == 0.0 && dy == 0.0 && self.last_dx == 0.0 && self.dys[2] == 0.0;
+                if reliable && still && !self.grid_checked {
+                    self.grid_checked = true;
+                    if let Some(g) = self.grid
+                        && let Some(size) = rest_size(g.cell, bbox, still)
+                        && let Some(g2) = perception::grid::detect(frame, size)
+                    {
+                        self.grid = Some(g2);
+                        self.rebuild_scene();
+                    }
+                }
                 if reliable {
                     self.learn(bbox, dx, dy, obs.reward);
+                }
+                if self.sense_gravity(reliable.then_some((dx, dy))) {
+                    self.last_keys = KeySet::NONE;
+                    return KeySet::NONE;
                 }
                 let k = self.decide(bbox, dy);
                 self.dys = [self.dys[1], self.dys[2], dy];
@@ -1018,6 +1110,7 @@ impl Agent for PriorsAgent {
                 self.movement.interrupt();
                 self.dys = [0.0; 3];
                 self.last_dx = 0.0;
+                self.motions = [None; 3];
                 self.decide(to, 0.0)
             }
         };
@@ -1029,8 +1122,8 @@ impl Agent for PriorsAgent {
 #[cfg(test)]
 mod tests {
     use super::{
-        STUCK_TICKS, fell_past, held_in_air, is_standing, jump_missed, shuttle_progress,
-        unmoved_walks,
+        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, fell_past, held_in_air, is_standing,
+        jump_missed, rest_size, shuttle_progress, unmoved_walks,
     };
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
@@ -1134,6 +1227,48 @@ mod tests {
             p = shuttle_progress(p, &mut sh, (c, 5), w);
         }
         assert_eq!(p.2, 1);
+    }
+
+    #[test]
+    fn the_grid_is_measured_again_from_the_body_at_rest() {
+        // Found falling: the box was 12 x 18 and the grid's period 18. At rest it is 12 x 15.
+        let rest = PxBox {
+            x0: 41,
+            y0: 645,
+            x1: 53,
+            y1: 660,
+        };
+        assert_eq!(rest_size(18, rest, true), Some(15));
+        // Not while it moves, nor when the period already fits.
+        assert_eq!(rest_size(18, rest, false), None);
+        assert_eq!(rest_size(15, rest, true), None);
+    }
+
+    #[test]
+    fn a_body_seen_falling_sideways_turns_the_view() {
+        let mut a = PriorsAgent::new(AgentConfig::default());
+        // A jump seen as expected (rise slowing, then falling down the screen): the view stays.
+        for dy in -6..=6 {
+            assert!(!a.sense_gravity(Some((0.0, dy as f32))));
+        }
+        assert_eq!(a.view().turns, 0);
+        // A fall towards the left of the screen, speeding up by 1 px/tick per tick, seen long
+        // enough to outweigh the prior and what was seen before: "down" is now the screen's
+        // left, reached by three quarter turns clockwise.
+        let mut a = PriorsAgent::new(AgentConfig::default());
+        let turned = (1..=5).any(|v| a.sense_gravity(Some((-v as f32, 0.0))));
+        assert!(turned);
+        assert_eq!(a.view().turns, 3);
+        // A motion not seen reliably breaks the run of sightings.
+        let mut a = PriorsAgent::new(AgentConfig {
+            lesion: Lesion::default(),
+            seed: 2,
+        });
+        for v in 1..=5 {
+            a.sense_gravity(Some((-v as f32, 0.0)));
+            a.sense_gravity(None);
+        }
+        assert_eq!(a.view().turns, 0);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! - `similarity`: objects grouped into types by appearance.
 //! - `semantics`, `affordances`: what an appearance suggests, from the committed `priors.toml`.
 //! - `physics`: gravity and the keys' labelled effects, as prior hypotheses.
+//! - `view`: which way is down, learned from how the self falls; the frame turned to match.
 
 pub mod affordances;
 pub mod grid;
@@ -16,3 +17,4 @@ pub mod selfloc;
 pub mod semantics;
 pub mod similarity;
 pub mod statics;
+pub mod view;

@@ -2,11 +2,15 @@
 //! right walks right, up jumps and climbs, down climbs down) and a jump carries the body about one
 //! cell up and a few cells across. These are *hypotheses* the movement model
 //! (`learning/movement.rs`) starts from and replaces as soon as an observation contradicts them
-//! (reversed keys), so a wrong prior costs a surprise, not a failure.
+//! (reversed keys), so a wrong prior costs a surprise, not a failure. Gravity's direction is
+//! tested the same way (`view.rs`): a body seen to fall sideways or up the screen, often enough
+//! to outweigh the prior, turns the agent's view until it falls down, and the arrows' labelled
+//! roles are then hypotheses in the turned view.
 //!
 //! Lesion (`Lesion::physics`): a broad hypothesis space. No key has an assumed role (each may
 //! walk either way, jump, climb or do nothing until it has been pressed and watched) and no jump
-//! is planned before one has been seen.
+//! is planned before one has been seen. Gravity's direction has no prior weight: the first
+//! falls seen decide which way is down.
 
 use priors_agent_interface::Key;
 
