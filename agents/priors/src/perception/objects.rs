@@ -8,6 +8,11 @@
 //! surface of another look (spikes sunk in a brick floor, a door in a wall) stays a thing of its
 //! own (the Gestalt law of similarity: a region of one texture is one surface).
 //!
+//! Figure and ground on textured space: when no colour covers much of the scene (textured free
+//! space), a colour that recurs across many cells is read as the texture behind things (ground)
+//! and a colour found in only a few cells as part of a figure drawn in front of it, so a sprite
+//! over a texture is one object of its own pixels, cued as on a plain background.
+//!
 //! Lesion (`Lesion::objects`): no segmentation. Every non-empty cell is its own object, so a
 //! sprite is never seen whole (its shape cues are lost) and what is learned by touching one cell
 //! is not carried to the rest of the thing it belongs to (unless similarity groups them).
@@ -28,6 +33,15 @@ const CONTINUE_DIST: u32 = 100;
 /// A cell with at least this share of free space is part of a figure on the background (a
 /// sprite, a ladder, spikes), not a filled tile.
 const FIGURE_SHARE: f32 = 0.25;
+/// A colour (quantised to 8 levels per channel) found in at most this share of the grid's cells
+/// is rare: the colour of a thing, not of a surface that recurs across the scene.
+const RARE_CELL_SHARE: f32 = 1.0 / 32.0;
+/// A scene whose dominant colour covers less than this share of it has no plain background: its
+/// free space is textured.
+const PLAIN_SCENE_SHARE: f32 = 0.25;
+/// A cell of a textured scene with at least this share of rare-coloured pixels holds a figure
+/// drawn in front of the texture.
+const FIGURE_MIN_SHARE: f32 = 0.1;
 
 /// One grid cell of the scene.
 #[derive(Debug, Clone)]
@@ -112,7 +126,78 @@ fn is_free(c: [u8; 3], free: [u8; 3]) -> bool {
     colour_dist(c, free) <= 12
 }
 
-fn describe_cell(f: &Frame, g: &Grid, c: i32, r: i32, free: [u8; 3]) -> Cell {
+/// Per pixel of a frame, whether it is ground (free space) rather than part of a thing.
+struct Ground {
+    width: i32,
+    ground: Vec<bool>,
+}
+
+impl Ground {
+    fn at(&self, x: i32, y: i32) -> bool {
+        self.ground[(y * self.width + x) as usize]
+    }
+}
+
+/// A colour's bin, 8 levels per channel.
+fn colour_bin(p: [u8; 3]) -> usize {
+    (p[0] as usize / 32) * 64 + (p[1] as usize / 32) * 8 + p[2] as usize / 32
+}
+
+/// Ground by the dominant colour; with `figures`, also figure and ground on textured space: when
+/// no colour covers much of the scene (no plain background), in a cell with enough rare-coloured
+/// pixels to be a thing, the pixels of colours that recur across many cells of the scene are the
+/// texture behind it (ground) and those of rare colours a figure in front of it.
+fn find_ground(f: &Frame, g: &Grid, free: [u8; 3], figures: bool) -> Ground {
+    let (w, h) = (f.width as i32, f.height as i32);
+    let mut ground: Vec<bool> = f
+        .rgb
+        .chunks_exact(3)
+        .map(|p| is_free([p[0], p[1], p[2]], free))
+        .collect();
+    let plain = ground.iter().filter(|g| **g).count() as f32 / ground.len().max(1) as f32;
+    if figures && plain < PLAIN_SCENE_SHARE {
+        let cell_pixels = |c: i32, r: i32| {
+            (0..g.cell).flat_map(move |dy| {
+                (0..g.cell).filter_map(move |dx| {
+                    let (x, y) = (g.x0(c) + dx, g.y0(r) + dy);
+                    (x >= 0 && y >= 0 && x < w && y < h).then_some((x, y))
+                })
+            })
+        };
+        // In how many cells each colour occurs.
+        let mut cells_with = vec![0u32; 512];
+        for r in 0..g.rows {
+            for c in 0..g.cols {
+                let mut seen = [false; 512];
+                for (x, y) in cell_pixels(c, r) {
+                    seen[colour_bin(f.pixel(x, y))] = true;
+                }
+                for (n, s) in cells_with.iter_mut().zip(seen) {
+                    *n += s as u32;
+                }
+            }
+        }
+        let rare_max = ((g.rows * g.cols) as f32 * RARE_CELL_SHARE).max(1.0) as u32;
+        let rare = |p: [u8; 3]| cells_with[colour_bin(p)] <= rare_max;
+        for r in 0..g.rows {
+            for c in 0..g.cols {
+                let (mut total, mut few) = (0f32, 0f32);
+                for (x, y) in cell_pixels(c, r) {
+                    total += 1.0;
+                    few += rare(f.pixel(x, y)) as u32 as f32;
+                }
+                if few / total.max(1.0) >= FIGURE_MIN_SHARE {
+                    for (x, y) in cell_pixels(c, r) {
+                        ground[(y * w + x) as usize] = !rare(f.pixel(x, y));
+                    }
+                }
+            }
+        }
+    }
+    Ground { width: w, ground }
+}
+
+fn describe_cell(f: &Frame, g: &Grid, c: i32, r: i32, ground: &Ground) -> Cell {
     let n = g.cell as usize;
     let mut hist = vec![0f32; HIST_LEN];
     let (mut row_fill, mut col_fill) = (vec![0f32; n], vec![0f32; n]);
@@ -127,7 +212,7 @@ fn describe_cell(f: &Frame, g: &Grid, c: i32, r: i32, free: [u8; 3]) -> Cell {
             let bin = |v: u8| v as usize * BINS / 256;
             hist[bin(p[0]) * BINS * BINS + bin(p[1]) * BINS + bin(p[2])] += 1.0;
             total += 1.0;
-            if is_free(p, free) {
+            if ground.at(x, y) {
                 n_free += 1.0;
             } else {
                 row_fill[dy as usize] += 1.0 / n as f32;
@@ -149,7 +234,7 @@ fn describe_cell(f: &Frame, g: &Grid, c: i32, r: i32, free: [u8; 3]) -> Cell {
 }
 
 /// Whether the contents of two neighbouring cells continue across their border.
-fn continues(f: &Frame, g: &Grid, a: (i32, i32), b: (i32, i32), free: [u8; 3]) -> bool {
+fn continues(f: &Frame, g: &Grid, a: (i32, i32), b: (i32, i32), ground: &Ground) -> bool {
     let mut joined = 0;
     for i in 0..g.cell {
         // Pixel pairs straddling the border.
@@ -161,7 +246,7 @@ fn continues(f: &Frame, g: &Grid, a: (i32, i32), b: (i32, i32), free: [u8; 3]) -
             ((g.x0(a.0) + i, y - 1), (g.x0(a.0) + i, y))
         };
         let (cp, cq) = (f.pixel(p.0, p.1), f.pixel(q.0, q.1));
-        if !is_free(cp, free) && !is_free(cq, free) && colour_dist(cp, cq) <= CONTINUE_DIST {
+        if !ground.at(p.0, p.1) && !ground.at(q.0, q.1) && colour_dist(cp, cq) <= CONTINUE_DIST {
             joined += 1;
         }
     }
@@ -180,10 +265,16 @@ fn belong_together(a: &Cell, b: &Cell) -> bool {
 /// Segments `scene` (a frame without the self) on `grid`; with `segment` false every non-empty
 /// cell is its own object (the objectness lesion).
 pub fn segment(scene: &Frame, grid: Grid, segment: bool) -> Scene {
+    segment_with(scene, grid, segment, true)
+}
+
+/// [`segment`], with figure and ground on textured space (`figures`) switchable, for tests.
+pub fn segment_with(scene: &Frame, grid: Grid, segment: bool, figures: bool) -> Scene {
     let free = dominant_colour(scene);
+    let ground = find_ground(scene, &grid, free, figures);
     let cells: Vec<Cell> = (0..grid.rows)
         .flat_map(|r| (0..grid.cols).map(move |c| (c, r)))
-        .map(|(c, r)| describe_cell(scene, &grid, c, r, free))
+        .map(|(c, r)| describe_cell(scene, &grid, c, r, &ground))
         .collect();
     let idx = |c: i32, r: i32| (r * grid.cols + c) as usize;
     // Union-find over non-empty cells.
@@ -205,7 +296,7 @@ pub fn segment(scene: &Frame, grid: Grid, segment: bool) -> Scene {
                     if grid.contains(nc, nr)
                         && !cells[idx(nc, nr)].empty
                         && belong_together(&cells[idx(c, r)], &cells[idx(nc, nr)])
-                        && continues(scene, &grid, (c, r), (nc, nr), free)
+                        && continues(scene, &grid, (c, r), (nc, nr), &ground)
                     {
                         let (a, b) = (find(&mut parent, idx(c, r)), find(&mut parent, idx(nc, nr)));
                         parent[a.max(b)] = a.min(b);
@@ -251,7 +342,7 @@ pub fn segment(scene: &Frame, grid: Grid, segment: bool) -> Scene {
                     continue;
                 }
                 let p = scene.pixel(x, y);
-                if !is_free(p, free) {
+                if !ground.at(x, y) {
                     o.pixels.push(p);
                     o.bbox = o.bbox.union(&PxBox {
                         x0: x,
@@ -376,5 +467,75 @@ pub(crate) mod tests {
         assert_eq!(s.objects[spikes].cells, vec![(4, 3)]);
         // The 2 x 2 sprite (four figure cells) is still one thing.
         assert_eq!(s.objects[s.object_at(1, 1).unwrap()].cells.len(), 4);
+    }
+
+    /// A 240 x 240 frame (16 x 16 cells of 15 px) of textured free space, six colours mixed
+    /// pixel by pixel so that none dominates, with a person (crown, skin, hair, dress) standing
+    /// across cells (3..4, 5..6).
+    fn person_on_texture() -> (Frame, Grid) {
+        let g = Grid {
+            cell: 15,
+            ox: 0,
+            oy: 0,
+            cols: 16,
+            rows: 16,
+        };
+        let texture = [
+            [68, 68, 82],
+            [96, 80, 64],
+            [40, 40, 48],
+            [120, 110, 100],
+            [80, 60, 40],
+            [100, 100, 120],
+        ];
+        let mut f = Frame::new(240, 240);
+        for y in 0..240 {
+            for x in 0..240 {
+                let h = (x as u64 * 73_856_093)
+                    ^ (y as u64 * 19_349_663)
+                    ^ ((x / 15) as u64 * 83_492_791);
+                f.set_pixel(x, y, texture[(h % 6) as usize]);
+            }
+        }
+        for y in 0..25 {
+            for x in 0..14 {
+                let c = match y {
+                    0..=2 => [240, 200, 20],
+                    3..=8 => [240, 190, 150],
+                    9..=10 => [120, 70, 30],
+                    _ => [230, 90, 160],
+                };
+                f.set_pixel(50 + x, 80 + y, c);
+            }
+        }
+        (f, g)
+    }
+
+    #[test]
+    fn a_sprite_on_a_texture_is_a_figure_in_front_of_it() {
+        use crate::perception::semantics::{Cue, cues};
+        let (f, g) = person_on_texture();
+        let s = segment_with(&f, g, true, true);
+        let person = s.object_at(3, 5).expect("the sprite is a thing");
+        let o = &s.objects[person];
+        assert_eq!(o.cells, vec![(3, 5), (4, 5), (3, 6), (4, 6)]);
+        assert_eq!(
+            o.bbox,
+            PxBox {
+                x0: 50,
+                y0: 80,
+                x1: 64,
+                y1: 105
+            }
+        );
+        assert_eq!(cues(o, 15), vec![Cue::Person]);
+        // Without figure and ground on textures, each of its cells is mixed with the texture
+        // behind it and no person is seen.
+        let s = segment_with(&f, g, true, false);
+        assert!(
+            s.objects
+                .iter()
+                .all(|o| !cues(o, 15).contains(&Cue::Person))
+        );
     }
 }
