@@ -129,11 +129,19 @@ fn is_free(c: [u8; 3], free: [u8; 3]) -> bool {
 /// Per pixel of a frame, whether it is ground (free space) rather than part of a thing.
 struct Ground {
     width: i32,
+    height: i32,
+    /// Whether a point outside the frame is ground: as the frame reads there (black, see
+    /// `Frame::pixel`) against the scene's free colour, as before figure and ground existed.
+    outside: bool,
     ground: Vec<bool>,
 }
 
 impl Ground {
+    /// Whether `(x, y)` is ground; a cell of the grid may run past the frame's edges.
     fn at(&self, x: i32, y: i32) -> bool {
+        if x < 0 || y < 0 || x >= self.width || y >= self.height {
+            return self.outside;
+        }
         self.ground[(y * self.width + x) as usize]
     }
 }
@@ -194,7 +202,12 @@ fn find_ground(f: &Frame, g: &Grid, free: [u8; 3], figures: bool) -> Ground {
             }
         }
     }
-    Ground { width: w, ground }
+    Ground {
+        width: w,
+        height: h,
+        outside: is_free([0; 3], free),
+        ground,
+    }
 }
 
 fn describe_cell(f: &Frame, g: &Grid, c: i32, r: i32, ground: &Ground) -> Cell {
@@ -509,6 +522,23 @@ pub(crate) mod tests {
             }
         }
         (f, g)
+    }
+
+    #[test]
+    fn figure_and_ground_reads_cells_that_run_past_the_frame() {
+        use crate::perception::semantics::{Cue, cues};
+        // The same picture cut to 232 x 232: the grid's last row and column of cells (225..240)
+        // run past the frame's edges, as cells at least half inside it do.
+        let (full, g) = person_on_texture();
+        let mut f = Frame::new(232, 232);
+        for y in 0..232 {
+            for x in 0..232 {
+                f.set_pixel(x, y, full.pixel(x, y));
+            }
+        }
+        let s = segment_with(&f, g, true, true);
+        let person = s.object_at(3, 5).expect("the sprite is a thing");
+        assert_eq!(cues(&s.objects[person], 15), vec![Cue::Person]);
     }
 
     #[test]
