@@ -458,16 +458,12 @@ impl PriorsAgent {
         let (Some(scene), Some(g)) = (&self.scene, self.grid) else {
             return Vec::new();
         };
-        let (c0, r0) = g.cell_of(b.x0 as f32, b.y0 as f32);
-        let (c1, r1) = g.cell_of((b.x1 - 1) as f32, (b.y1 - 1) as f32);
         let mut out = Vec::new();
-        for r in r0..=r1 {
-            for c in c0..=c1 {
-                if let Some(o) = scene.object_at(c, r) {
-                    let t = self.object_types[o];
-                    if !out.contains(&t) {
-                        out.push(t);
-                    }
+        for (c, r) in g.cells_covered(b) {
+            if let Some(o) = scene.object_at(c, r) {
+                let t = self.object_types[o];
+                if !out.contains(&t) {
+                    out.push(t);
                 }
             }
         }
@@ -482,11 +478,7 @@ impl PriorsAgent {
         if b.w() <= 0 || b.h() <= 0 {
             return Vec::new();
         }
-        let (c0, r0) = g.cell_of(b.x0 as f32, b.y0 as f32);
-        let (c1, r1) = g.cell_of((b.x1 - 1) as f32, (b.y1 - 1) as f32);
-        (r0..=r1)
-            .flat_map(|r| (c0..=c1).map(move |c| (c, r)))
-            .collect()
+        g.cells_covered(b).collect()
     }
 
     /// The body fell freely with `cells` under it: no ladder is there (a ladder stops gravity
@@ -533,11 +525,7 @@ impl PriorsAgent {
         let map = self.map();
         let on_ladder = |bx: PxBox| {
             map.as_ref().is_some_and(|m| {
-                Self::core(bx).is_some_and(|c| {
-                    let (c0, r0) = g.cell_of(c.x0 as f32, c.y0 as f32);
-                    let (c1, r1) = g.cell_of((c.x1 - 1) as f32, (c.y1 - 1) as f32);
-                    (r0..=r1).any(|r| (c0..=c1).any(|cc| m.climbable(cc, r)))
-                })
+                Self::core(bx).is_some_and(|c| g.cells_covered(c).any(|(cc, r)| m.climbable(cc, r)))
             })
         };
         let before = b.shifted(-dx.round() as i32, -dy.round() as i32);
@@ -711,16 +699,16 @@ impl PriorsAgent {
         let (cx, _) = b.centre();
         let cell = (g.cell_of(cx, 0.0).0, g.cell_of(0.0, (b.y1 - 3) as f32).1);
         let core = Self::core(b);
-        let on_ladder = core.is_some_and(|c| {
-            let (c0, r0) = g.cell_of(c.x0 as f32, c.y0 as f32);
-            let (c1, r1) = g.cell_of((c.x1 - 1) as f32, (c.y1 - 1) as f32);
-            (r0..=r1).any(|r| (c0..=c1).any(|cc| map.climbable(cc, r)))
-        });
+        let on_ladder =
+            core.is_some_and(|c| g.cells_covered(c).any(|(cc, r)| map.climbable(cc, r)));
         // The whole box (feet included) on the core's columns touches something climbable.
         let at_ladder = core.is_some_and(|c| {
-            let (c0, r0) = g.cell_of(c.x0 as f32, b.y0 as f32);
-            let (c1, r1) = g.cell_of((c.x1 - 1) as f32, (b.y1 - 1) as f32);
-            (r0..=r1).any(|r| (c0..=c1).any(|cc| map.climbable(cc, r)))
+            let columns = PxBox {
+                y0: b.y0,
+                y1: b.y1,
+                ..c
+            };
+            g.cells_covered(columns).any(|(cc, r)| map.climbable(cc, r))
         });
         let still = dy.abs() < 0.5 && self.dys[1].abs() < 0.5;
         // A body that has just stepped off a ladder is held for one tick more (ladder contact

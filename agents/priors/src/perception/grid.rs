@@ -7,6 +7,7 @@
 //! 15 px tiles. When objectness is lesioned the grid is still found (it is the agent's unit of
 //! space for planning); what the lesion removes is the grouping into objects (`objects.rs`).
 
+use crate::geom::PxBox;
 use priors_agent_interface::Frame;
 
 /// Smallest cell side accepted, px.
@@ -55,6 +56,12 @@ impl Grid {
     /// Centre of column `c`, px.
     pub fn cx(&self, c: i32) -> f32 {
         self.x0(c) as f32 + self.cell as f32 / 2.0
+    }
+    /// The cells (row by row) holding some pixel of `b` (may be outside `0..cols`, `0..rows`).
+    pub fn cells_covered(&self, b: PxBox) -> impl Iterator<Item = (i32, i32)> {
+        let (c0, r0) = self.cell_of(b.x0 as f32, b.y0 as f32);
+        let (c1, r1) = self.cell_of((b.x1 - 1) as f32, (b.y1 - 1) as f32);
+        (r0..=r1).flat_map(move |r| (c0..=c1).map(move |c| (c, r)))
     }
 }
 
