@@ -52,6 +52,17 @@ impl PxBox {
     pub fn overlaps(&self, o: &PxBox) -> bool {
         self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
     }
+    /// Where this box lies in a `w` x `h` frame once the frame is turned a quarter turn
+    /// clockwise (the pixel at (x, y) goes to (h - 1 - y, x), as `perception::view` turns
+    /// frames); the turned frame is `h` x `w`.
+    pub fn turned_clockwise(&self, h: i32) -> PxBox {
+        PxBox {
+            x0: h - self.y1,
+            y0: self.x0,
+            x1: h - self.y0,
+            y1: self.x1,
+        }
+    }
     /// This box moved by `(dx, dy)`.
     pub fn shifted(&self, dx: i32, dy: i32) -> PxBox {
         PxBox {

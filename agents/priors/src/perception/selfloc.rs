@@ -22,6 +22,10 @@ const TRACK_WINDOW_PX: i32 = 16;
 /// move while keys are held, before the self is taken as lost and found again by contingency.
 pub const LOST_TICKS: u32 = 24;
 
+/// Whether the self is carried over a turn of the view (see [`SelfTracker::turned`]); off only
+/// to show what it fixes.
+pub(crate) const CARRY_OVER_TURNS: bool = true;
+
 /// A blob followed while the self is unknown.
 #[derive(Debug, Clone)]
 struct Track {
@@ -76,6 +80,9 @@ pub struct SelfTracker {
     look: Option<(Vec<[u8; 3]>, u32)>,
     /// Ticks running with keys held on which the box stayed put, unreliable.
     stale: u32,
+    /// The box was carried over a turn of the view (see [`SelfTracker::turned`]): the next
+    /// frame reports it found there.
+    carried: bool,
 }
 
 /// Connected components (8-neighbourhood) of the pixels where `mask` holds, inside `area`;
@@ -159,6 +166,41 @@ impl SelfTracker {
         self.pending_size = None;
     }
 
+    /// The tracker for the view turned `k` quarter turns clockwise further: the self is the
+    /// same body, and the turn moves it on the screen as it moves everything else, so its box
+    /// and spawn are turned with the frame (its size with them), its colours are kept, and the
+    /// next frame reports it found where the turn put it. What was followed frame to frame is
+    /// dropped (the next frame is the first in the new view). Without this the self was found
+    /// again by contingency in the new view, over a background only a few frames old: princess /
+    /// hard seed 1 (tick 32) found it standing 2 px beside a ghost of where it had stood when
+    /// the view turned, as one 24 x 15 box (the body is 15 x 15); the box kept that size for the
+    /// rest of the run, every motion was unreliable, the grid was cut at 27 px, and the run was
+    /// censored at 100,000 ticks.
+    pub fn turned(&self, k: u8) -> SelfTracker {
+        let (Some(prev), Some(b)) = (&self.prev, self.self_box) else {
+            return SelfTracker::default();
+        };
+        if !CARRY_OVER_TURNS {
+            return SelfTracker::default();
+        }
+        let (mut w, mut h) = (prev.width as i32, prev.height as i32);
+        let (mut b, mut spawn, mut size) = (b, self.spawn, self.size);
+        for _ in 0..k % 4 {
+            b = b.turned_clockwise(h);
+            spawn = spawn.map(|s| s.turned_clockwise(h));
+            size = size.map(|(sw, sh)| (sh, sw));
+            (w, h) = (h, w);
+        }
+        SelfTracker {
+            self_box: Some(b),
+            spawn,
+            size,
+            look: self.look.clone(),
+            carried: true,
+            ..SelfTracker::default()
+        }
+    }
+
     /// Forgets the self's whereabouts (a new episode) but keeps what it looks like and where it
     /// spawns.
     pub fn new_episode(&mut self) {
@@ -170,6 +212,11 @@ impl SelfTracker {
     pub fn observe(&mut self, frame: &Frame, statics: &StaticModel, held: KeySet) -> SelfEvent {
         let prev = self.prev.replace(frame.clone());
         let Some(prev) = prev else {
+            if std::mem::take(&mut self.carried)
+                && let Some(b) = self.self_box
+            {
+                return SelfEvent::Found(b);
+            }
             return match self.self_box {
                 Some(b) => SelfEvent::At {
                     bbox: b,
@@ -487,6 +534,48 @@ mod tests {
         }
         let (b, x) = found.expect("the self was never found");
         assert_eq!((b.x0, b.x1, b.y0, b.y1), (x, x + 10, 20, 30));
+    }
+
+    #[test]
+    fn a_turn_of_the_view_carries_the_self_over() {
+        // The self known at x 30..40, y 20..30 of a 120 x 40 frame; the view is turned half a
+        // turn. In the new view it is the same body, at x 80..90, y 10..20, found at once (not
+        // searched for again over a background a few frames old, where it can be taken together
+        // with a ghost of itself).
+        let f = scene(30, 100);
+        let statics = StaticModel::new(&f);
+        let mut tr = SelfTracker {
+            self_box: Some(PxBox {
+                x0: 30,
+                y0: 20,
+                x1: 40,
+                y1: 30,
+            }),
+            size: Some((10, 10)),
+            look: Some((vec![[0, 90, 250]], 100)),
+            ..SelfTracker::default()
+        };
+        tr.observe(&f, &statics, KeySet::NONE);
+        let mut turned = tr.turned(2);
+        let g = crate::perception::view::View { turns: 2 }.apply(&f);
+        let ev = turned.observe(&g, &StaticModel::new(&g), KeySet::NONE);
+        let want = PxBox {
+            x0: 80,
+            y0: 10,
+            x1: 90,
+            y1: 20,
+        };
+        assert_eq!(ev, SelfEvent::Found(want));
+        assert_eq!(g.pixel(80, 10), [0, 90, 250]);
+        assert_eq!(g.pixel(89, 19), [0, 90, 250]);
+        // A quarter turn: the size turns with it.
+        let q = tr.turned(1);
+        assert_eq!(q.size, Some((10, 10)));
+        let b = q.self_box.unwrap();
+        let g1 = crate::perception::view::View { turns: 1 }.apply(&f);
+        assert_eq!(g1.pixel(b.x0, b.y0), [0, 90, 250]);
+        assert_eq!(g1.pixel(b.x1 - 1, b.y1 - 1), [0, 90, 250]);
+        assert_eq!((b.w(), b.h()), (10, 10));
     }
 
     #[test]
