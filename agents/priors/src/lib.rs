@@ -734,6 +734,8 @@ impl PriorsAgent {
             at_ladder,
         };
         let keys = self.role_keys();
+        self.control
+            .drop_jump_not_taken(&me, !keys.up.is_some_and(|k| self.movement.observed(k)));
         // Unsticking: random presses for a few ticks.
         if self.wander > 0 {
             self.wander -= 1;
