@@ -702,7 +702,15 @@ impl PriorsAgent {
 
     /// Blames a death on what the self was touching or moving into.
     fn learn_death(&mut self, from: PxBox) {
-        let moved = from.shifted(self.last_dx.round() as i32, self.dys[2].round() as i32);
+        // The step the held walking key pushes the body by (see `moving_into`).
+        let push = self.last_keys.keys().fold(0.0, |p, k| {
+            match (self.movement.observed(k), self.movement.role_of(k)) {
+                (true, Some(Role::WalkLeft)) => p - self.movement.walk_px.unwrap_or(0.0),
+                (true, Some(Role::WalkRight)) => p + self.movement.walk_px.unwrap_or(0.0),
+                _ => p,
+            }
+        });
+        let moved = moving_into(from, self.last_dx, self.dys[2], push);
         let mut suspects = self.types_in(from.grown(1));
         for t in self.types_in(moved.grown(1)) {
             if !suspects.contains(&t) {
@@ -756,6 +764,14 @@ impl PriorsAgent {
         let left_ladder = self.was_on_ladder && !on_ladder;
         self.was_on_ladder = on_ladder;
         let standing = is_standing(dy, map.solid(cell.0, cell.1 + 1), still, left_ladder);
+        // Standing where the model has no floor: held by the end of the floor beside it, and
+        // planned from there (see `held_cell`).
+        let cell = if standing && !on_ladder {
+            let over_free = map.at(cell.0, cell.1 + 1).is_some_and(|x| x.free);
+            held_cell(cell, b, &g, over_free, |c, r| map.node(c, r))
+        } else {
+            cell
+        };
         let me = SelfState {
             bbox: b,
             dy,
@@ -764,6 +780,8 @@ impl PriorsAgent {
             at_ladder,
         };
         let keys = self.role_keys();
+        self.control
+            .drop_jump_not_taken(&me, !keys.up.is_some_and(|k| self.movement.observed(k)));
         // Unsticking: random presses for a few ticks.
         if self.wander > 0 {
             self.wander -= 1;
@@ -958,6 +976,66 @@ impl PriorsAgent {
 
 /// A body held up by what it overlaps: no vertical motion for three ticks (`dys`) with its
 /// feet off the cell lines where floors lie (`aligned` false).
+/// Whether a body standing where the model has no floor is planned from the floor's end that
+/// holds it (`held_cell`); off only to show what it fixes.
+const HELD_CELL: bool = true;
+/// How near (px) the box's side must be to the next cell for the floor there to hold it: one
+/// pixel, the box as drawn touching or overlapping the floor's end.
+const HELD_PX: i32 = 1;
+
+/// The cell to plan from for a body standing (still) in `cell`, box `b`: `cell` if the model
+/// has a place to rest there (`node`) or something other than free space is under it
+/// (`over_free` false: a texture or an untested thing may be what holds it); else, standing on
+/// nothing the model knows of, it is held by the end of the floor beside it: the neighbour in
+/// its row on the side of the box's nearer border, if that border is within `HELD_PX` and the
+/// neighbour a place to rest (the body's box, as drawn, is narrower than what holds it).
+/// h6-unseen-3 / reversed-keys seed 1, ticks 371-381: walking left off the end of the top
+/// floor into its gap, the body stopped with its box touching the floor's end (x1 = 150, the
+/// gap's column ending at 150), held there; planned from the gap's cell, where nothing can
+/// rest, the plan walked back onto the floor and from there off it again, until the test of
+/// the key was given up (then a random walk fell onto spikes, tick 396, and with nothing
+/// vanished the test was never retried: random presses until tick ~4,900).
+fn held_cell(
+    cell: (i32, i32),
+    b: PxBox,
+    g: &Grid,
+    over_free: bool,
+    node: impl Fn(i32, i32) -> bool,
+) -> (i32, i32) {
+    let (c, r) = cell;
+    if !HELD_CELL || !over_free || node(c, r) {
+        return cell;
+    }
+    let to_left = b.x0 - g.x0(c);
+    let to_right = g.x0(c + 1) - b.x1;
+    let d = if to_right <= to_left { 1 } else { -1 };
+    if to_right.min(to_left) <= HELD_PX && node(c + d, r) {
+        (c + d, r)
+    } else {
+        cell
+    }
+}
+
+/// Whether a death is blamed also on what the held walking key pushed the body into
+/// (`moving_into`); off only to show what it fixes.
+const PUSH_BLAME: bool = true;
+
+/// Where the body was going when it died: its last box moved by its last motion (`dx`, `dy`)
+/// or, when it had not moved sideways, by the step the held walking key pushes it (`push`, px,
+/// signed). A body at rest that walks into a thing dies in the tick it starts to move: its last
+/// motion is zero, and the thing it walked into lies beyond the one pixel around its box that
+/// is searched (h6-unseen-4 / masked-semantics seed 1, tick 96: a walk into an uncued enemy
+/// from a standing start blamed only the floor, stood on for sure; the floor became deadly and
+/// no plan was left for the rest of the run).
+fn moving_into(from: PxBox, dx: f32, dy: f32, push: f32) -> PxBox {
+    let dx = if dx.abs() < 0.5 && PUSH_BLAME {
+        push
+    } else {
+        dx
+    };
+    from.shifted(dx.round() as i32, dy.round() as i32)
+}
+
 fn held_in_air(dys: [f32; 3], aligned: bool) -> bool {
     !aligned && dys.iter().all(|v| v.abs() < 0.5)
 }
@@ -1149,11 +1227,66 @@ impl Agent for PriorsAgent {
 #[cfg(test)]
 mod tests {
     use super::{
-        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, fell_past, held_in_air, is_standing,
-        jump_missed, rest_size, shuttle_progress, unmoved_walks,
+        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, fell_past, held_cell, held_in_air,
+        is_standing, jump_missed, moving_into, rest_size, shuttle_progress, unmoved_walks,
     };
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
+
+    #[test]
+    fn a_body_standing_over_a_gap_is_held_by_the_floor_beside_it() {
+        let g = Grid {
+            cell: 15,
+            ox: 0,
+            oy: 0,
+            cols: 16,
+            rows: 16,
+        };
+        // h6-unseen-3 / reversed-keys seed 1: floor under column 10 of row 3, a gap under
+        // columns 7-9; the box 138-150 stands in column 9, touching column 10.
+        let node = |c: i32, r: i32| r == 3 && (c <= 6 || c >= 10);
+        let b = PxBox {
+            x0: 138,
+            y0: 45,
+            x1: 150,
+            y1: 60,
+        };
+        assert_eq!(held_cell((9, 3), b, &g, true, node), (10, 3));
+        // Over a texture or an untested thing (not free space), or 2 px from the floor's end:
+        // where it is.
+        assert_eq!(held_cell((9, 3), b, &g, false, node), (9, 3));
+        assert_eq!(held_cell((9, 3), b.shifted(-2, 0), &g, true, node), (9, 3));
+        // Where the model has a floor, that cell.
+        assert_eq!(
+            held_cell((10, 3), b.shifted(15, 0), &g, true, node),
+            (10, 3)
+        );
+    }
+
+    #[test]
+    fn a_walk_from_rest_into_a_thing_is_blamed_on_the_thing() {
+        let g = Grid {
+            cell: 15,
+            ox: 0,
+            oy: 0,
+            cols: 16,
+            rows: 16,
+        };
+        // h6-unseen-4 / masked-semantics seed 1, tick 96: at rest beside the enemy's cell
+        // (11, 11), the right arrow held (a 7 px step), dead the next tick.
+        let from = PxBox {
+            x0: 151,
+            y0: 165,
+            x1: 163,
+            y1: 180,
+        };
+        let reach = |b: PxBox| g.cells_covered(b.grown(1)).collect::<Vec<_>>();
+        assert!(reach(moving_into(from, 0.0, 0.0, 7.0)).contains(&(11, 11)));
+        // Moving already: its own motion, whatever the key.
+        assert!(!reach(moving_into(from, -7.0, 0.0, 7.0)).contains(&(11, 11)));
+        // No key held: where it was.
+        assert!(!reach(moving_into(from, 0.0, 0.0, 0.0)).contains(&(11, 11)));
+    }
 
     #[test]
     fn a_body_still_off_every_floor_line_is_held_by_what_it_overlaps() {

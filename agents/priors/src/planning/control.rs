@@ -51,6 +51,10 @@ struct Jump {
 /// How many ways of pressing keys a climb may need (see [`climb_keys`]).
 pub const CLIMB_RECIPES: usize = 6;
 
+/// Whether a jump that did not leave the ground is dropped (`drop_jump_not_taken`); off only to
+/// show what it fixes.
+const LAUNCH_CHECK: bool = true;
+
 /// The keys of one tick of climbing up under recipe `recipe` (`alt` flips every tick). When the
 /// key that climbs is known (it was seen to jump or climb) but holding it on a ladder does not
 /// raise the body, the way it must be pressed is searched, simplest first: the key alone; the
@@ -98,6 +102,22 @@ impl Controller {
     /// Whether a jump is in flight (the plan must not be changed).
     pub fn in_jump(&self) -> bool {
         self.jump.is_some()
+    }
+
+    /// Drops a jump whose key was pressed last tick and did not raise the body: no jump
+    /// started (the key held may not be the one that jumps, or something is in the way), and
+    /// steering on would walk the body into what the jump was to clear. h6-unseen-2 /
+    /// reversed-keys seed 1 (ticks 44-52, then every 13 ticks, 225 deaths): the up arrow, assumed
+    /// to jump, does nothing on a floor; the controller steered across the fire pit all the
+    /// same and the body walked into it. With the jump dropped, the plan is made again from
+    /// where the body stands, the same jump is pressed again, and after `STUCK_TICKS` the key
+    /// is doubted as any move that makes no progress. Only a key `assumed` to jump is judged so
+    /// (only an assumed role is doubted): a key seen to jump that once did not (pressed in the
+    /// air just after a respawn) keeps its jump.
+    pub fn drop_jump_not_taken(&mut self, me: &SelfState, assumed: bool) {
+        if LAUNCH_CHECK && assumed && self.jump.is_some_and(|j| j.ticks == 0 && me.dy > -0.5) {
+            self.jump = None;
+        }
     }
 
     /// Forgets any commitment (after a death or a new episode).
@@ -377,6 +397,32 @@ mod tests {
         assert_eq!(
             c.keys(&me(30, 83, -7.0, false), None, &GRID, &KEYS, 7.0, None),
             KeySet::one(Key::Left)
+        );
+    }
+
+    #[test]
+    fn a_jump_that_does_not_leave_the_ground_is_dropped() {
+        let mut c = Controller::default();
+        let gap = Some(Move::Jump {
+            dir: 1,
+            to: (5, 5),
+            over: false,
+        });
+        c.keys(&me(30, 90, 0.0, true), gap, &GRID, &KEYS, 7.0, None);
+        // Risen the tick after the press: the jump goes on.
+        c.drop_jump_not_taken(&me(30, 83, -7.0, false), true);
+        assert!(c.in_jump());
+        c.reset();
+        // Still on the floor the tick after the press: no jump started, nothing steered.
+        c.keys(&me(30, 90, 0.0, true), gap, &GRID, &KEYS, 7.0, None);
+        c.drop_jump_not_taken(&me(30, 90, 0.0, true), false);
+        // A key seen to jump keeps its jump.
+        assert!(c.in_jump());
+        c.drop_jump_not_taken(&me(30, 90, 0.0, true), true);
+        assert!(!c.in_jump());
+        assert_eq!(
+            c.keys(&me(30, 90, 0.0, true), None, &GRID, &KEYS, 7.0, None),
+            KeySet::NONE
         );
     }
 
