@@ -92,6 +92,9 @@ const VIEW_TURNS: bool = true;
 /// Whether the grid's period is measured again from the body at rest (`rest_size`); off only to
 /// show what it fixes.
 const GRID_AT_REST: bool = true;
+/// Whether a motion right after a free flight is kept from the keys' climb evidence
+/// (`free_flight`); off only to show what it fixes.
+const FLIGHT_IS_NO_CLIMB: bool = true;
 
 /// The body's size to grid the frame by, measured again the first time the self is seen at rest
 /// (`still`: no motion this tick nor the last), if it differs from the period the grid was found
@@ -148,6 +151,9 @@ pub struct PriorsAgent {
     last_keys: KeySet,
     /// The last three vertical motions, newest last.
     dys: [f32; 3],
+    /// How many of `dys` were seen since they were last reset (a reset fills them with zeros
+    /// that were never observed: after a death, a new episode, a turned view or the self found).
+    dys_seen: usize,
     last_dx: f32,
     tick: u64,
     /// (cell, move) being worked on and for how long.
@@ -216,6 +222,7 @@ impl PriorsAgent {
             control: Controller::default(),
             last_keys: KeySet::NONE,
             dys: [0.0; 3],
+            dys_seen: 0,
             last_dx: 0.0,
             tick: 0,
             progress: ((-1, -1), None, 0),
@@ -568,7 +575,10 @@ impl PriorsAgent {
         };
         let before = b.shifted(-dx.round() as i32, -dy.round() as i32);
         let was_still = self.dys[2].abs() < 0.5;
-        let ladder_before = on_ladder(before);
+        // A body that was falling freely up to this tick (gravity's signature in its last three
+        // motions) was held by no ladder, whatever the map believes there: what it does this
+        // tick (a landing that sinks into the floor and snaps back up) is not a climb.
+        let ladder_before = on_ladder(before) && !free_flight(self.dys, self.dys_seen);
         // The movement model: the keys' effects, walking speed, jumps.
         self.movement
             .observe(held, was_still, ladder_before, dx, dy, g.cell);
@@ -1060,6 +1070,18 @@ fn fell_past(g: &perception::grid::Grid, before: PxBox) -> Option<PxBox> {
     })
 }
 
+/// Whether the last three vertical motions (`dys`, oldest first, of which `seen` were seen since
+/// a reset) show a free flight: gravity's 1 px/tick per tick, twice running. A body in free
+/// flight is held by no ladder, so its next motion says nothing of what the key held does on a
+/// ladder. princess / masked-affordances seed 2, tick 13 (7a931ac): the body, falling at 3, 4,
+/// 5 px/tick onto the floor with the right arrow held, sank into it and snapped 4 px back up;
+/// a texture there was believed a ladder, so "right climbs up" replaced the assumed walk, no key
+/// walked right any more, and the whole first episode (54,000 ticks) went on probing the down
+/// arrow, which never shows an effect on the ground.
+fn free_flight(dys: [f32; 3], seen: usize) -> bool {
+    FLIGHT_IS_NO_CLIMB && seen >= 3 && learning::movement::falls_freely(dys)
+}
+
 /// Ticks of a walking key held alone with the self's box unmoved: counted on such ticks, kept
 /// on ticks without a walking key, back to zero when the box moves.
 fn unmoved_walks(n: u32, moved: bool, walking: bool) -> u32 {
@@ -1118,6 +1140,7 @@ impl Agent for PriorsAgent {
             self.movement.interrupt();
             self.last_keys = KeySet::NONE;
             self.dys = [0.0; 3];
+            self.dys_seen = 0;
             self.motions = [None; 3];
             return KeySet::NONE;
         }
@@ -1169,6 +1192,7 @@ impl Agent for PriorsAgent {
             SelfEvent::Found(b) => {
                 // The grid at the scale of the body (see `perception::grid`).
                 self.motions = [None; 3];
+                self.dys_seen = 0;
                 self.grid_checked = false;
                 self.grid = perception::grid::detect(frame, b.w().max(b.h()));
                 self.rebuild_scene();
@@ -1202,6 +1226,7 @@ impl Agent for PriorsAgent {
                 }
                 let k = self.decide(bbox, dy);
                 self.dys = [self.dys[1], self.dys[2], dy];
+                self.dys_seen = (self.dys_seen + 1).min(3);
                 self.last_dx = dx;
                 k
             }
@@ -1214,6 +1239,7 @@ impl Agent for PriorsAgent {
                 self.control.reset();
                 self.movement.interrupt();
                 self.dys = [0.0; 3];
+                self.dys_seen = 0;
                 self.last_dx = 0.0;
                 self.motions = [None; 3];
                 self.decide(to, 0.0)
@@ -1227,8 +1253,9 @@ impl Agent for PriorsAgent {
 #[cfg(test)]
 mod tests {
     use super::{
-        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, fell_past, held_cell, held_in_air,
-        is_standing, jump_missed, moving_into, rest_size, shuttle_progress, unmoved_walks,
+        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, fell_past, free_flight, held_cell,
+        held_in_air, is_standing, jump_missed, moving_into, rest_size, shuttle_progress,
+        unmoved_walks,
     };
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
@@ -1339,6 +1366,17 @@ mod tests {
             y1: 647,
         };
         assert_eq!(fell_past(&g, border), None);
+    }
+
+    #[test]
+    fn a_motion_after_a_free_flight_is_no_climb() {
+        // princess / masked-affordances seed 2, tick 13: falling at 3, 4, 5 px/tick (all seen),
+        // then snapping 4 px up on landing: the body was on no ladder.
+        assert!(free_flight([3.0, 4.0, 5.0], 3));
+        // A steady climb, a body at rest, or a fall whose start was not seen: no free flight.
+        assert!(!free_flight([-3.0, -3.0, -3.0], 3));
+        assert!(!free_flight([0.0, 0.0, 0.0], 3));
+        assert!(!free_flight([3.0, 4.0, 5.0], 2));
     }
 
     #[test]
