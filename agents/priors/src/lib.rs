@@ -1260,15 +1260,20 @@ mod tests {
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
 
-    #[test]
-    fn a_body_standing_over_a_gap_is_held_by_the_floor_beside_it() {
-        let g = Grid {
+    /// The 16 x 16 grid of 15 px cells that princess and the unseen levels are drawn on.
+    fn grid16() -> Grid {
+        Grid {
             cell: 15,
             ox: 0,
             oy: 0,
             cols: 16,
             rows: 16,
-        };
+        }
+    }
+
+    #[test]
+    fn a_body_standing_over_a_gap_is_held_by_the_floor_beside_it() {
+        let g = grid16();
         // h6-unseen-3 / reversed-keys seed 1: floor under column 10 of row 3, a gap under
         // columns 7-9; the box 138-150 stands in column 9, touching column 10.
         let node = |c: i32, r: i32| r == 3 && (c <= 6 || c >= 10);
@@ -1292,13 +1297,7 @@ mod tests {
 
     #[test]
     fn a_walk_from_rest_into_a_thing_is_blamed_on_the_thing() {
-        let g = Grid {
-            cell: 15,
-            ox: 0,
-            oy: 0,
-            cols: 16,
-            rows: 16,
-        };
+        let g = grid16();
         // h6-unseen-4 / masked-semantics seed 1, tick 96: at rest beside the enemy's cell
         // (11, 11), the right arrow held (a 7 px step), dead the next tick.
         let from = PxBox {
