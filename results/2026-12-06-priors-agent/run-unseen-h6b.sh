@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The agent of 30da2be on the two levels written at the end of the sixth session after it was frozen
 # (levels/h6-unseen-{5,6}.level), each run once: original seeds 1-5, masked-semantics and
-# reversed-keys seed 1. Budget 100,000 ticks. Usage: run-unseen-h6.sh PRIORS_BINARY OUT_DIR
+# reversed-keys seed 1. Budget 100,000 ticks. Usage: run-unseen-h6b.sh PRIORS_BINARY OUT_DIR
 # (release build of clean 30da2be, `--no-default-features`).
 set -euo pipefail
 bin=$1; out=$2; here=$(cd "$(dirname "$0")" && pwd)
