@@ -54,6 +54,11 @@ impl VecEnvironment for PriorsVecEnv {
             terminated: s.terminated,
             truncated: s.truncated,
             episodes: &self.episodes,
+            final_obs: s.final_obs,
         }
+    }
+    fn keep_final_observations(&mut self) -> bool {
+        self.inner.keep_final_observations();
+        true
     }
 }

@@ -28,6 +28,10 @@ pub struct Transition<'a> {
     pub truncated: &'a [bool],
     /// Statistics of the episodes that ended on this step.
     pub episodes: &'a [Option<Episode>],
+    /// Once [`VecEnvironment::keep_final_observations`] returned true: per env, where its
+    /// episode ended on this step, the observation of the world it ended in (`num_envs *
+    /// obs_len`; other slots are stale). `None` otherwise.
+    pub final_obs: Option<&'a [u8]>,
 }
 
 impl Transition<'_> {
@@ -58,6 +62,11 @@ pub trait VecEnvironment {
     fn background(&self) -> Option<Vec<u8>> {
         None
     }
+    /// Asks the env to return each finished episode's last observation from now on
+    /// ([`Transition::final_obs`]); false if it cannot.
+    fn keep_final_observations(&mut self) -> bool {
+        false
+    }
 }
 
 /// A renderer-free batch over the core: the observation is two channels on the level's tile grid
@@ -73,6 +82,8 @@ pub struct TileVecEnv {
     /// Unique positions and the other measures, by the one rule (`priors_core::measure`).
     coverage: Vec<Coverage>,
     obs: Vec<u8>,
+    /// Finished episodes' last observations, once asked for (else empty).
+    final_obs: Vec<u8>,
     rewards: Vec<f32>,
     terminated: Vec<bool>,
     truncated: Vec<bool>,
@@ -88,6 +99,7 @@ impl TileVecEnv {
             rets: vec![0.0; num_envs],
             coverage: vec![Coverage::new(&level); num_envs],
             obs: vec![0; n * num_envs],
+            final_obs: Vec::new(),
             rewards: vec![0.0; num_envs],
             terminated: vec![false; num_envs],
             truncated: vec![false; num_envs],
@@ -182,6 +194,12 @@ impl VecEnvironment for TileVecEnv {
                 max_tier: self.coverage[i].max_tier,
             });
             if term || trunc {
+                if !self.final_obs.is_empty() {
+                    self.observe(i);
+                    let n = self.obs.len() / self.worlds.len();
+                    self.final_obs[i * n..(i + 1) * n]
+                        .copy_from_slice(&self.obs[i * n..(i + 1) * n]);
+                }
                 self.reset_one(i);
             } else {
                 self.observe(i);
@@ -193,6 +211,61 @@ impl VecEnvironment for TileVecEnv {
             terminated: &self.terminated,
             truncated: &self.truncated,
             episodes: &self.episodes,
+            final_obs: (!self.final_obs.is_empty()).then_some(&self.final_obs[..]),
         }
+    }
+    fn keep_final_observations(&mut self) -> bool {
+        self.final_obs = vec![0; self.obs.len()];
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use priors_core::parse_level;
+
+    #[test]
+    fn a_finished_episode_s_last_observation_is_the_world_it_ended_in() {
+        let text =
+            "+++\nname = \"short\"\ntile_px = 15\ntick_hz = 30\n+++\n#######\n#P....Q\n#######\n";
+        let rules = Rules {
+            tick_limit: Some(5),
+            ..Rules::agent()
+        };
+        let level = parse_level(text, "short.level").unwrap();
+        let mut env = TileVecEnv::new(level, rules, &Action::ORIGINAL_SIX, 2);
+        assert!(
+            env.step(&[0, 0]).final_obs.is_none(),
+            "not kept unless asked"
+        );
+        assert!(env.keep_final_observations());
+        let (mut ends, mut moved) = (0, 0);
+        for t in 0..40usize {
+            let actions = [t % 6, (t / 2) % 3];
+            // The same step without auto-reset, observed.
+            let mut shadow = env.clone();
+            for (i, &a) in actions.iter().enumerate() {
+                let act = shadow.actions[a];
+                step(&shadow.level, &shadow.rules, &mut shadow.worlds[i], act);
+                shadow.observe(i);
+            }
+            let tr = env.step(&actions);
+            let n = tr.obs.len() / 2;
+            for (i, d) in tr.done().into_iter().enumerate() {
+                if d {
+                    ends += 1;
+                    let f = tr.final_obs.expect("kept");
+                    assert_eq!(
+                        &f[i * n..(i + 1) * n],
+                        &shadow.obs[i * n..(i + 1) * n],
+                        "env {i} at {t}"
+                    );
+                    moved += usize::from(f[i * n..(i + 1) * n] != tr.obs[i * n..(i + 1) * n]);
+                }
+            }
+        }
+        assert!(ends >= 8, "{ends} ends");
+        assert!(moved > 0, "no ended world differed from the next start");
     }
 }

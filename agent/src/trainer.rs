@@ -162,6 +162,9 @@ pub struct Trainer<E: VecEnvironment> {
     stack: Vec<u8>,
     /// Latest single observations, `[N, c, h, w]`.
     latest: Vec<u8>,
+    /// With `final_transition`: per env, the frame its last finished episode ended in
+    /// (`[N, c, h, w]`; a slot is fresh on the step its env's episode ended). Else empty.
+    final_frames: Vec<u8>,
     int_rms: RunningMeanStd,
     int_filter: Vec<f64>,
     progress: Progress,
@@ -304,6 +307,17 @@ impl<E: VecEnvironment> Trainer<E> {
         };
         let (policy_params, icm_params) = (group(false), group(true));
         let memory = rnet.as_ref().map(|r| r.zero_memory(n, device));
+        if cfg.final_transition && !env.keep_final_observations() {
+            return Err(crate::config::ConfigError(
+                "final_transition needs an env that gives each episode's final observation".into(),
+            )
+            .into());
+        }
+        let final_frames = if cfg.final_transition {
+            vec![0; n * frame_len]
+        } else {
+            Vec::new()
+        };
         let first = env.reset().to_vec();
         if let Some(s) = simhash.as_mut() {
             if cfg.count_subtract_start {
@@ -322,6 +336,7 @@ impl<E: VecEnvironment> Trainer<E> {
             rng: Rng::new(cfg.seed.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0xA5A5),
             stack: vec![0; n * cfg.frame_stack * frame_len],
             latest: first,
+            final_frames,
             int_filter: vec![0.0; n],
             cfg,
             env,
@@ -594,6 +609,12 @@ impl<E: VecEnvironment> Trainer<E> {
         self.latest.copy_from_slice(tr.obs);
         rewards.extend_from_slice(tr.rewards);
         let done = tr.done();
+        if let Some(f) = tr.final_obs.filter(|_| !self.final_frames.is_empty()) {
+            let fl = self.frame_len;
+            for (e, _) in done.iter().enumerate().filter(|(_, d)| **d) {
+                self.final_frames[e * fl..(e + 1) * fl].copy_from_slice(&f[e * fl..(e + 1) * fl]);
+            }
+        }
         let ended: Vec<(usize, Episode)> = tr
             .episodes
             .iter()

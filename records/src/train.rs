@@ -235,6 +235,12 @@ pub struct TrainConfig {
     /// al.'s code, where the encoder also learns from the forward loss).
     #[serde(default = "default_true")]
     pub icm_detach_target: bool,
+    /// The transition into an episode's end gets its bonus and trains the ICM, from the frame
+    /// the episode ended in (Pathak et al.'s `env_runner` adds it to the rollout before the
+    /// reset); off, that transition is masked (the auto-reset hides its frame). Only with
+    /// `update = "a3c"`; off in configs written before this field.
+    #[serde(default)]
+    pub final_transition: bool,
     /// The extrinsic critic's output layer starts at zero, so every value is 0 until the first
     /// reward: a death is then never better than expected (with random initial values a death
     /// before any reward can get a positive advantage and be learnt; issue 14). Off in configs
@@ -315,6 +321,7 @@ impl Default for TrainConfig {
             adam_eps: default_adam_eps(),
             init: InitScheme::Cleanrl,
             icm_detach_target: true,
+            final_transition: false,
             zero_init_ext_critic: true,
             stop_at: Some(StopAt::Reliable),
             reliable_rate: 0.9,
@@ -472,6 +479,7 @@ impl TrainConfig {
             adam_eps: PAPER_ADAM_EPS,
             init: InitScheme::Reference,
             icm_detach_target: false,
+            final_transition: true,
             // The reference's critic starts by normalized_columns_initializer(1.0) (init above).
             zero_init_ext_critic: false,
             ..TrainConfig::default()
@@ -561,6 +569,9 @@ impl TrainConfig {
         if self.update == UpdateRule::A3c && !matches!(self.bonus, Bonus::Icm | Bonus::None) {
             return bad("update = \"a3c\" supports the bonuses icm and none");
         }
+        if self.final_transition && self.update != UpdateRule::A3c {
+            return bad("final_transition needs update = \"a3c\"");
+        }
         if self.update == UpdateRule::A3c && self.icm_own_optimizer {
             return bad(
                 "update = \"a3c\" trains the ICM in the policy's optimiser (icm_loss_scale)",
@@ -614,6 +625,7 @@ mod tests {
             "adam_eps",
             "init",
             "icm_detach_target",
+            "final_transition",
             "zero_init_ext_critic",
             "stop_at",
             "count_footprint",
@@ -700,6 +712,10 @@ mod tests {
         );
         assert_eq!((p.gamma_ext, p.gae_lambda, p.ent_coef), (0.99, 1.0, 0.01));
         assert!(p.icm_forward_sum, "forwardloss * 288");
+        assert!(
+            p.final_transition,
+            "env_runner keeps the terminal frame: bonus and predictor on the last transition"
+        );
         assert_eq!(p.bonus, Bonus::Icm);
     }
 

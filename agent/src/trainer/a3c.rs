@@ -140,32 +140,57 @@ impl<E: VecEnvironment> Trainer<E> {
         })
     }
 
-    /// `icm_eta` x the ICM's forward error of every transition of the rollout (0 where the
-    /// episode ended), without gradients. Each env's frames are consecutive, so the rollout's
-    /// `steps + 1` frames per env are encoded once (the frame after an episode's end is the next
-    /// episode's first; that transition is masked).
+    /// `icm_eta` x the ICM's forward error of every transition of the rollout, without
+    /// gradients. Each env's frames are consecutive, so the rollout's `steps + 1` frames per env
+    /// are encoded once; a transition into an episode's end goes to the frame the episode ended
+    /// in (`final_transition`, encoded as an extra frame unless it is the rollout's last), or
+    /// is masked to 0 without it (the frame after it is then the next episode's first).
     fn a3c_bonus(&self, icm: &Icm, ro: &A3cRollout) -> Result<Vec<f32>, TrainError> {
         let (n, steps) = (self.cfg.num_envs, self.cfg.num_steps);
         let in_len = self.input.0 * self.input.1 * self.input.2;
+        let keep_final = self.cfg.final_transition;
         let mut frames = Vec::with_capacity(n * (steps + 1) * in_len);
         for e in 0..n {
             frames.extend_from_slice(&ro.obs[e * steps * in_len..(e + 1) * steps * in_len]);
             let last = (e + 1) * steps - 1;
             frames.extend_from_slice(&ro.next[last * in_len..(last + 1) * in_len]);
         }
-        let x = to_input(&frames, n * (steps + 1), self.input, self.device);
+        let mut before = Vec::with_capacity(n * steps);
+        let mut after = Vec::with_capacity(n * steps);
+        let mut extra = n * (steps + 1);
+        for e in 0..n {
+            for t in 0..steps {
+                let i = e * steps + t;
+                before.push((e * (steps + 1) + t) as i64);
+                if keep_final && ro.dones[i] && t + 1 < steps {
+                    frames.extend_from_slice(&ro.next[i * in_len..(i + 1) * in_len]);
+                    after.push(extra as i64);
+                    extra += 1;
+                } else {
+                    after.push((e * (steps + 1) + t + 1) as i64);
+                }
+            }
+        }
+        let x = to_input(&frames, extra, self.input, self.device);
         let actions = Tensor::from_slice(&ro.actions).to_device(self.device);
+        let before = Tensor::from_slice(&before).to_device(self.device);
+        let after = Tensor::from_slice(&after).to_device(self.device);
         let forward = tch::no_grad(|| {
             let phi = icm.features(&x);
-            let f = phi.size()[1];
-            let phi = phi.view([n as i64, steps as i64 + 1, f]);
-            let before = phi.narrow(1, 0, steps as i64).reshape([-1, f]);
-            let after = phi.narrow(1, 1, steps as i64).reshape([-1, f]);
-            icm.terms_of_features(&before, &after, &actions).forward
+            icm.terms_of_features(
+                &phi.index_select(0, &before),
+                &phi.index_select(0, &after),
+                &actions,
+            )
+            .forward
         });
         let mut out = floats(&forward, "ICM forward errors")?;
         for (x, &d) in out.iter_mut().zip(&ro.dones) {
-            *x = if d { 0.0 } else { self.cfg.icm_eta as f32 * *x };
+            *x = if d && !keep_final {
+                0.0
+            } else {
+                self.cfg.icm_eta as f32 * *x
+            };
         }
         Ok(out)
     }
@@ -216,9 +241,18 @@ impl<E: VecEnvironment> Trainer<E> {
                 ro.values[i] = v[e];
                 ro.r_ext[i] = rewards[e];
                 ro.dones[i] = done[e];
-                if !ro.next.is_empty() {
-                    ro.next[i * in_len..(i + 1) * in_len]
-                        .copy_from_slice(&self.stack[e * in_len..(e + 1) * in_len]);
+                if ro.next.is_empty() {
+                    continue;
+                }
+                let next = &mut ro.next[i * in_len..(i + 1) * in_len];
+                if done[e] && self.cfg.final_transition {
+                    // The stack the episode ended with: the one it acted on, pushed by the
+                    // frame it ended in (the stack itself already holds the next episode's).
+                    let fl = self.frame_len;
+                    next[..in_len - fl].copy_from_slice(&ro.obs[i * in_len + fl..(i + 1) * in_len]);
+                    next[in_len - fl..].copy_from_slice(&self.final_frames[e * fl..(e + 1) * fl]);
+                } else {
+                    next.copy_from_slice(&self.stack[e * in_len..(e + 1) * in_len]);
                 }
             }
         }
@@ -267,9 +301,14 @@ impl<E: VecEnvironment> Trainer<E> {
         let vf: Tensor = (&v - &ret_t).square().mean(Kind::Float) * 0.5;
         let ent = entropy(&logits);
         let loss = (&pi + cfg.vf_coef * &vf - cfg.ent_coef * &ent) * cfg.loss_scale;
-        // The predictor learns from the segment's transitions whose next frame is known (the
-        // auto-reset hides the frame after an episode's end).
-        let valid = if seg.terminal { len - 1 } else { len };
+        // The predictor learns from the segment's transitions whose next frame is known: all of
+        // them with `final_transition`, else not the one into the episode's end (the auto-reset
+        // hides its frame).
+        let valid = if seg.terminal && !cfg.final_transition {
+            len - 1
+        } else {
+            len
+        };
         let mut icm_terms = None;
         let total = match (&self.icm, valid) {
             (Some(icm), k) if k > 0 => {
@@ -324,6 +363,65 @@ impl<E: VecEnvironment> Trainer<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::envs::TileVecEnv;
+    use priors_core::{Action, Rules, parse_level};
+
+    /// A 6-tile corridor; episodes cut at 7 ticks, so a 20-step rollout holds several ends.
+    fn corridor(n: usize) -> TileVecEnv {
+        let text =
+            "+++\nname = \"short\"\ntile_px = 15\ntick_hz = 30\n+++\n#######\n#P....Q\n#######\n";
+        let rules = Rules {
+            tick_limit: Some(7),
+            ..Rules::agent()
+        };
+        TileVecEnv::new(
+            parse_level(text, "short.level").unwrap(),
+            rules,
+            &Action::ORIGINAL_SIX,
+            n,
+        )
+    }
+
+    #[test]
+    fn the_transition_into_an_episode_end_keeps_its_frame_and_gets_its_bonus() {
+        for keep in [true, false] {
+            let cfg = TrainConfig {
+                num_envs: 3,
+                frame_stack: 2,
+                final_transition: keep,
+                ..TrainConfig::paper()
+            };
+            let mut t = Trainer::new(cfg, corridor(3)).unwrap();
+            let (fl, steps) = (t.frame_len, t.cfg.num_steps);
+            let in_len = 2 * fl;
+            let (mut ends, mut moved) = (0, 0);
+            for _ in 0..3 {
+                let ro = t.a3c_rollout().unwrap();
+                let bonus = t.a3c_bonus(t.icm.as_ref().unwrap(), &ro).unwrap();
+                for (i, _) in ro.dones.iter().enumerate().filter(|(_, d)| **d) {
+                    ends += 1;
+                    let next = &ro.next[i * in_len..(i + 1) * in_len];
+                    let obs = &ro.obs[i * in_len..(i + 1) * in_len];
+                    if !keep {
+                        assert_eq!(bonus[i], 0.0, "masked without the final frame");
+                        continue;
+                    }
+                    assert!(bonus[i] > 0.0, "the last transition has a bonus");
+                    assert_eq!(&next[..fl], &obs[fl..], "the stack it acted on, pushed");
+                    // The next episode's first stack holds the start frame twice; the frame the
+                    // episode ended in differs from it once the player has walked.
+                    if i % steps + 1 < steps {
+                        let first = &ro.obs[(i + 1) * in_len..(i + 2) * in_len];
+                        moved += usize::from(next[fl..] != first[fl..]);
+                    }
+                }
+            }
+            assert!(ends >= 6, "{ends} episode ends");
+            if keep {
+                assert!(moved > 0, "no final frame differed from the next start");
+            }
+        }
+    }
 
     #[test]
     fn segments_cut_at_episode_ends_and_cover_every_step() {

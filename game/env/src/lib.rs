@@ -478,6 +478,9 @@ pub struct VecEnv {
     /// The seed recorded at each env's last (auto-)reset.
     seeds: Vec<u64>,
     obs: Vec<u8>,
+    /// Each env's last observation of its finished episode (`num_envs * obs_len`), drawn only
+    /// when [`VecEnv::keep_final_observations`] asked for it; empty otherwise.
+    final_obs: Vec<u8>,
     rewards: Vec<f32>,
     terminated: Vec<bool>,
     truncated: Vec<bool>,
@@ -498,6 +501,10 @@ pub struct VecStep<'a> {
     pub truncated: &'a [bool],
     /// Per-env info (`episode` set where an episode ended).
     pub infos: &'a [Info],
+    /// With [`VecEnv::keep_final_observations`]: `num_envs * obs_len`, where env `i` ended on
+    /// this step its slot holds the observation of the world the episode ended in (the frame
+    /// an env without auto-reset would return), elsewhere stale bytes. `None` otherwise.
+    pub final_obs: Option<&'a [u8]>,
 }
 
 impl VecEnv {
@@ -524,6 +531,7 @@ impl VecEnv {
                 .collect(),
             seeds: vec![0; num_envs],
             obs: vec![0; n * num_envs],
+            final_obs: Vec::new(),
             rewards: vec![0.0; num_envs],
             terminated: vec![false; num_envs],
             truncated: vec![false; num_envs],
@@ -577,6 +585,13 @@ impl VecEnv {
         &self.shared.renderer
     }
 
+    /// From now on, also draw each finished episode's last observation (`VecStep::final_obs`),
+    /// for learners that train on the transition into an episode's end (the reference A3C +
+    /// ICM computes a bonus on it). Costs one more observation per finished episode.
+    pub fn keep_final_observations(&mut self) {
+        self.final_obs = vec![0; self.obs.len()];
+    }
+
     /// Restarts env `i` with the next episode seed (no observation).
     fn restart(&mut self, i: usize) {
         self.episodes_started += 1;
@@ -604,6 +619,10 @@ impl VecEnv {
             let (r, term, trunc, info) =
                 self.shared
                     .advance(&mut self.worlds[i], &mut self.tallies[i], a);
+            if (term || trunc) && !self.final_obs.is_empty() {
+                self.shared
+                    .observe(&self.worlds[i], &mut self.final_obs[i * n..(i + 1) * n]);
+            }
             if term || trunc {
                 self.restart(i);
             }
@@ -611,8 +630,8 @@ impl VecEnv {
             self.terminated[i] = term;
             self.truncated[i] = trunc;
             self.infos[i] = info;
-            // Only the observation the agent gets: a finished episode's last frame is never
-            // shown (its slot holds the next episode's first), so it is not drawn.
+            // The observation the agent gets: a finished episode's last frame is not shown here
+            // (its slot holds the next episode's first); it is drawn above only when asked for.
             self.shared
                 .observe(&self.worlds[i], &mut self.obs[i * n..(i + 1) * n]);
         }
@@ -622,6 +641,7 @@ impl VecEnv {
             terminated: &self.terminated,
             truncated: &self.truncated,
             infos: &self.infos,
+            final_obs: (!self.final_obs.is_empty()).then_some(&self.final_obs[..]),
         }
     }
 }
@@ -696,13 +716,18 @@ mod tests {
     #[test]
     fn vec_env_equals_independent_envs_with_auto_reset() {
         const N: usize = 3;
-        for cfg in configs() {
+        for (k, cfg) in configs().into_iter().enumerate() {
+            // Every other batch also keeps each finished episode's last observation.
+            let keep = k % 2 == 0;
             let what = format!(
                 "{} / {} / {:?}",
                 cfg.level.header.name, cfg.condition.id, cfg.obs
             );
             let seed = 11;
             let mut v = VecEnv::new(cfg.clone(), N, seed).unwrap();
+            if keep {
+                v.keep_final_observations();
+            }
             let mut envs: Vec<Env> = (0..N).map(|_| Env::new(cfg.clone()).unwrap()).collect();
             let mut started = 0u64;
             let mut next_seed = || {
@@ -722,10 +747,12 @@ mod tests {
             for t in 0..200usize {
                 let actions: Vec<usize> = (0..N).map(|i| (t * 7 + i * 5) % 19).collect();
                 let mut rows = Vec::new();
+                let mut finals = Vec::new();
                 for (i, e) in envs.iter_mut().enumerate() {
                     let (obs, r, term, trunc, info) = e.step(actions[i]);
                     want[i * n..(i + 1) * n].copy_from_slice(obs);
                     if term || trunc {
+                        finals.push((i, obs.to_vec()));
                         ends += 1;
                         let o = e.reset(next_seed());
                         want[i * n..(i + 1) * n].copy_from_slice(o);
@@ -734,6 +761,16 @@ mod tests {
                 }
                 let s = v.step(&actions);
                 assert_eq!(s.obs, &want[..], "{what}: obs at step {t}");
+                assert_eq!(s.final_obs.is_some(), keep, "{what}: final observations");
+                if let Some(f) = s.final_obs {
+                    for (i, last) in &finals {
+                        assert_eq!(
+                            &f[i * n..(i + 1) * n],
+                            &last[..],
+                            "{what}: final obs of env {i} at step {t}"
+                        );
+                    }
+                }
                 for (i, (r, term, trunc, info)) in rows.into_iter().enumerate() {
                     assert_eq!(s.rewards[i], r, "{what}: reward");
                     assert_eq!(s.terminated[i], term, "{what}: terminated");
