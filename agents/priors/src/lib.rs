@@ -949,6 +949,13 @@ impl PriorsAgent {
                     self.control.climb_recipe += 1;
                     self.progress.2 = 0;
                 }
+                // A climb pressed the way it was seen to work, that does not rise: neither
+                // what the body overlaps nor the cell it climbs into holds a ladder.
+                if let Some(to) = climb_refused(next, self.climb_confirmed, on_ladder) {
+                    let mut cells = core.map_or_else(Vec::new, |c| self.cells_in(c));
+                    cells.push(to);
+                    self.fell_through(&cells);
+                }
                 // A test that yields nothing from here is dropped (e.g. standing on a thing
                 // while also holding a ladder teaches nothing about the thing).
                 if let Some(Purpose::Explore(t)) = plan.as_ref().map(|p| p.purpose) {
@@ -1064,6 +1071,21 @@ fn moving_into(from: PxBox, dx: f32, dy: f32, push: f32) -> PxBox {
         dx
     };
     from.shifted(dx.round() as i32, dy.round() as i32)
+}
+
+/// The cell a climb that has not raised the body for `STUCK_TICKS` was climbing into, when that
+/// says that no ladder is there: the climb was pressed the way that was seen to raise the body
+/// (`confirmed`) from a place believed a ladder (`on_ladder`). A ladder holds a body that
+/// overlaps it and the climb key moves it up, so a body held still there overlaps none: the
+/// ladder it climbed ends below it. keydoor / masked-affordances seed 1, tick 3,494: at the top
+/// of the first ladder the body stood with textures above it that share the ladders' look (their
+/// type surely climbable, confirmed on the real ladder), and the plan climbed "up" into them for
+/// 250 ticks, then gave up every test there; only a fall (`fell_through`) ruled a place out.
+fn climb_refused(next: Option<Move>, confirmed: bool, on_ladder: bool) -> Option<(i32, i32)> {
+    match next {
+        Some(Move::ClimbUp { to }) if confirmed && on_ladder => Some(to),
+        _ => None,
+    }
 }
 
 fn held_in_air(dys: [f32; 3], on_floor: bool) -> bool {
@@ -1286,9 +1308,9 @@ impl Agent for PriorsAgent {
 #[cfg(test)]
 mod tests {
     use super::{
-        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, fell_past, free_flight, held_cell,
-        held_in_air, is_standing, jump_missed, moving_into, on_floor, rest_size, shuttle_progress,
-        unmoved_walks,
+        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, climb_refused, fell_past, free_flight,
+        held_cell, held_in_air, is_standing, jump_missed, moving_into, on_floor, rest_size,
+        shuttle_progress, unmoved_walks,
     };
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
@@ -1345,6 +1367,25 @@ mod tests {
         assert!(!reach(moving_into(from, -7.0, 0.0, 7.0)).contains(&(11, 11)));
         // No key held: where it was.
         assert!(!reach(moving_into(from, 0.0, 0.0, 0.0)).contains(&(11, 11)));
+    }
+
+    #[test]
+    fn a_climb_pressed_as_it_works_that_does_not_rise_finds_no_ladder() {
+        let up = Some(Move::ClimbUp { to: (20, 38) });
+        assert_eq!(climb_refused(up, true, true), Some((20, 38)));
+        // The way of pressing not yet known to work: the recipe is changed instead.
+        assert_eq!(climb_refused(up, false, true), None);
+        assert_eq!(climb_refused(up, true, false), None);
+        let walk = Some(Move::Walk {
+            dir: 1,
+            to: (21, 39),
+        });
+        assert_eq!(climb_refused(walk, true, true), None);
+        // What it finds, on the map: the place is climbed from no more.
+        let mut m = crate::planning::map::Map::from_ascii("#HH#\n#HH#\n#..#\n####");
+        assert!(m.climbable(1, 0));
+        m.mark_no_ladder(&[(1, 0)].into_iter().collect());
+        assert!(!m.climbable(1, 0) && m.climbable(2, 0));
     }
 
     #[test]
