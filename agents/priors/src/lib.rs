@@ -656,28 +656,8 @@ impl PriorsAgent {
         // Held in the air: still for three ticks with the feet off every cell line (so on no
         // floor): what the body overlaps holds it up, as a ladder does (keydoor /
         // masked-semantics seed 2: hanging still inside an uncued ladder for 20 ticks taught only
-        // "passed through", neutral 0.70, and no climb was ever planned). Feet on a cell line
-        // stand on a floor only if something under them is believed solid or a ladder's top
-        // (`on_floor`).
-        let hold_under: Vec<f32> = {
-            let (c0, row) = g.cell_of(b.x0 as f32, line as f32);
-            let c1 = g.cell_of((b.x1 - 1) as f32, line as f32).0;
-            (c0..=c1)
-                .map(|c| {
-                    if c < 0 || c >= g.cols {
-                        return 1.0;
-                    }
-                    self.scene
-                        .as_ref()
-                        .and_then(|s| s.object_at(c, row))
-                        .map_or(0.0, |o| {
-                            let t = self.beliefs.get(self.object_types[o]);
-                            t.solid.max(t.climbable)
-                        })
-                })
-                .collect()
-        };
-        if held_in_air(rises, on_floor(aligned, &hold_under))
+        // "passed through", neutral 0.70, and no climb was ever planned).
+        if held_in_air(rises, aligned)
             && let Some(core) = Self::core(b)
         {
             for t in self.types_in(core) {
@@ -949,13 +929,6 @@ impl PriorsAgent {
                     self.control.climb_recipe += 1;
                     self.progress.2 = 0;
                 }
-                // A climb pressed the way it was seen to work, that does not rise: neither
-                // what the body overlaps nor the cell it climbs into holds a ladder.
-                if let Some(to) = climb_refused(next, self.climb_confirmed, on_ladder) {
-                    let mut cells = core.map_or_else(Vec::new, |c| self.cells_in(c));
-                    cells.push(to);
-                    self.fell_through(&cells);
-                }
                 // A test that yields nothing from here is dropped (e.g. standing on a thing
                 // while also holding a ladder teaches nothing about the thing).
                 if let Some(Purpose::Explore(t)) = plan.as_ref().map(|p| p.purpose) {
@@ -1073,36 +1046,8 @@ fn moving_into(from: PxBox, dx: f32, dy: f32, push: f32) -> PxBox {
     from.shifted(dx.round() as i32, dy.round() as i32)
 }
 
-/// The cell a climb that has not raised the body for `STUCK_TICKS` was climbing into, when that
-/// says that no ladder is there: the climb was pressed the way that was seen to raise the body
-/// (`confirmed`) from a place believed a ladder (`on_ladder`). A ladder holds a body that
-/// overlaps it and the climb key moves it up, so a body held still there overlaps none: the
-/// ladder it climbed ends below it. keydoor / masked-affordances seed 1, tick 3,494: at the top
-/// of the first ladder the body stood with textures above it that share the ladders' look (their
-/// type surely climbable, confirmed on the real ladder), and the plan climbed "up" into them for
-/// 250 ticks, then gave up every test there; only a fall (`fell_through`) ruled a place out.
-fn climb_refused(next: Option<Move>, confirmed: bool, on_ladder: bool) -> Option<(i32, i32)> {
-    match next {
-        Some(Move::ClimbUp { to }) if confirmed && on_ladder => Some(to),
-        _ => None,
-    }
-}
-
-fn held_in_air(dys: [f32; 3], on_floor: bool) -> bool {
-    !on_floor && dys.iter().all(|v| v.abs() < 0.5)
-}
-
-/// Whether feet `aligned` with a cell line stand on a floor: something under them is believed
-/// solid, or climbable (a ladder's top is a step); `hold_under` is the larger of the two
-/// probabilities for each cell under the feet (free space 0). Feet on a line over things believed
-/// neither stand on nothing. keydoor / masked-affordances seed 1, tick
-/// 3,264: the body hung still for ten ticks on the first ladder with its box 1 px past a cell
-/// line (aligned allows a 1 px sink, as a landing sinks) over a texture passed through (surely
-/// neutral) and the ladder's own cell; nothing was learned, the ladder's type stayed "passed
-/// through" (neutral 0.70, its look-alike textures passed through too), and no climb was planned
-/// for the rest of the run.
-fn on_floor(aligned: bool, hold_under: &[f32]) -> bool {
-    aligned && hold_under.iter().any(|s| *s >= 0.5)
+fn held_in_air(dys: [f32; 3], aligned: bool) -> bool {
+    !aligned && dys.iter().all(|v| v.abs() < 0.5)
 }
 
 /// Where a body that fell freely from `before` shows that no ladder is: the cells under its
@@ -1308,9 +1253,9 @@ impl Agent for PriorsAgent {
 #[cfg(test)]
 mod tests {
     use super::{
-        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, climb_refused, fell_past, free_flight,
-        held_cell, held_in_air, is_standing, jump_missed, moving_into, on_floor, rest_size,
-        shuttle_progress, unmoved_walks,
+        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, fell_past, free_flight, held_cell,
+        held_in_air, is_standing, jump_missed, moving_into, rest_size, shuttle_progress,
+        unmoved_walks,
     };
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
@@ -1370,31 +1315,8 @@ mod tests {
     }
 
     #[test]
-    fn a_climb_pressed_as_it_works_that_does_not_rise_finds_no_ladder() {
-        let up = Some(Move::ClimbUp { to: (20, 38) });
-        assert_eq!(climb_refused(up, true, true), Some((20, 38)));
-        // The way of pressing not yet known to work: the recipe is changed instead.
-        assert_eq!(climb_refused(up, false, true), None);
-        assert_eq!(climb_refused(up, true, false), None);
-        let walk = Some(Move::Walk {
-            dir: 1,
-            to: (21, 39),
-        });
-        assert_eq!(climb_refused(walk, true, true), None);
-        // What it finds, on the map: the place is climbed from no more.
-        let mut m = crate::planning::map::Map::from_ascii("#HH#\n#HH#\n#..#\n####");
-        assert!(m.climbable(1, 0));
-        m.mark_no_ladder(&[(1, 0)].into_iter().collect());
-        assert!(!m.climbable(1, 0) && m.climbable(2, 0));
-    }
-
-    #[test]
     fn a_body_still_off_every_floor_line_is_held_by_what_it_overlaps() {
         assert!(held_in_air([0.0, 0.0, 0.0], false));
-        // Feet on a cell line over nothing believed solid stand on no floor.
-        assert!(held_in_air([0.0, 0.0, 0.0], on_floor(true, &[0.0, 0.3])));
-        assert!(!held_in_air([0.0, 0.0, 0.0], on_floor(true, &[0.0, 0.85])));
-        assert!(held_in_air([0.0, 0.0, 0.0], on_floor(false, &[1.0])));
         assert!(!held_in_air([0.0, 0.0, 0.0], true));
         assert!(!held_in_air([-1.0, 0.0, 1.0], false));
     }

@@ -8,7 +8,6 @@
 //! space for planning); what the lesion removes is the grouping into objects (`objects.rs`).
 
 use crate::geom::PxBox;
-use crate::perception::objects::PLAIN_SCENE_SHARE;
 use priors_agent_interface::Frame;
 
 /// Smallest cell side accepted, px.
@@ -70,23 +69,10 @@ impl Grid {
 /// colour) and something else count when there are enough of them: those lie on tile borders,
 /// while the edges inside tile art (brick mortar, rungs) do not; a frame with little free space
 /// (textured conditions) falls back to every colour edge.
-///
-/// A frame whose dominant colour covers less than `PLAIN_SCENE_SHARE` of it has no plain
-/// background (the rule `objects.rs` uses for textured free space): its most frequent colour is
-/// then one colour of some texture, possibly the mortar inside the platforms' bricks, whose
-/// borders lie inside tiles, not on them (keydoor / masked-affordances: the mortar lines put the
-/// grid at (12, 11) instead of (0, 0), every cell straddling two tiles). Such a frame uses every
-/// colour edge too: there each tile's own patch of texture makes edges on every tile border.
 fn edge_profiles(f: &Frame) -> (Vec<u64>, Vec<u64>) {
     let free = crate::perception::objects::dominant_colour(f);
     let is_free = |c: [u8; 3]| crate::geom::colour_dist(c, free) <= 12;
     let (w, h) = (f.width as i32, f.height as i32);
-    let plain = f
-        .rgb
-        .chunks_exact(3)
-        .filter(|p| is_free([p[0], p[1], p[2]]))
-        .count() as f32
-        / (w * h).max(1) as f32;
     let profiles = |border_only: bool| {
         let mut ex = vec![0u64; w as usize + 1];
         let mut ey = vec![0u64; h as usize + 1];
@@ -113,7 +99,7 @@ fn edge_profiles(f: &Frame) -> (Vec<u64>, Vec<u64>) {
     };
     let (bx, by) = profiles(true);
     let n: u64 = bx.iter().chain(&by).sum();
-    if n >= (w + h) as u64 * 2 && plain >= PLAIN_SCENE_SHARE {
+    if n >= (w + h) as u64 * 2 {
         (bx, by)
     } else {
         profiles(false)
@@ -177,7 +163,7 @@ pub fn detect(f: &Frame, cell: i32) -> Option<Grid> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
 
     /// A frame of `cols x rows` tiles of side `p` offset by `(ox, oy)`, each tile either
@@ -225,55 +211,6 @@ pub(crate) mod tests {
                 }
             }
         }
-        assert_eq!(detect(&f, 15).map(|g| (g.ox, g.oy)), Some((0, 0)));
-    }
-
-    /// A 240 x 240 frame of 16 x 16 tiles of 15 px: textured free space, one flat patch a tile
-    /// from a palette of twelve colours; a third of the tiles bricks of six close shades with mortar
-    /// lines inside them (x = 4, 10; y = 3, 7, 11). The mortar is the frame's most frequent
-    /// colour (about 10 %), so no colour covers a quarter of it. Returns the frame and whether
-    /// each tile `(c, r)` is a brick, row by row.
-    pub(crate) fn textured_bricks() -> (Frame, Vec<bool>) {
-        let (p, n) = (15, 16);
-        let mut f = Frame::new((p * n) as u32, (p * n) as u32);
-        let hash = |c: i32, r: i32, k: i32| {
-            let mut x = ((r * n + c) * 4 + k) as u32;
-            x = (x ^ (x >> 16)).wrapping_mul(0x7feb_352d);
-            x = (x ^ (x >> 15)).wrapping_mul(0x846c_a68b);
-            x ^ (x >> 16)
-        };
-        let mut bricks = Vec::new();
-        for r in 0..n {
-            for c in 0..n {
-                let brick = hash(c, r, 1) % 3 == 0;
-                bricks.push(brick);
-                let v = hash(c, r, 2);
-                let flat = if brick {
-                    let k = (v % 6) as u8;
-                    [100 + 3 * k, 70 + 2 * k, 180 - 2 * k]
-                } else {
-                    let k = (v % 12) as u8;
-                    [110 + 12 * k, 200 - 14 * k, 60 + 15 * (k % 6)]
-                };
-                for y in 0..p {
-                    for x in 0..p {
-                        let m = brick && ([3, 7, 11].contains(&y) || [4, 10].contains(&x));
-                        f.set_pixel(c * p + x, r * p + y, if m { MORTAR } else { flat });
-                    }
-                }
-            }
-        }
-        (f, bricks)
-    }
-
-    /// The mortar colour of [`textured_bricks`].
-    pub(crate) const MORTAR: [u8; 3] = [37, 37, 43];
-
-    #[test]
-    fn mortar_of_textured_bricks_does_not_shift_the_grid() {
-        // The borders of "free space" by the dominant colour are the mortar's, inside the tiles.
-        let (f, _) = textured_bricks();
-        assert_eq!(crate::perception::objects::dominant_colour(&f), MORTAR);
         assert_eq!(detect(&f, 15).map(|g| (g.ox, g.oy)), Some((0, 0)));
     }
 

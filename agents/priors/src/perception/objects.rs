@@ -38,7 +38,7 @@ const FIGURE_SHARE: f32 = 0.25;
 const RARE_CELL_SHARE: f32 = 1.0 / 32.0;
 /// A scene whose dominant colour covers less than this share of it has no plain background: its
 /// free space is textured.
-pub(crate) const PLAIN_SCENE_SHARE: f32 = 0.25;
+const PLAIN_SCENE_SHARE: f32 = 0.25;
 /// A cell of a textured scene with at least this share of rare-coloured pixels holds a figure
 /// drawn in front of the texture.
 const FIGURE_MIN_SHARE: f32 = 0.1;
@@ -164,12 +164,6 @@ fn find_ground(f: &Frame, g: &Grid, free: [u8; 3], figures: bool) -> Ground {
         .collect();
     let plain = ground.iter().filter(|g| **g).count() as f32 / ground.len().max(1) as f32;
     if figures && plain < PLAIN_SCENE_SHARE {
-        // The most frequent colour of a textured scene is one colour of some texture, not free
-        // space: it may be the mortar inside the platforms' bricks (keydoor /
-        // masked-affordances), whose lines then read as the open rows between rungs (every
-        // platform cued a ladder, surely) and leave a ladder with no open row (cued a floor).
-        // No pixel is ground by that colour; only a figure's texture below is.
-        ground.iter_mut().for_each(|g| *g = false);
         let cell_pixels = |c: i32, r: i32| {
             (0..g.cell).flat_map(move |dy| {
                 (0..g.cell).filter_map(move |dx| {
@@ -486,32 +480,6 @@ pub(crate) mod tests {
         assert_eq!(s.objects[spikes].cells, vec![(4, 3)]);
         // The 2 x 2 sprite (four figure cells) is still one thing.
         assert_eq!(s.objects[s.object_at(1, 1).unwrap()].cells.len(), 4);
-    }
-
-    #[test]
-    fn mortar_of_a_textured_scene_is_not_free_space() {
-        // Bricks whose mortar is the scene's most frequent colour (under a quarter of it): read
-        // with the mortar as free space, their mortar lines are open rows between filled ones
-        // held by filled columns, the look of rungs, and every brick is cued a ladder.
-        use crate::perception::affordances::cell_has_rungs;
-        use crate::perception::grid::tests::textured_bricks;
-        let (f, bricks) = textured_bricks();
-        let g = crate::perception::grid::detect(&f, 15).expect("a grid");
-        let s = segment(&f, g, true);
-        let mut n = 0;
-        for r in 0..16 {
-            for c in 0..16 {
-                if bricks[(r * 16 + c) as usize] {
-                    let cell = s.cell(c, r).expect("inside");
-                    assert!(
-                        !cell_has_rungs(&cell.row_fill, &cell.col_fill),
-                        "({c}, {r})"
-                    );
-                    n += 1;
-                }
-            }
-        }
-        assert!(n > 40, "{n} bricks");
     }
 
     /// A 240 x 240 frame (16 x 16 cells of 15 px) of textured free space, six colours mixed
