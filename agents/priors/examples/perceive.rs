@@ -65,6 +65,25 @@ fn main() -> Result<(), String> {
             .collect();
         println!("{line}");
     }
+    // Each cell's own affordance cue: R rungs, F floor, - neither, . free space.
+    println!("cells' affordance cues (R rungs, F floor, - neither, . free):");
+    for r in 0..g.rows {
+        let line: String = (0..g.cols)
+            .map(|c| match s.cell(c, r) {
+                Some(cell) if !cell.empty => {
+                    if affordances::cell_has_rungs(&cell.row_fill, &cell.col_fill) {
+                        'R'
+                    } else if affordances::cell_is_floor_like(&cell.row_fill) {
+                        'F'
+                    } else {
+                        '-'
+                    }
+                }
+                _ => '.',
+            })
+            .collect();
+        println!("{line}");
+    }
     for o in &s.objects {
         let mut cues = semantics::cues(o, g.cell);
         cues.extend(affordances::cues(o, &s));
