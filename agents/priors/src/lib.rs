@@ -122,27 +122,6 @@ fn is_standing(dy: f32, solid_below: bool, still: bool, left_ladder: bool) -> bo
     dy.abs() < 0.5 && (solid_below || (still && !left_ladder))
 }
 
-/// What alone holds the body up: the one thing under the whole body (`under`, the cells below
-/// its box), unless a thing of another type known for sure to be a floor lies 1 px beyond either
-/// side of the box (`beside`): then the body may be held by that floor's end and says nothing
-/// about what is under its box. princess / masked-similarity seed 2, tick 30: the drawn box
-/// 135-147 rested over the fire pit's first cell alone, held by the floor's end at 134 (confirmed
-/// solid at tick 17); the fire was confirmed solid and the agent died thousands of times on it,
-/// each death blamed on the textures above it. Only a floor known for sure counts as the other
-/// explanation: a thing not yet known to hold anything does not make the support ambiguous
-/// (widening the box by 1 px against any other thing moved reverse-semantics 306 -> 319 and
-/// left masked-similarity seed 1 censored).
-fn sole_support(
-    under: &[Option<TypeId>],
-    beside: &[Option<TypeId>],
-    sure_floor: impl Fn(TypeId) -> bool,
-) -> Option<TypeId> {
-    let t = (*under.first()?)?;
-    let alone = under.iter().all(|u| *u == Some(t));
-    let other_floor = beside.iter().flatten().any(|&o| o != t && sure_floor(o));
-    (alone && !other_floor).then_some(t)
-}
-
 /// Whether a jump aimed `(from, to)` that left the ground (`airborne`) and has come to rest in
 /// `rest` missed: it rests anywhere but where it was aimed.
 fn jump_missed((_from, to): ((i32, i32), (i32, i32)), airborne: bool, rest: (i32, i32)) -> bool {
@@ -175,8 +154,6 @@ pub struct PriorsAgent {
     /// How many of `dys` were seen since they were last reset (a reset fills them with zeros
     /// that were never observed: after a death, a new episode, a turned view or the self found).
     dys_seen: usize,
-    /// Whether the body is falling freely (see [`still_falling`]).
-    falling: bool,
     last_dx: f32,
     tick: u64,
     /// (cell, move) being worked on and for how long.
@@ -246,7 +223,6 @@ impl PriorsAgent {
             last_keys: KeySet::NONE,
             dys: [0.0; 3],
             dys_seen: 0,
-            falling: false,
             last_dx: 0.0,
             tick: 0,
             progress: ((-1, -1), None, 0),
@@ -638,23 +614,9 @@ impl PriorsAgent {
                         .map(|o| self.object_types[o])
                 })
                 .collect();
-            // The cells one pixel beyond the box's sides, where they are other cells: the body's
-            // box is drawn, not measured, and may rest held by a floor's end 1 px beside it.
-            let type_at = |x: i32| {
-                let c = g.cell_of(x as f32, line as f32).0;
-                (c < c0 || c > c1)
-                    .then(|| {
-                        self.scene
-                            .as_ref()
-                            .and_then(|s| s.object_at(c, row))
-                            .map(|o| self.object_types[o])
-                    })
-                    .flatten()
-            };
-            let beside = [type_at(b.x0 - 1), type_at(b.x1)];
-            let sure_floor = |t: TypeId| self.beliefs.get(t).solid >= planning::map::SURE;
             // Hanging on a ladder above more ladder is not standing.
-            if let Some(t) = sole_support(&under, &beside, sure_floor)
+            if let Some(Some(t)) = under.first().copied()
+                && under.iter().all(|u| *u == Some(t))
                 && self.beliefs.get(t).climbable < 0.5
             {
                 support = Some(t);
@@ -683,7 +645,7 @@ impl PriorsAgent {
         }
         if steady
             && !held.is_empty()
-            && let Some(core) = held_by(b)
+            && let Some(core) = Self::core(b)
         {
             for t in self.types_in(core) {
                 if self.beliefs.get(t).climbable > 0.0 {
@@ -695,8 +657,8 @@ impl PriorsAgent {
         // floor): what the body overlaps holds it up, as a ladder does (keydoor /
         // masked-semantics seed 2: hanging still inside an uncued ladder for 20 ticks taught only
         // "passed through", neutral 0.70, and no climb was ever planned).
-        if held_in_air(rises, aligned, self.dys_seen)
-            && let Some(core) = held_by(b)
+        if held_in_air(rises, aligned)
+            && let Some(core) = Self::core(b)
         {
             for t in self.types_in(core) {
                 if self.beliefs.get(t).climbable > 0.0 {
@@ -709,8 +671,7 @@ impl PriorsAgent {
         // the move (`before`) was held by no ladder: the cells under its centre line hold none
         // (`fell_through`, `fell_past`; its height less a margin of 4 px, as the body's box is
         // drawn, not measured).
-        self.falling = still_falling(self.falling, rises);
-        if self.falling
+        if learning::movement::falls_freely(rises)
             && let Some(line) = self.grid.and_then(|g| fell_past(&g, before))
         {
             let cells = self.cells_in(line);
@@ -761,14 +722,12 @@ impl PriorsAgent {
         });
         let moved = moving_into(from, self.last_dx, self.dys[2], push);
         let mut suspects = self.types_in(from.grown(1));
-        let mut entered = Vec::new();
         for t in self.types_in(moved.grown(1)) {
             if !suspects.contains(&t) {
                 suspects.push(t);
-                entered.push(t);
             }
         }
-        self.beliefs.blame_death_entering(&suspects, &entered);
+        self.beliefs.blame_death(&suspects);
     }
 
     /// Keys while the self is not yet known: press and watch what follows the keys.
@@ -1087,56 +1046,9 @@ fn moving_into(from: PxBox, dx: f32, dy: f32, push: f32) -> PxBox {
     from.shifted(dx.round() as i32, dy.round() as i32)
 }
 
-/// Whether a body still for three ticks (`dys`, of which `seen` were seen since a reset) with
-/// its feet off every floor line (`aligned` false) is held in the air. Only stillness seen
-/// counts: a reset (a death, a new episode, the self found) fills the motions with zeros that
-/// were never observed, and princess / masked-similarity seed 2 confirmed the textures at the
-/// spawn climbable the first ticks after the body was found (tick 8), falling.
-fn held_in_air(dys: [f32; 3], aligned: bool, seen: usize) -> bool {
-    seen >= 3 && !aligned && dys.iter().all(|v| v.abs() < 0.5)
+fn held_in_air(dys: [f32; 3], aligned: bool) -> bool {
+    !aligned && dys.iter().all(|v| v.abs() < 0.5)
 }
-
-/// What holds a body that climbs steadily or hangs still: what lies under its centre line (2 px
-/// wide, over the core's height, see [`PriorsAgent::core`]), not everything its box overlaps. A
-/// body on a ladder beside textured free space overlaps the texture's cells too (its box is
-/// drawn wider than the ladder's centre): princess / masked-similarity seed 2, ticks 437-1,014,
-/// the body hanging on the left and right ladders with its box 3-8 px into the texture beside
-/// them confirmed those texture types climbable (and every cell of their look), and the plan
-/// later climbed "down" into them from the right ladder's top for 87,000 ticks. The same line
-/// that shows where a falling body was held by no ladder (`fell_past`).
-fn held_by(b: PxBox) -> Option<PxBox> {
-    let cx = (b.x0 + b.x1) / 2;
-    let c = PxBox {
-        x0: cx - 1,
-        y0: b.y0 + 2,
-        x1: cx + 1,
-        y1: b.y1 - 8,
-    };
-    if !HELD_BY_CENTRE {
-        return PriorsAgent::core(b);
-    }
-    (c.h() > 0).then_some(c)
-}
-
-/// Switch for [`held_by`] (off: the whole core, as before; for measurement and its test).
-const HELD_BY_CENTRE: bool = true;
-
-/// Whether the body falls freely after this tick's motion (`rises`, the last three vertical
-/// motions, newest last): gravity's signature now (`falls_freely`), or a fall that was free
-/// (`was`) going on downward no slower than the tick before (at the fall's top speed gravity no
-/// longer shows, but a ladder would still have stopped it). princess / masked-similarity seed
-/// 2: falling through the gap of the middle floor at its top speed (8 px/tick) past texture
-/// cells believed climbable, the body was taken to hang on them, the plan was made again from
-/// there every tick of the fall, and the fall from the floor's end into the fire pit below was
-/// never the move that killed (hundreds of deaths, the same fall every 68 ticks).
-fn still_falling(was: bool, rises: [f32; 3]) -> bool {
-    let [_, prev, now] = rises;
-    learning::movement::falls_freely(rises) || (FALL_ON && was && now > 0.5 && now >= prev)
-}
-
-/// Switch for the fall kept at top speed in [`still_falling`] (off: only gravity's signature, as
-/// before; for measurement and its test).
-const FALL_ON: bool = true;
 
 /// Where a body that fell freely from `before` shows that no ladder is: the cells under its
 /// centre line (2 px wide; its height less 4 px a side), or nothing when that line straddles two
@@ -1229,7 +1141,6 @@ impl Agent for PriorsAgent {
             self.last_keys = KeySet::NONE;
             self.dys = [0.0; 3];
             self.dys_seen = 0;
-            self.falling = false;
             self.motions = [None; 3];
             return KeySet::NONE;
         }
@@ -1282,7 +1193,6 @@ impl Agent for PriorsAgent {
                 // The grid at the scale of the body (see `perception::grid`).
                 self.motions = [None; 3];
                 self.dys_seen = 0;
-                self.falling = false;
                 self.grid_checked = false;
                 self.grid = perception::grid::detect(frame, b.w().max(b.h()));
                 self.rebuild_scene();
@@ -1330,7 +1240,6 @@ impl Agent for PriorsAgent {
                 self.movement.interrupt();
                 self.dys = [0.0; 3];
                 self.dys_seen = 0;
-                self.falling = false;
                 self.last_dx = 0.0;
                 self.motions = [None; 3];
                 self.decide(to, 0.0)
@@ -1344,9 +1253,9 @@ impl Agent for PriorsAgent {
 #[cfg(test)]
 mod tests {
     use super::{
-        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, fell_past, free_flight, held_by, held_cell,
+        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, fell_past, free_flight, held_cell,
         held_in_air, is_standing, jump_missed, moving_into, rest_size, shuttle_progress,
-        sole_support, still_falling, unmoved_walks,
+        unmoved_walks,
     };
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
@@ -1387,53 +1296,6 @@ mod tests {
     }
 
     #[test]
-    fn a_body_beside_a_sure_floors_end_is_not_held_by_what_is_under_its_box() {
-        // princess / masked-similarity seed 2, tick 30: the box 135-147 over the fire pit's
-        // first cell (type 57) alone; the floor (type 28, known solid) ends at 134.
-        let sure = |t: usize| t == 28;
-        assert_eq!(sole_support(&[Some(57)], &[Some(28), Some(57)], sure), None);
-        // Beside a thing not known to be a floor, or more of the same: held by it.
-        assert_eq!(sole_support(&[Some(57)], &[Some(3), None], sure), Some(57));
-        assert_eq!(sole_support(&[Some(28)], &[Some(28), None], sure), Some(28));
-        // Two things under the body: neither alone.
-        assert_eq!(
-            sole_support(&[Some(28), Some(57)], &[None, None], sure),
-            None
-        );
-        assert_eq!(sole_support(&[None], &[None, None], sure), None);
-    }
-
-    #[test]
-    fn a_body_on_a_ladder_is_held_by_what_is_under_its_centre_line() {
-        let g = grid16();
-        // princess / masked-similarity seed 2, tick 437: hanging on the left ladder (columns
-        // 1-2) with the box 37-49, 3 px into the texture's column 3.
-        let b = PxBox {
-            x0: 37,
-            y0: 176,
-            x1: 49,
-            y1: 191,
-        };
-        let cols: Vec<i32> = g
-            .cells_covered(held_by(b).expect("a line"))
-            .map(|(c, _)| c)
-            .collect();
-        assert!(cols.iter().all(|c| *c == 2), "{cols:?}");
-        assert!(!cols.is_empty());
-    }
-
-    #[test]
-    fn a_fall_at_its_top_speed_is_still_free() {
-        assert!(still_falling(false, [6.0, 7.0, 8.0]));
-        assert!(still_falling(true, [7.0, 8.0, 8.0]));
-        assert!(still_falling(true, [8.0, 8.0, 8.0]));
-        // Not begun freely, slowed (caught), or rising: no.
-        assert!(!still_falling(false, [8.0, 8.0, 8.0]));
-        assert!(!still_falling(true, [8.0, 8.0, 3.0]));
-        assert!(!still_falling(true, [8.0, 8.0, 0.0]));
-    }
-
-    #[test]
     fn a_walk_from_rest_into_a_thing_is_blamed_on_the_thing() {
         let g = grid16();
         // h6-unseen-4 / masked-semantics seed 1, tick 96: at rest beside the enemy's cell
@@ -1454,12 +1316,9 @@ mod tests {
 
     #[test]
     fn a_body_still_off_every_floor_line_is_held_by_what_it_overlaps() {
-        assert!(held_in_air([0.0, 0.0, 0.0], false, 3));
-        assert!(!held_in_air([0.0, 0.0, 0.0], true, 3));
-        assert!(!held_in_air([-1.0, 0.0, 1.0], false, 3));
-        // The zeros a reset puts in the motions were never seen: no stillness.
-        assert!(!held_in_air([0.0, 0.0, 0.0], false, 0));
-        assert!(!held_in_air([0.0, 0.0, 0.0], false, 2));
+        assert!(held_in_air([0.0, 0.0, 0.0], false));
+        assert!(!held_in_air([0.0, 0.0, 0.0], true));
+        assert!(!held_in_air([-1.0, 0.0, 1.0], false));
     }
 
     #[test]

@@ -106,18 +106,6 @@ impl Beliefs {
 
     /// A death touching `suspects` (distinct types): at least one is deadly.
     pub fn blame_death(&mut self, suspects: &[TypeId]) {
-        self.blame_death_entering(suspects, &[]);
-    }
-
-    /// A death touching `suspects`, of which `entered` were reached only by the last tick's
-    /// motion (the body, alive a tick before, was not yet within reach of them). When every
-    /// suspect was believed harmless, what was just entered is revised first, however sure:
-    /// the game is deterministic, and the things the body already touched alive did not kill it
-    /// then. princess / masked-similarity seed 2: the fire pit's first cell, confirmed solid by a
-    /// body resting over it (held by the floor's end beside it), killed the body thousands of
-    /// times; each death reopened only the unsure textures above it, which the body was already
-    /// in, and never the fire it fell into.
-    pub fn blame_death_entering(&mut self, suspects: &[TypeId], entered: &[TypeId]) {
         let live: Vec<TypeId> = suspects
             .iter()
             .copied()
@@ -136,14 +124,7 @@ impl Beliefs {
                 .copied()
                 .filter(|t| !self.get(*t).is_sure(SURE))
                 .collect();
-            let new: Vec<TypeId> = suspects
-                .iter()
-                .copied()
-                .filter(|t| ENTERED_FIRST && entered.contains(t))
-                .collect();
-            let reopen = if !new.is_empty() {
-                new
-            } else if unsure.is_empty() {
+            let reopen = if unsure.is_empty() {
                 suspects.to_vec()
             } else {
                 unsure
@@ -175,35 +156,9 @@ impl Beliefs {
     }
 }
 
-/// Switch for the "entered first" rule of [`Beliefs::blame_death_entering`] (off: as before;
-/// for measurement and its test).
-const ENTERED_FIRST: bool = true;
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_death_among_harmless_suspects_revises_what_was_just_entered() {
-        let mut b = Beliefs::default();
-        // 0: a texture the body was already in (passed through, unsure); 1: the fire below,
-        // wrongly confirmed solid; the last tick's fall reached 1.
-        b.ensure(0, Belief::from_array([0.15, 0.1, 0.15, 0.3, 0.3]));
-        b.passed_through(0);
-        b.ensure(1, Belief::uniform());
-        b.confirm(1, Kind::Solid);
-        b.blame_death_entering(&[0, 1], &[1]);
-        assert_eq!(b.get(1).deadly, 1.0);
-        assert_eq!(b.get(0).deadly, 0.0);
-        // Nothing newly entered: the least certain first, as before.
-        let mut c = Beliefs::default();
-        c.ensure(0, Belief::from_array([0.15, 0.1, 0.15, 0.3, 0.3]));
-        c.passed_through(0);
-        c.ensure(1, Belief::uniform());
-        c.confirm(1, Kind::Solid);
-        c.blame_death_entering(&[0, 1], &[]);
-        assert_eq!(c.get(1).solid, 1.0);
-    }
 
     #[test]
     fn contact_eliminates_and_a_lone_suspect_is_deadly() {

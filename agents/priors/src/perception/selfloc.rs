@@ -89,11 +89,13 @@ pub struct SelfTracker {
 /// something beyond it: it reaches the window's border and lies off the box where the self was
 /// (`last`). A body that moved by one tick's motion (less than its own size) still overlaps its
 /// last box; what reaches in from beyond the window is something else, or the self elsewhere:
-/// princess / masked-similarity seed 2, the body died in the fire pit 16 px right of and 12 px
-/// below the spawn, and the respawned body, cut by the window to a 7 px sliver, was taken as
-/// the self moved there (an unreliable step), so 740 of 761 deaths were never seen and the same
-/// fall into the pit was planned every 72 ticks. Dropped, the self is searched for over the
-/// whole frame, as after any jump of many cells.
+/// princess / masked-similarity seed 2 (traced with the mechanisms of b7ff616 on), the body,
+/// fallen from the middle floor's gap, died in the fire pit 21 px right of and 12 px below the
+/// spawn, and the respawned body, cut by the window to a 7 px sliver, was taken as the self
+/// stepping there (an unreliable step), so 740 of 761 deaths were never seen and the same fall
+/// was planned every 72 ticks. Dropped, the self is searched for over the whole frame, as after
+/// any jump of many cells. (A respawn wholly inside the window still reads as a step: a body
+/// dead on the floor's end at x 128-140 comes back as a reliable step of -14, -10 px.)
 fn cut_off(part: PxBox, window: PxBox, last: PxBox) -> bool {
     let at_border = part.x0 <= window.x0
         || part.y0 <= window.y0
