@@ -11,7 +11,10 @@
 //! Figure and ground on textured space: when no colour covers much of the scene (textured free
 //! space), a colour that recurs across many cells is read as the texture behind things (ground)
 //! and a colour found in only a few cells as part of a figure drawn in front of it, so a sprite
-//! over a texture is one object of its own pixels, cued as on a plain background.
+//! over a texture is one object of its own pixels, cued as on a plain background. So is a colour
+//! of a palette the figures share and the texture does not (`figure_palette`): colours that
+//! occur together in cells belong to one palette, and the ground's is the palette of the colour
+//! found in the most cells (striped blocks in three colours over a patchwork, however many).
 //!
 //! Lesion (`Lesion::objects`): no segmentation. Every non-empty cell is its own object, so a
 //! sprite is never seen whole (its shape cues are lost) and what is learned by touching one cell
@@ -151,6 +154,49 @@ fn colour_bin(p: [u8; 3]) -> usize {
     (p[0] as usize / 32) * 64 + (p[1] as usize / 32) * 8 + p[2] as usize / 32
 }
 
+/// The colours of a palette of figures drawn in front of a textured ground (by colour bin), from
+/// which colours occur together in the grid's cells (`cells`: per cell, the bins found in it).
+/// The ground's palette is grown from the colour found in the most cells: a colour that occurs,
+/// in at least half the cells that hold it, together with a colour of the ground's palette is
+/// one of the ground's (the patches of a patchwork mix their palette's colours). A colour outside
+/// it is a figure's when it occurs, in at least half its cells, together with another colour
+/// outside it: the figures' own palette (striped blocks of three colours), not a lone colour of
+/// the texture that the rule above missed. The halves are the rule "more often than not", not a
+/// tuned number. On a plain scene the dominant colour is ground and this is not used.
+fn figure_palette(cells: &[[bool; 512]]) -> [bool; 512] {
+    let holding = |b: usize| cells.iter().filter(|c| c[b]).count();
+    let together = |a: usize, b: usize| cells.iter().filter(|c| c[a] && c[b]).count();
+    let n: Vec<usize> = (0..512).map(holding).collect();
+    let mut ground = [false; 512];
+    let Some(seed) = (0..512).max_by_key(|&b| (n[b], std::cmp::Reverse(b))) else {
+        return ground;
+    };
+    if n[seed] == 0 {
+        return ground;
+    }
+    ground[seed] = true;
+    let mut grown = true;
+    while grown {
+        grown = false;
+        for a in 0..512 {
+            if n[a] == 0 || ground[a] {
+                continue;
+            }
+            if (0..512).any(|g| ground[g] && 2 * together(a, g) >= n[a]) {
+                ground[a] = true;
+                grown = true;
+            }
+        }
+    }
+    let mut figure = [false; 512];
+    for a in 0..512 {
+        figure[a] = n[a] > 0
+            && !ground[a]
+            && (0..512).any(|b| b != a && n[b] > 0 && !ground[b] && 2 * together(a, b) >= n[a]);
+    }
+    figure
+}
+
 /// Ground by the dominant colour; with `figures`, also figure and ground on textured space: when
 /// no colour covers much of the scene (no plain background), in a cell with enough rare-coloured
 /// pixels to be a thing, the pixels of colours that recur across many cells of the scene are the
@@ -174,6 +220,8 @@ fn find_ground(f: &Frame, g: &Grid, free: [u8; 3], figures: bool) -> Ground {
         };
         // In how many cells each colour occurs.
         let mut cells_with = vec![0u32; 512];
+        // Per cell, the colours found in it.
+        let mut cell_colours = Vec::with_capacity((g.rows * g.cols) as usize);
         for r in 0..g.rows {
             for c in 0..g.cols {
                 let mut seen = [false; 512];
@@ -183,10 +231,15 @@ fn find_ground(f: &Frame, g: &Grid, free: [u8; 3], figures: bool) -> Ground {
                 for (n, s) in cells_with.iter_mut().zip(seen) {
                     *n += s as u32;
                 }
+                cell_colours.push(seen);
             }
         }
         let rare_max = ((g.rows * g.cols) as f32 * RARE_CELL_SHARE).max(1.0) as u32;
-        let rare = |p: [u8; 3]| cells_with[colour_bin(p)] <= rare_max;
+        let figure_palette = figure_palette(&cell_colours);
+        let rare = |p: [u8; 3]| {
+            let b = colour_bin(p);
+            cells_with[b] <= rare_max || figure_palette[b]
+        };
         for r in 0..g.rows {
             for c in 0..g.cols {
                 let (mut total, mut few) = (0f32, 0f32);
@@ -539,6 +592,45 @@ pub(crate) mod tests {
         let s = segment_with(&f, g, true, true);
         let person = s.object_at(3, 5).expect("the sprite is a thing");
         assert_eq!(cues(&s.objects[person], 15), vec![Cue::Person]);
+    }
+
+    #[test]
+    fn figures_share_a_palette_of_their_own_though_it_is_not_rare() {
+        use crate::perception::semantics::cues;
+        // The textured picture of `person_on_texture`, with striped blocks of one three-colour
+        // palette filling the ten cells of row 9 from column 3 (placebos on a floor), and a
+        // striped sprite 18 x 25 px at (50, 80), across cells (3..4, 5..6). The stripes' colours
+        // are in 14 of the 256 cells, more than the 1/32 (8 cells) that makes a colour rare.
+        let (mut f, g) = person_on_texture();
+        let stripes = [[224, 192, 64], [64, 192, 224], [224, 64, 128]];
+        let stripe = |x: i32, y: i32| stripes[((x + y) / 3 % 3) as usize];
+        for y in 135..150 {
+            for x in 45..195 {
+                f.set_pixel(x, y, stripe(x, y));
+            }
+        }
+        for y in 80..105 {
+            for x in 50..68 {
+                f.set_pixel(x, y, stripe(x, y));
+            }
+        }
+        let s = segment_with(&f, g, true, true);
+        let sprite = s.object_at(3, 5).expect("the sprite is a thing");
+        let o = &s.objects[sprite];
+        assert_eq!(o.cells, vec![(3, 5), (4, 5), (3, 6), (4, 6)]);
+        assert_eq!(
+            o.bbox,
+            PxBox {
+                x0: 50,
+                y0: 80,
+                x1: 68,
+                y1: 105
+            }
+        );
+        assert!(cues(o, 15).is_empty());
+        // The texture around it is not part of it.
+        assert_ne!(s.object_at(2, 5), Some(sprite));
+        assert_ne!(s.object_at(5, 6), Some(sprite));
     }
 
     #[test]
