@@ -85,28 +85,6 @@ pub struct SelfTracker {
     carried: bool,
 }
 
-/// Whether a part of the dynamic pixels seen in the tracking `window` is only the edge of
-/// something beyond it: it reaches the window's border and lies off the box where the self was
-/// (`last`). A body that moved by one tick's motion (less than its own size) still overlaps its
-/// last box; what reaches in from beyond the window is something else, or the self elsewhere:
-/// princess / masked-similarity seed 2 (traced with the mechanisms of b7ff616 on), the body,
-/// fallen from the middle floor's gap, died in the fire pit 21 px right of and 12 px below the
-/// spawn, and the respawned body, cut by the window to a 7 px sliver, was taken as the self
-/// stepping there (an unreliable step), so 740 of 761 deaths were never seen and the same fall
-/// was planned every 72 ticks. Dropped, the self is searched for over the whole frame, as after
-/// any jump of many cells. (A respawn wholly inside the window still reads as a step: a body
-/// dead on the floor's end at x 128-140 comes back as a reliable step of -14, -10 px.)
-fn cut_off(part: PxBox, window: PxBox, last: PxBox) -> bool {
-    let at_border = part.x0 <= window.x0
-        || part.y0 <= window.y0
-        || part.x1 >= window.x1
-        || part.y1 >= window.y1;
-    CUT_OFF && at_border && !part.overlaps(&last)
-}
-
-/// Switch for [`cut_off`] (off: as before; for measurement and its test).
-const CUT_OFF: bool = true;
-
 /// Connected components (8-neighbourhood) of the pixels where `mask` holds, inside `area`;
 /// components closer than 3 px are merged. Returns (bbox, pixel count) per component.
 pub fn components(area: PxBox, mask: impl Fn(i32, i32) -> bool) -> Vec<(PxBox, u32)> {
@@ -428,7 +406,7 @@ impl SelfTracker {
         let (lx, ly) = last.centre();
         let near = parts
             .iter()
-            .filter(|p| p.0.overlaps(&last.grown(10)) && p.1 >= 4 && !cut_off(p.0, window, last))
+            .filter(|p| p.0.overlaps(&last.grown(10)) && p.1 >= 4)
             .min_by(|a, b| {
                 let cost = |p: &PxBox| {
                     let (x, y) = p.centre();
@@ -621,35 +599,6 @@ mod tests {
         let ev = tr.observe(&scene(12, 200), &statics, KeySet::NONE);
         assert!(
             matches!(ev, SelfEvent::Teleported { to, .. } if to.x0 == 12),
-            "{ev:?}"
-        );
-    }
-
-    #[test]
-    fn a_body_cut_by_the_tracking_window_is_a_teleport() {
-        // The self was at x 55..65; it reappears at the spawn, x 36..46, 9 px left of it: the
-        // tracking window (16 px around the last box, x 39..81) holds only its right part
-        // (x 39..46, 7 px), off the last box. Not a step: a teleport to the spawn.
-        let mut tr = SelfTracker::default();
-        let statics = StaticModel::new(&Frame::new(120, 40));
-        let last = PxBox {
-            x0: 55,
-            y0: 20,
-            x1: 65,
-            y1: 30,
-        };
-        tr.self_box = Some(last);
-        tr.size = Some((10, 10));
-        tr.spawn = Some(PxBox {
-            x0: 36,
-            y0: 20,
-            x1: 46,
-            y1: 30,
-        });
-        tr.observe(&scene(55, 200), &statics, KeySet::NONE);
-        let ev = tr.observe(&scene(36, 200), &statics, KeySet::NONE);
-        assert!(
-            matches!(ev, SelfEvent::Teleported { from, to } if from == last && to.x0 == 36),
             "{ev:?}"
         );
     }
