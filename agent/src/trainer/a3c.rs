@@ -63,6 +63,17 @@ pub(crate) fn segments(done: &[bool], num_envs: usize, steps: usize) -> Vec<Segm
     out
 }
 
+/// How many of a segment's transitions the predictor learns from: all of them when the frame an
+/// episode ended in is kept (`final_transition`), else all but the one into the episode's end.
+pub(crate) fn icm_transitions(seg: Segment, final_transition: bool) -> usize {
+    let len = seg.t1 - seg.t0 + 1;
+    if seg.terminal && !final_transition {
+        len - 1
+    } else {
+        len
+    }
+}
+
 /// Discounted returns of one segment's (already clipped) rewards, bootstrapped from `last`.
 pub(crate) fn discounted(rewards: &[f32], last: f32, gamma: f64) -> Vec<f32> {
     let mut out = vec![0f32; rewards.len()];
@@ -304,11 +315,7 @@ impl<E: VecEnvironment> Trainer<E> {
         // The predictor learns from the segment's transitions whose next frame is known: all of
         // them with `final_transition`, else not the one into the episode's end (the auto-reset
         // hides its frame).
-        let valid = if seg.terminal && !cfg.final_transition {
-            len - 1
-        } else {
-            len
-        };
+        let valid = icm_transitions(seg, cfg.final_transition);
         let mut icm_terms = None;
         let total = match (&self.icm, valid) {
             (Some(icm), k) if k > 0 => {
@@ -397,7 +404,21 @@ mod tests {
             let (mut ends, mut moved) = (0, 0);
             for _ in 0..3 {
                 let ro = t.a3c_rollout().unwrap();
-                let bonus = t.a3c_bonus(t.icm.as_ref().unwrap(), &ro).unwrap();
+                let icm = t.icm.as_ref().unwrap();
+                let bonus = t.a3c_bonus(icm, &ro).unwrap();
+                // The same errors, transition by transition, from each step's own stacks: with
+                // the final frame every transition counts; without, the ends are masked.
+                let all = vec![false; ro.dones.len()];
+                let mask = if keep { &all } else { &ro.dones };
+                let want = t
+                    .icm_bonus(icm, &ro.obs, &ro.next, &ro.actions, mask)
+                    .unwrap();
+                for (i, (b, w)) in bonus.iter().zip(&want).enumerate() {
+                    assert!(
+                        (b - w).abs() <= 1e-4 * w.abs().max(1e-3),
+                        "transition {i}: {b} vs {w}"
+                    );
+                }
                 for (i, _) in ro.dones.iter().enumerate().filter(|(_, d)| **d) {
                     ends += 1;
                     let next = &ro.next[i * in_len..(i + 1) * in_len];
@@ -421,6 +442,21 @@ mod tests {
                 assert!(moved > 0, "no final frame differed from the next start");
             }
         }
+    }
+
+    #[test]
+    fn the_predictor_learns_the_last_transition_only_with_its_frame() {
+        let seg = |t0, t1, terminal| Segment {
+            env: 0,
+            t0,
+            t1,
+            terminal,
+        };
+        assert_eq!(icm_transitions(seg(3, 9, true), true), 7);
+        assert_eq!(icm_transitions(seg(3, 9, true), false), 6);
+        assert_eq!(icm_transitions(seg(0, 19, false), false), 20);
+        assert_eq!(icm_transitions(seg(5, 5, true), false), 0);
+        assert_eq!(icm_transitions(seg(5, 5, true), true), 1);
     }
 
     #[test]
