@@ -95,6 +95,10 @@ const GRID_AT_REST: bool = true;
 /// Whether a motion right after a free flight is kept from the keys' climb evidence
 /// (`free_flight`); off only to show what it fixes.
 const FLIGHT_IS_NO_CLIMB: bool = true;
+/// Whether a goal plan's climb pressed the way it works, on the ladder's line, that does not
+/// rise rules a ladder out of the cell it climbs into where the body already overlaps it
+/// (`climb_refused`); off only to show what it fixes.
+const CLIMBS_RULE_OUT: bool = true;
 
 /// The body's size to grid the frame by, measured again the first time the self is seen at rest
 /// (`still`: no motion this tick nor the last), if it differs from the period the grid was found
@@ -149,6 +153,9 @@ pub struct PriorsAgent {
     movement: Movement,
     control: Controller,
     last_keys: KeySet,
+    /// Whether the last keys pressed (ticks with none pressed aside) were a climb up on the
+    /// ladder's line (`Controller::pressed_climb`).
+    climb_held: bool,
     /// The last three vertical motions, newest last.
     dys: [f32; 3],
     /// How many of `dys` were seen since they were last reset (a reset fills them with zeros
@@ -221,6 +228,7 @@ impl PriorsAgent {
             movement: Movement::new(&prior),
             control: Controller::default(),
             last_keys: KeySet::NONE,
+            climb_held: false,
             dys: [0.0; 3],
             dys_seen: 0,
             last_dx: 0.0,
@@ -746,6 +754,7 @@ impl PriorsAgent {
     }
 
     fn decide(&mut self, b: PxBox, dy: f32) -> KeySet {
+        self.control.pressed_climb = false;
         let Some(g) = self.grid else {
             return KeySet::NONE;
         };
@@ -929,6 +938,18 @@ impl PriorsAgent {
                     self.control.climb_recipe += 1;
                     self.progress.2 = 0;
                 }
+                // A goal plan's climb pressed the way it was seen to work, on the ladder's line,
+                // that does not rise: the cell it climbs into, which the body already overlaps,
+                // holds no ladder (that place only; see `climb_refused`).
+                let overlapped: Vec<(i32, i32)> = g.cells_covered(b).collect();
+                if let Some(to) = climb_refused(
+                    next,
+                    self.climb_confirmed && self.climb_held,
+                    matches!(plan.as_ref().map(|p| p.purpose), Some(Purpose::Goal)),
+                    &overlapped,
+                ) {
+                    self.fell_through(&[to]);
+                }
                 // A test that yields nothing from here is dropped (e.g. standing on a thing
                 // while also holding a ladder teaches nothing about the thing).
                 if let Some(Purpose::Explore(t)) = plan.as_ref().map(|p| p.purpose) {
@@ -1044,6 +1065,35 @@ fn moving_into(from: PxBox, dx: f32, dy: f32, push: f32) -> PxBox {
         dx
     };
     from.shifted(dx.round() as i32, dy.round() as i32)
+}
+
+/// The cell a climb that has not raised the body for `STUCK_TICKS` was climbing into, when that
+/// says no ladder is there: the climb was pressed the way that was seen to raise the body, on the
+/// ladder's line (`pressed_as_it_works`: the last keys pressed were the climb, not a step towards
+/// the line), and the body already overlaps that cell (`overlapped`). A body that overlaps a
+/// ladder climbs when the climb key is pressed, so the cell, whatever its type is believed to be,
+/// holds none. Only that place is ruled out, not its type (the look-alikes elsewhere, and the
+/// real ladders, keep their belief), nor the cells the body stands in (a body off a real
+/// ladder's line does not climb either: 18ce5d6, seed 5), nor a cell the body does not reach (a
+/// ladder hanging above it). Only on the way to the believed goal (`goal`): a test whose climb
+/// makes no progress is given up already (a revision of its own), a goal plan gives nothing up.
+/// princess / masked-affordances seed 4 (30da2be, from tick 1,009): at the left ladder's top, its
+/// head 1-2 px into a texture believed surely climbable, the goal plan climbed "up" into it for
+/// most of 100,000 ticks; the climb key was observed, so nothing was revised.
+fn climb_refused(
+    next: Option<Move>,
+    pressed_as_it_works: bool,
+    goal: bool,
+    overlapped: &[(i32, i32)],
+) -> Option<(i32, i32)> {
+    match next {
+        Some(Move::ClimbUp { to })
+            if CLIMBS_RULE_OUT && pressed_as_it_works && goal && overlapped.contains(&to) =>
+        {
+            Some(to)
+        }
+        _ => None,
+    }
 }
 
 fn held_in_air(dys: [f32; 3], aligned: bool) -> bool {
@@ -1245,6 +1295,11 @@ impl Agent for PriorsAgent {
                 self.decide(to, 0.0)
             }
         };
+        if self.control.pressed_climb {
+            self.climb_held = true;
+        } else if !keys.is_empty() {
+            self.climb_held = false;
+        }
         self.last_keys = keys;
         keys
     }
@@ -1253,8 +1308,8 @@ impl Agent for PriorsAgent {
 #[cfg(test)]
 mod tests {
     use super::{
-        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, fell_past, free_flight, held_cell,
-        held_in_air, is_standing, jump_missed, moving_into, rest_size, shuttle_progress,
+        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, climb_refused, fell_past, free_flight,
+        held_cell, held_in_air, is_standing, jump_missed, moving_into, rest_size, shuttle_progress,
         unmoved_walks,
     };
     use crate::geom::PxBox;
@@ -1312,6 +1367,53 @@ mod tests {
         assert!(!reach(moving_into(from, -7.0, 0.0, 7.0)).contains(&(11, 11)));
         // No key held: where it was.
         assert!(!reach(moving_into(from, 0.0, 0.0, 0.0)).contains(&(11, 11)));
+    }
+
+    #[test]
+    fn a_goal_climb_on_the_line_that_does_not_rise_rules_out_the_cell_it_climbs_into() {
+        use crate::planning::map::Map;
+        use crate::planning::search::{Abilities, Failed, Purpose, plan_with};
+        // princess / masked-affordances seed 4: at a ladder's top (2, 3), a look-alike texture
+        // above it (column 2, rows 1-2) believed climbable; the real ladder is column 5.
+        let mut m = Map::from_ascii(
+            "G.....
+             ##H##H
+             ..H..H
+             .....H
+             ######",
+        );
+        let ab = Abilities {
+            walk: true,
+            climb_up: true,
+            climb_down: true,
+            jump_reach: None,
+            jump_span: 0,
+            jump_up: false,
+        };
+        let skip = Default::default();
+        let failed = Failed::new();
+        let p = plan_with(&m, (2, 3), &ab, 1, &skip, &failed).expect("a plan");
+        assert_eq!(p.purpose, Purpose::Goal);
+        let next = p.moves.first().copied();
+        assert_eq!(next, Some(Move::ClimbUp { to: (2, 2) }));
+        // The body's head is 1-2 px into the cell it climbs into.
+        let overlapped = [(2, 2), (3, 2), (2, 3), (3, 3)];
+        let to = climb_refused(next, true, true, &overlapped).expect("ruled out");
+        assert_eq!(to, (2, 2));
+        // Not pressed on the line the way that climbs, not on the way to the goal, or a cell
+        // the body does not reach (a ladder hanging above it): nothing is ruled out.
+        assert_eq!(climb_refused(next, false, true, &overlapped), None);
+        assert_eq!(climb_refused(next, true, false, &overlapped), None);
+        assert_eq!(climb_refused(next, true, true, &[(2, 3), (3, 3)]), None);
+        let walk = Some(Move::Walk { dir: 1, to: (3, 3) });
+        assert_eq!(climb_refused(walk, true, true, &overlapped), None);
+        // That place only: the plan walks to the real ladder; the look-alike above keeps its
+        // belief.
+        m.mark_no_ladder(&[to].into_iter().collect());
+        assert!(!m.climbable(2, 2) && m.climbable(2, 1));
+        let p = plan_with(&m, (2, 3), &ab, 1, &skip, &failed).expect("a plan");
+        assert_eq!(p.purpose, Purpose::Goal);
+        assert_eq!(p.moves.first(), Some(&Move::Walk { dir: 1, to: (3, 3) }));
     }
 
     #[test]

@@ -85,6 +85,9 @@ pub struct Controller {
     pub climb_recipe: usize,
     /// Alternation phase of a climb recipe.
     alt: bool,
+    /// Whether the last keys given were a climb up pressed on the ladder's line (centred, not
+    /// steering towards it).
+    pub pressed_climb: bool,
 }
 
 fn toward(keys: &RoleKeys, from: f32, to: f32, tol: f32) -> KeySet {
@@ -141,6 +144,7 @@ impl Controller {
     ) -> KeySet {
         let cx = me.bbox.centre().0;
         let tol = (walk_px / 2.0).max(1.0);
+        self.pressed_climb = false;
         if let Some(j) = &mut self.jump {
             j.ticks += 1;
             if j.ticks > 2 && (me.standing || me.on_ladder) && me.dy.abs() < 0.5 {
@@ -201,6 +205,7 @@ impl Controller {
             }
             Move::ClimbUp { .. } => {
                 self.alt = !self.alt;
+                self.pressed_climb = true;
                 climb_keys(self.climb_recipe, keys, self.alt)
             }
             Move::ClimbDown { .. } => keys.down.map_or(KeySet::NONE, KeySet::one),
