@@ -221,20 +221,26 @@ impl VecEnvironment for TileVecEnv {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use priors_core::parse_level;
 
-    #[test]
-    fn a_finished_episode_s_last_observation_is_the_world_it_ended_in() {
+    /// `n` envs of a 6-tile corridor (walking right reaches the goal) with the paper's six
+    /// actions, episodes cut at `tick_limit` ticks so that short rollouts hold episode ends.
+    pub(crate) fn corridor(n: usize, tick_limit: u32) -> TileVecEnv {
         let text =
             "+++\nname = \"short\"\ntile_px = 15\ntick_hz = 30\n+++\n#######\n#P....Q\n#######\n";
         let rules = Rules {
-            tick_limit: Some(5),
+            tick_limit: Some(tick_limit),
             ..Rules::agent()
         };
         let level = parse_level(text, "short.level").unwrap();
-        let mut env = TileVecEnv::new(level, rules, &Action::ORIGINAL_SIX, 2);
+        TileVecEnv::new(level, rules, &Action::ORIGINAL_SIX, n)
+    }
+
+    #[test]
+    fn a_finished_episode_s_last_observation_is_the_world_it_ended_in() {
+        let mut env = corridor(2, 5);
         assert!(
             env.step(&[0, 0]).final_obs.is_none(),
             "not kept unless asked"

@@ -370,24 +370,7 @@ impl<E: VecEnvironment> Trainer<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::envs::TileVecEnv;
-    use priors_core::{Action, Rules, parse_level};
-
-    /// A 6-tile corridor; episodes cut at 7 ticks, so a 20-step rollout holds several ends.
-    fn corridor(n: usize) -> TileVecEnv {
-        let text =
-            "+++\nname = \"short\"\ntile_px = 15\ntick_hz = 30\n+++\n#######\n#P....Q\n#######\n";
-        let rules = Rules {
-            tick_limit: Some(7),
-            ..Rules::agent()
-        };
-        TileVecEnv::new(
-            parse_level(text, "short.level").unwrap(),
-            rules,
-            &Action::ORIGINAL_SIX,
-            n,
-        )
-    }
+    use crate::envs::tests::corridor;
 
     #[test]
     fn the_transition_into_an_episode_end_keeps_its_frame_and_gets_its_bonus() {
@@ -398,7 +381,8 @@ mod tests {
                 final_transition: keep,
                 ..TrainConfig::paper()
             };
-            let mut t = Trainer::new(cfg, corridor(3)).unwrap();
+            // Episodes cut at 7 ticks: a 20-step rollout holds several ends.
+            let mut t = Trainer::new(cfg, corridor(3, 7)).unwrap();
             let (fl, steps) = (t.frame_len, t.cfg.num_steps);
             let in_len = 2 * fl;
             let (mut ends, mut moved) = (0, 0);

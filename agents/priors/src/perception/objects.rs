@@ -155,7 +155,8 @@ fn colour_bin(p: [u8; 3]) -> usize {
 }
 
 /// The colours of a palette of figures drawn in front of a textured ground (by colour bin), from
-/// which colours occur together in the grid's cells (`cells`: per cell, the bins found in it).
+/// which colours occur together in the grid's cells (`cells`: per cell, the bins found in it;
+/// `n`: per bin, in how many cells it is found).
 /// The ground's palette is grown from the colour found in the most cells: a colour that occurs,
 /// in at least half the cells that hold it, together with a colour of the ground's palette is
 /// one of the ground's (the patches of a patchwork mix their palette's colours). A colour outside
@@ -163,10 +164,9 @@ fn colour_bin(p: [u8; 3]) -> usize {
 /// outside it: the figures' own palette (striped blocks of three colours), not a lone colour of
 /// the texture that the rule above missed. The halves are the rule "more often than not", not a
 /// tuned number. On a plain scene the dominant colour is ground and this is not used.
-fn figure_palette(cells: &[[bool; 512]]) -> [bool; 512] {
-    let holding = |b: usize| cells.iter().filter(|c| c[b]).count();
+fn figure_palette(cells: &[[bool; 512]], n: &[u32]) -> [bool; 512] {
+    let n: Vec<usize> = n.iter().map(|&x| x as usize).collect();
     let together = |a: usize, b: usize| cells.iter().filter(|c| c[a] && c[b]).count();
-    let n: Vec<usize> = (0..512).map(holding).collect();
     let mut ground = [false; 512];
     let Some(seed) = (0..512).max_by_key(|&b| (n[b], std::cmp::Reverse(b))) else {
         return ground;
@@ -235,7 +235,7 @@ fn find_ground(f: &Frame, g: &Grid, free: [u8; 3], figures: bool) -> Ground {
             }
         }
         let rare_max = ((g.rows * g.cols) as f32 * RARE_CELL_SHARE).max(1.0) as u32;
-        let figure_palette = figure_palette(&cell_colours);
+        let figure_palette = figure_palette(&cell_colours, &cells_with);
         let rare = |p: [u8; 3]| {
             let b = colour_bin(p);
             cells_with[b] <= rare_max || figure_palette[b]
