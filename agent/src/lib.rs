@@ -9,8 +9,8 @@
 //!
 //! Code map: [`config`] (every hyperparameter), [`ppo`] (GAE and losses), [`model`] (networks),
 //! [`bonus`] (intrinsic reward models), [`trainer`] (the loop, checkpoints), [`run`] (the run
-//! folder), [`envs`] (the environment trait and a renderer-free stand-in), [`env_adapter`] (the
-//! real `priors_env::VecEnv`).
+//! folder), [`watch`] (the warning for a collapsed ICM), [`envs`] (the environment trait and a
+//! renderer-free stand-in), [`env_adapter`] (the real `priors_env::VecEnv`).
 //!
 //! What it deliberately does not do: parse command lines or pick run folder names (that is the
 //! `priors` CLI), or touch the simulation (it only sees observations, rewards and episode stats).
@@ -30,6 +30,7 @@ pub mod ppo;
 pub mod rng;
 pub mod run;
 pub mod trainer;
+pub mod watch;
 
 pub use config::{Algo, Bonus, DeviceKind, NetKind, TrainConfig};
 pub use envs::{Episode, TileVecEnv, Transition, VecEnvironment};

@@ -15,6 +15,7 @@
 use crate::config::TrainConfig;
 use crate::envs::VecEnvironment;
 use crate::trainer::{EpisodeRow, TrainError, Trainer};
+use crate::watch::IcmWatch;
 use serde::{Deserialize, Serialize};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -99,6 +100,8 @@ pub fn train<E: VecEnvironment>(
 ) -> Result<Summary, RunError> {
     let dir = &opts.dir;
     // Build the trainer first: a missing GPU or a bad configuration leaves no half-made run.
+    let mut icm_watch =
+        (cfg.bonus == crate::config::Bonus::Icm).then(|| IcmWatch::new(env.num_actions()));
     let mut trainer = Trainer::new(cfg.clone(), env)?;
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let rc = RunConfig {
@@ -189,6 +192,16 @@ pub fn train<E: VecEnvironment>(
             mean_of(&|r| r.unique_positions as f64),
         ));
         cols.extend(report.scalars.iter().copied());
+        if let Some(watch) = icm_watch.as_mut() {
+            let scalar = |key: &str| cols.iter().find(|(k, _)| *k == key).and_then(|(_, v)| *v);
+            let bonus = scalar("charts/mean_intrinsic_reward");
+            if let Some(msg) = watch.observe(p.global_step, bonus, scalar("losses/inverse_loss")) {
+                if show {
+                    eprintln!();
+                }
+                eprintln!("{msg}");
+            }
+        }
         let pw = match progress_csv.as_mut() {
             Some(w) => w,
             None => {
