@@ -10,6 +10,8 @@ use priors_env::VecEnv;
 pub struct PriorsVecEnv {
     inner: VecEnv,
     episodes: Vec<Option<Episode>>,
+    /// Whether actions repeat (then each step reports its ticks).
+    repeats: bool,
 }
 
 impl PriorsVecEnv {
@@ -19,6 +21,7 @@ impl PriorsVecEnv {
         PriorsVecEnv {
             inner,
             episodes: vec![None; n],
+            repeats: false,
         }
     }
     /// The wrapped batch.
@@ -55,10 +58,22 @@ impl VecEnvironment for PriorsVecEnv {
             truncated: s.truncated,
             episodes: &self.episodes,
             final_obs: s.final_obs,
+            ticks: self.repeats.then_some(s.ticks),
         }
     }
     fn keep_final_observations(&mut self) -> bool {
         self.inner.keep_final_observations();
+        true
+    }
+    fn set_action_repeat(&mut self, k: usize) -> bool {
+        let Ok(k32) = u32::try_from(k) else {
+            return false;
+        };
+        if k32 == 0 {
+            return false;
+        }
+        self.inner.set_action_repeat(k32);
+        self.repeats = k32 > 1;
         true
     }
 }

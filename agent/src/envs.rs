@@ -32,6 +32,9 @@ pub struct Transition<'a> {
     /// episode ended on this step, the observation of the world it ended in (`num_envs *
     /// obs_len`; other slots are stale). `None` otherwise.
     pub final_obs: Option<&'a [u8]>,
+    /// Once [`VecEnvironment::set_action_repeat`] accepted a repeat: the ticks each env took
+    /// on this step. `None`: one tick each.
+    pub ticks: Option<&'a [u32]>,
 }
 
 impl Transition<'_> {
@@ -66,6 +69,12 @@ pub trait VecEnvironment {
     /// ([`Transition::final_obs`]); false if it cannot.
     fn keep_final_observations(&mut self) -> bool {
         false
+    }
+    /// Asks the env to hold each action for `k` ticks from now on (stopping where an episode
+    /// ends; [`Transition::ticks`] says how many each env took); false if it cannot. Every env
+    /// can do `k = 1`.
+    fn set_action_repeat(&mut self, k: usize) -> bool {
+        k == 1
     }
 }
 
@@ -212,6 +221,7 @@ impl VecEnvironment for TileVecEnv {
             truncated: &self.truncated,
             episodes: &self.episodes,
             final_obs: (!self.final_obs.is_empty()).then_some(&self.final_obs[..]),
+            ticks: None,
         }
     }
     fn keep_final_observations(&mut self) -> bool {

@@ -208,6 +208,13 @@ impl<E: VecEnvironment> Trainer<E> {
             ))
             .into());
         }
+        if !env.set_action_repeat(cfg.action_repeat) {
+            return Err(crate::config::ConfigError(format!(
+                "action_repeat = {} needs an env that can hold an action for several ticks",
+                cfg.action_repeat
+            ))
+            .into());
+        }
         let num_actions = env.num_actions();
         let frame_shape = env.obs_shape();
         let (c, h, w) = frame_shape;
@@ -605,7 +612,11 @@ impl<E: VecEnvironment> Trainer<E> {
         let n = self.cfg.num_envs;
         let t = Instant::now();
         let tr = self.env.step(actions);
-        self.progress.global_step += n as u64;
+        // Env steps count ticks, also where an action is held for several.
+        self.progress.global_step += match tr.ticks {
+            Some(t) => t.iter().map(|&k| k as u64).sum(),
+            None => n as u64,
+        };
         self.latest.copy_from_slice(tr.obs);
         rewards.extend_from_slice(tr.rewards);
         let done = tr.done();

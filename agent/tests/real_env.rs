@@ -135,3 +135,78 @@ fn ppo_with_count_bonus_solves_the_corridor_from_the_object_grid() {
     );
     assert!(s.steps_to_reliable_completion.is_some(), "{s:?}");
 }
+
+#[test]
+fn a_repeated_action_keeps_episodes_in_ticks() {
+    let obs = ObsKind::Pixels {
+        width: 42,
+        height: 42,
+    };
+    let mut e = env(obs, 2);
+    assert!(e.set_action_repeat(4));
+    e.reset();
+    // Walking right reaches the goal on the same tick as without the repeat (about 41), in a
+    // quarter of the steps; the last step takes what is left of it.
+    let mut steps = 0;
+    let (ep, last_ticks) = loop {
+        steps += 1;
+        let t = e.step(&[2, 0]);
+        let ticks = t.ticks.expect("a repeating env reports its ticks");
+        assert_eq!(ticks[1], 4, "the other env holds its no-op for 4 ticks");
+        if let Some(ep) = t.episodes[0] {
+            break (ep, ticks[0]);
+        }
+        assert_eq!(ticks[0], 4);
+        assert!(steps < 60, "walking right should finish the corridor");
+    };
+    assert!(ep.success, "{ep:?}");
+    assert_eq!(ep.length, 4 * (steps - 1) + last_ticks);
+    assert!(ep.length > 30 && last_ticks <= 4, "{ep:?}, {last_ticks}");
+    assert!(!e.set_action_repeat(0));
+}
+
+#[test]
+fn env_steps_count_ticks_when_actions_repeat() {
+    let obs = ObsKind::Pixels {
+        width: 42,
+        height: 42,
+    };
+    for repeat in [1, 3] {
+        let c = TrainConfig {
+            algo: priors_agent::Algo::Random,
+            bonus: Bonus::None,
+            num_envs: 2,
+            num_steps: 8,
+            max_steps: 16,
+            action_repeat: repeat,
+            ..TrainConfig::default()
+        };
+        let mut t = priors_agent::Trainer::new(c, env(obs, 2)).unwrap();
+        t.update().unwrap();
+        // 2 envs x 8 steps x `repeat` ticks: no episode of the corridor ends within 24 ticks
+        // (the goal is about 41 ticks of walking away, the tick limit 150).
+        assert_eq!(
+            t.progress().global_step,
+            2 * 8 * repeat as u64,
+            "repeat {repeat}"
+        );
+    }
+    // The stand-in env cannot hold an action: asking it to is an error, not a silent 1.
+    let c = TrainConfig {
+        num_envs: 2,
+        num_steps: 8,
+        action_repeat: 2,
+        ..TrainConfig::default()
+    };
+    let tiles = priors_agent::TileVecEnv::new(
+        parse_level(CORRIDOR, "corridor.level").unwrap(),
+        Rules::agent(),
+        &priors_core::Action::EFFECTIVE,
+        2,
+    );
+    let err = match priors_agent::Trainer::new(c, tiles) {
+        Ok(_) => panic!("a tile env with action_repeat = 2 must be refused"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("action_repeat = 2"), "{err}");
+}

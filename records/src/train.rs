@@ -110,6 +110,11 @@ pub struct TrainConfig {
     pub num_steps: usize,
     /// Observations stacked along channels (the paper's ICM code and CleanRL: 4).
     pub frame_stack: usize,
+    /// Ticks each chosen action is held for (Pathak et al.'s `SkipEnv`, 4 for Doom and 6 for
+    /// Mario in their code; the released game's wrapper has none): 1 = one action per tick.
+    /// Env steps still count ticks. 1 in configs written before this field.
+    #[serde(default = "default_repeat")]
+    pub action_repeat: usize,
     /// Network torso.
     pub net: NetKind,
     /// Width of the hidden layer(s).
@@ -276,6 +281,7 @@ impl Default for TrainConfig {
             // in config.toml.
             num_steps: 32,
             frame_stack: 4,
+            action_repeat: 1,
             net: NetKind::Cnn,
             hidden: 256,
             device: DeviceKind::Cpu,
@@ -338,6 +344,10 @@ fn default_lr_horizon() -> u64 {
 
 fn default_icm_lr_scale() -> f64 {
     10.0
+}
+
+fn default_repeat() -> usize {
+    1
 }
 
 fn default_one() -> f64 {
@@ -444,6 +454,7 @@ impl TrainConfig {
             num_envs: PAPER_NUM_ENVS,
             num_steps: PAPER_NUM_STEPS,
             frame_stack: PAPER_FRAME_STACK,
+            action_repeat: 1,
             net: NetKind::Universe,
             hidden: 256,
             learning_rate: PAPER_LEARNING_RATE,
@@ -549,6 +560,9 @@ impl TrainConfig {
         if self.frame_stack == 0 || self.hidden == 0 || self.torch_threads == 0 {
             return bad("frame_stack, hidden and torch_threads must be positive");
         }
+        if self.action_repeat == 0 {
+            return bad("action_repeat must be at least 1 (1: one action per tick)");
+        }
         if !(1..=64).contains(&self.simhash_bits) {
             return bad("simhash_bits must be 1..=64");
         }
@@ -605,6 +619,11 @@ mod tests {
         );
         assert!(c.with_overrides("nope = 1").is_err());
         assert!(c.with_overrides("num_minibatches = 3").is_err());
+        assert!(c.with_overrides("action_repeat = 0").is_err());
+        assert_eq!(
+            c.with_overrides("action_repeat = 4").unwrap().action_repeat,
+            4
+        );
         // A config.toml written before the new fields still reads, with their defaults.
         let mut old: toml::Table = toml::from_str(&text).unwrap();
         for k in [
@@ -629,6 +648,7 @@ mod tests {
             "zero_init_ext_critic",
             "stop_at",
             "count_footprint",
+            "action_repeat",
         ] {
             old.remove(k);
         }
@@ -712,6 +732,10 @@ mod tests {
         );
         assert_eq!((p.gamma_ext, p.gae_lambda, p.ent_coef), (0.99, 1.0, 0.01));
         assert!(p.icm_forward_sum, "forwardloss * 288");
+        assert_eq!(
+            p.action_repeat, 1,
+            "the released game's gym wrapper steps one tick per action"
+        );
         assert!(
             p.final_transition,
             "env_runner keeps the terminal frame: bonus and predictor on the last transition"

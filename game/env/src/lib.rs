@@ -485,6 +485,10 @@ pub struct VecEnv {
     terminated: Vec<bool>,
     truncated: Vec<bool>,
     infos: Vec<Info>,
+    /// Ticks each env took on the last step (1 unless an action repeats).
+    ticks: Vec<u32>,
+    /// Ticks each action is held for ([`VecEnv::set_action_repeat`]; 1 by default).
+    repeat: u32,
     seed: u64,
     episodes_started: u64,
 }
@@ -505,6 +509,9 @@ pub struct VecStep<'a> {
     /// this step its slot holds the observation of the world the episode ended in (the frame
     /// an env without auto-reset would return), elsewhere stale bytes. `None` otherwise.
     pub final_obs: Option<&'a [u8]>,
+    /// Ticks each env took on this step: 1, or with [`VecEnv::set_action_repeat`] the repeat,
+    /// fewer where the episode ended during it.
+    pub ticks: &'a [u32],
 }
 
 impl VecEnv {
@@ -536,6 +543,8 @@ impl VecEnv {
             terminated: vec![false; num_envs],
             truncated: vec![false; num_envs],
             infos: vec![info0; num_envs],
+            ticks: vec![1; num_envs],
+            repeat: 1,
             shared,
             seed,
             episodes_started: 0,
@@ -592,6 +601,14 @@ impl VecEnv {
         self.final_obs = vec![0; self.obs.len()];
     }
 
+    /// From now on, each step holds every env's action for `k` ticks (at least 1), stopping
+    /// early where the episode ends (Pathak et al.'s `SkipEnv`: repeat the action, sum the
+    /// rewards, keep the last frame); `VecStep::ticks` says how many each env took. The
+    /// observation is drawn once, after the last tick; the `Info` is the last tick's.
+    pub fn set_action_repeat(&mut self, k: u32) {
+        self.repeat = k.max(1);
+    }
+
     /// Restarts env `i` with the next episode seed (no observation).
     fn restart(&mut self, i: usize) {
         self.episodes_started += 1;
@@ -616,9 +633,18 @@ impl VecEnv {
         let n = self.obs_len();
         for i in 0..self.worlds.len() {
             let a = actions.get(i).copied().unwrap_or(0);
-            let (r, term, trunc, info) =
+            let (mut r, mut term, mut trunc, mut info) =
                 self.shared
                     .advance(&mut self.worlds[i], &mut self.tallies[i], a);
+            let mut ticks = 1;
+            while ticks < self.repeat && !(term || trunc) {
+                let (r2, term2, trunc2, info2) =
+                    self.shared
+                        .advance(&mut self.worlds[i], &mut self.tallies[i], a);
+                (r, term, trunc, info) = (r + r2, term2, trunc2, info2);
+                ticks += 1;
+            }
+            self.ticks[i] = ticks;
             if (term || trunc) && !self.final_obs.is_empty() {
                 self.shared
                     .observe(&self.worlds[i], &mut self.final_obs[i * n..(i + 1) * n]);
@@ -642,6 +668,7 @@ impl VecEnv {
             truncated: &self.truncated,
             infos: &self.infos,
             final_obs: (!self.final_obs.is_empty()).then_some(&self.final_obs[..]),
+            ticks: &self.ticks,
         }
     }
 }
@@ -783,6 +810,61 @@ mod tests {
                 }
             }
             assert!(ends >= N, "{what}: only {ends} episodes ended");
+        }
+    }
+
+    #[test]
+    fn a_repeated_action_is_held_until_the_repeat_or_the_episode_ends() {
+        const N: usize = 3;
+        const K: u32 = 3;
+        // Episodes that ended before their last step's repeat was done, over every batch.
+        let mut short = 0;
+        for cfg in configs().into_iter().step_by(3) {
+            let what = format!("{} / {}", cfg.level.header.name, cfg.condition.id);
+            let mut v = VecEnv::new(cfg.clone(), N, 5).unwrap();
+            v.set_action_repeat(K);
+            v.keep_final_observations();
+            let mut envs: Vec<Env> = (0..N).map(|_| Env::new(cfg.clone()).unwrap()).collect();
+            let n = v.obs_len();
+            let mut ends = 0;
+            for t in 0..80usize {
+                let actions: Vec<usize> = (0..N).map(|i| (t * 7 + i * 5) % 19).collect();
+                let s = v.step(&actions);
+                let (ticks_of, rewards) = (s.ticks.to_vec(), s.rewards.to_vec());
+                let ends_of: Vec<_> = s
+                    .terminated
+                    .iter()
+                    .zip(s.truncated)
+                    .map(|(a, b)| (*a, *b))
+                    .collect();
+                let (all_obs, finals) = (s.obs.to_vec(), s.final_obs.unwrap().to_vec());
+                for (i, e) in envs.iter_mut().enumerate() {
+                    let (mut ret, mut ticks) = (0.0, 0);
+                    let (mut term, mut trunc) = (false, false);
+                    while ticks < K && !(term || trunc) {
+                        let (_, r, te, tr, _) = e.step(actions[i]);
+                        (ret, term, trunc, ticks) = (ret + r, te, tr, ticks + 1);
+                    }
+                    assert_eq!(ticks_of[i], ticks, "{what}: ticks of env {i} at step {t}");
+                    assert_eq!(rewards[i], ret, "{what}: summed reward");
+                    assert_eq!(ends_of[i], (term, trunc), "{what}");
+                    let mut obs = vec![0; n];
+                    if term || trunc {
+                        e.shared.observe(e.world(), &mut obs);
+                        assert_eq!(&finals[i * n..(i + 1) * n], &obs[..], "{what}: final obs");
+                        e.reset(0);
+                        ends += 1;
+                        short += (ticks < K) as usize;
+                    }
+                    assert_eq!(&v.worlds()[i], e.world(), "{what}: world {i} at step {t}");
+                    e.shared.observe(e.world(), &mut obs);
+                    assert_eq!(&all_obs[i * n..(i + 1) * n], &obs[..], "{what}: obs at {t}");
+                }
+            }
+            assert!(
+                ends >= N && short > 0,
+                "{what}: {ends} ends, {short} mid-repeat"
+            );
         }
     }
 
