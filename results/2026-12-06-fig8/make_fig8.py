@@ -1,6 +1,6 @@
-"""Draws fig8-partial.svg: our PPO + count bars (mean +/- SEM of env steps to the first
+"""Draws fig8.svg: our PPO + count bars (mean +/- SEM of env steps to the first
 completion over 5 seeds, each seed's value as a dot) for the paper's five conditions, read from
-report-partial/agent.csv (made by `priors analyze`), with the paper's A3C + ICM means beside them
+report/agent.csv (made by `priors analyze`), with the paper's A3C + ICM means beside them
 in grey, labelled as the paper's. The paper's numbers are typed in from Dubey et al. (2018),
 Fig. 8, for the picture only (each bar also shows its ratio to its own original): nothing here feeds our data. Standard library only.
 
@@ -20,10 +20,12 @@ PAPER_M = {"original": 4.1, "masked-semantics": 3.7, "masked-object-identity": 3
 
 
 def ours():
-    rows = {r["condition"]: r for r in csv.DictReader(open("report-partial/agent.csv"))}
+    rows = {r["condition"]: r for r in csv.DictReader(open("report/agent.csv"))}
     seeds = {}
     for f in glob.glob("runs/ppo-count-six/princess__*__ppo-count__seed*/*/summary.json"):
         cond = f.split("/")[2].split("__")[1]
+        if cond not in CONDS:
+            continue
         v = json.load(open(f))["steps_to_first_completion"]
         seeds.setdefault(cond, []).append(v / 1e6)
     return {c: (float(rows[c]["steps_first_mean"]) / 1e6, float(rows[c]["steps_first_sem"]) / 1e6,
@@ -68,5 +70,5 @@ def svg(data):
 
 if __name__ == "__main__":
     os.chdir(os.path.dirname(os.path.abspath(__file__)))
-    open("fig8-partial.svg", "w").write(svg(ours()))
-    print("wrote fig8-partial.svg")
+    open("fig8.svg", "w").write(svg(ours()))
+    print("wrote fig8.svg")
