@@ -21,6 +21,20 @@ import os
 import sys
 
 
+def episodes(run):
+    """The rows of a run folder's episodes.csv."""
+    with open(os.path.join(run, "episodes.csv")) as f:
+        return list(csv.DictReader(f))
+
+
+def tier_counts(rows):
+    """Episodes per highest tier reached: 0, 1, 2, 3 or more."""
+    tiers = [0, 0, 0, 0]
+    for row in rows:
+        tiers[min(int(row["max_tier"]), 3)] += 1
+    return tiers
+
+
 def runs_in(tree):
     for summary in sorted(glob.glob(os.path.join(tree, "*", "*", "summary.json"))):
         yield os.path.dirname(summary)
@@ -37,10 +51,7 @@ def random_table(tree):
         cfg = open(os.path.join(run, "config.toml")).read()
         cond = cfg.split('condition = "')[1].split('"')[0]
         seed = cfg.split("\nseed = ")[1].split("\n")[0]
-        tiers = [0, 0, 0, 0]
-        with open(os.path.join(run, "episodes.csv")) as f:
-            for row in csv.DictReader(f):
-                tiers[min(int(row["max_tier"]), 3)] += 1
+        tiers = tier_counts(episodes(run))
         first = s["steps_to_first_completion"]
         out.writerow([cond, seed, "censored" if first is None else first,
                       s["total_env_steps"], s["episodes"], *tiers])
@@ -71,11 +82,8 @@ def episodes_table(folders):
     out.writerow(["run", "episodes", "mean_length", "fire_deaths", "enemy_deaths",
                   "episodes_tier0", "episodes_tier1", "episodes_tier2", "episodes_tier3plus"])
     for run in folders:
-        with open(os.path.join(run, "episodes.csv")) as f:
-            rows = list(csv.DictReader(f))
-        tiers = [0, 0, 0, 0]
-        for row in rows:
-            tiers[min(int(row["max_tier"]), 3)] += 1
+        rows = episodes(run)
+        tiers = tier_counts(rows)
         mean = sum(int(r["length"]) for r in rows) / len(rows)
         causes = [r["death_cause"] for r in rows]
         out.writerow([os.path.basename(os.path.normpath(run)), len(rows), f"{mean:.1f}",
