@@ -219,7 +219,7 @@ fn sweep_runs_resumes_after_a_kill_and_gives_the_same_tree() {
     ]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(
-        text(&o).contains("6 jobs: 6 run, 0 already done, 0 failed"),
+        text(&o).contains("6 jobs: 6 run, 0 already done, 0 running in another sweep, 0 failed"),
         "{}",
         text(&o)
     );
@@ -312,6 +312,75 @@ fn sweep_runs_resumes_after_a_kill_and_gives_the_same_tree() {
         agent.contains("princess,ppo,count,masked-semantics,3,2,1,1500,"),
         "{agent}"
     );
+}
+
+/// Two sweeps on one results tree: the second leaves the job the first is running alone (it
+/// has a checkpoint and no summary yet, so without the job lock it would resume it in the same
+/// folder at the same time), runs the others, and the tree ends as an uninterrupted sweep's.
+#[test]
+fn a_second_sweep_leaves_a_running_job_alone() {
+    let d = tmp("two-sweeps");
+    let (file, exe) = study(&d);
+    let (f, e) = (file.to_str().unwrap(), exe.to_str().unwrap());
+    let o = priors(&["sweep", f, "--train-exe", e, "--results", d.join("ref").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let results = d.join("results");
+    let job0 = results.join("princess__original__ppo-count__seed1");
+    let mut first = Command::new(env!("CARGO_BIN_EXE_priors"))
+        .args(["sweep", f, "--train-exe", e, "--task", "0"])
+        .env("PRIORS_DATA", data())
+        .env("FAKE_TRAIN_SLEEP", "4")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let checkpointed = || {
+        std::fs::read_dir(&job0)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|run| run.path().join("checkpoint/state.json").is_file())
+    };
+    let t0 = Instant::now();
+    while !checkpointed() && t0.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(checkpointed(), "job 0 reached no checkpoint within 30 s");
+    let o = priors(&["sweep", f, "--train-exe", e, "--dry-run"]);
+    assert!(
+        text(&o).contains("   0 running (another sweep)"),
+        "{}",
+        text(&o)
+    );
+    let o = priors(&["sweep", f, "--train-exe", e, "--task", "0"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("job 0 not started, another sweep runs it (pid "),
+        "{}",
+        text(&o)
+    );
+    let o = priors(&["sweep", f, "--train-exe", e]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("6 jobs: 5 run, 0 already done, 1 running in another sweep, 0 failed"),
+        "{}",
+        text(&o)
+    );
+    let out = first.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("job 0 finished"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        tree(&results),
+        tree(&d.join("ref")),
+        "the results tree of two sweeps differs from one sweep's"
+    );
+    let resumed = std::fs::read_dir(&job0)
+        .unwrap()
+        .any(|r| r.unwrap().path().join("resumed.txt").is_file());
+    assert!(!resumed, "the running job was resumed by the second sweep");
 }
 
 #[test]

@@ -18,6 +18,7 @@
 
 use crate::provenance::{self, Provenance};
 use crate::sweep::archive::{self, Invocation, Policy};
+use crate::sweep::lock::{self, Lock};
 use crate::sweep::slurm::slurm_script;
 use crate::sweep::state::{JobState, job_state};
 use crate::sweep::study::{Job, Study};
@@ -86,13 +87,33 @@ struct Runner<'a> {
     archive: Option<(&'a Policy, Option<&'a Path>)>,
 }
 
-/// Runs one job to the end (skipping or resuming as its folder says). Returns whether it ran.
-fn run_job(r: &Runner, job: &Job) -> Result<bool> {
+/// What [`run_job`] did with a job.
+#[derive(Debug)]
+enum Ran {
+    /// Trained it to the end (from the start or from its checkpoint).
+    Ran,
+    /// Its run was already complete.
+    AlreadyDone,
+    /// Another sweep process holds it (named as its lock file names it); left alone.
+    Busy(String),
+}
+
+/// Runs one job to the end (skipping or resuming as its folder says), holding the job folder's
+/// lock while it decides and runs, so that two sweeps on one results tree never run one job
+/// twice at once (`sweep::lock`).
+fn run_job(r: &Runner, job: &Job) -> Result<Ran> {
     let (study, exe, results) = (r.study, r.exe, r.results);
     let dir = results.join(job.dir_name());
+    let me = lock::this_process(&crate::clock::now_utc().1);
+    let _held = match lock::lock_job(&dir, &me)
+        .with_context(|| format!("locking {}", dir.join(lock::LOCK_FILE).display()))?
+    {
+        Lock::Held(g) => g,
+        Lock::Busy(who) => return Ok(Ran::Busy(who)),
+    };
     let state = job_state(&dir);
     let resume = match &state {
-        JobState::Done(_) => return Ok(false),
+        JobState::Done(_) => return Ok(Ran::AlreadyDone),
         JobState::Partial(run) => Some(run.clone()),
         JobState::Stale(run) => {
             // Killed before its first checkpoint: nothing to resume, and a second run folder
@@ -141,7 +162,7 @@ fn run_job(r: &Runner, job: &Job) -> Result<bool> {
         );
     }
     match job_state(&dir) {
-        JobState::Done(_) => Ok(true),
+        JobState::Done(_) => Ok(Ran::Ran),
         s => bail!(
             "job {} ({}) exited successfully but its run is {}; see {}",
             job.index,
@@ -258,12 +279,12 @@ pub fn run(a: Args) -> Result<()> {
             None => println!("not an archive; this binary: {}", this.describe()),
         }
         for j in &jobs {
-            println!(
-                "{:4} {:24} {}",
-                j.index,
-                job_state(&results.join(j.dir_name())).name(),
-                j.dir_name()
-            );
+            let dir = results.join(j.dir_name());
+            let state = match lock::holder(&dir) {
+                Some(_) => "running (another sweep)",
+                None => job_state(&dir).name(),
+            };
+            println!("{:4} {:24} {}", j.index, state, j.dir_name());
         }
         return Ok(());
     }
@@ -295,34 +316,42 @@ pub fn run(a: Args) -> Result<()> {
     };
     if let Some(t) = a.task {
         let job = selected[0];
-        let ran = run_job(&runner, job)?;
-        println!(
-            "job {t} {}: {}",
-            if ran { "finished" } else { "already done" },
-            results.join(job.dir_name()).display()
-        );
+        let what = match run_job(&runner, job)? {
+            Ran::Ran => "finished".to_string(),
+            Ran::AlreadyDone => "already done".to_string(),
+            Ran::Busy(who) => format!("not started, another sweep runs it ({who})"),
+        };
+        println!("job {t} {what}: {}", results.join(job.dir_name()).display());
         return Ok(());
     }
     let parallel = a.jobs.unwrap_or(study.resources().max_parallel).max(1);
-    let (mut ran, mut skipped, mut errors) = (0usize, 0usize, Vec::new());
+    let (mut ran, mut skipped, mut busy, mut errors) = (0usize, 0usize, 0usize, Vec::new());
     par_for_each(
         jobs.len(),
         parallel,
         |i| run_job(&runner, &jobs[i]),
         |i, r| match r {
-            Ok(true) => {
+            Ok(Ran::Ran) => {
                 ran += 1;
                 eprintln!("done {}", jobs[i].dir_name());
             }
-            Ok(false) => skipped += 1,
+            Ok(Ran::AlreadyDone) => skipped += 1,
+            Ok(Ran::Busy(who)) => {
+                busy += 1;
+                eprintln!(
+                    "left alone {}: another sweep runs it ({who})",
+                    jobs[i].dir_name()
+                );
+            }
             Err(e) => errors.push(format!("{e:#}")),
         },
     );
     println!(
-        "{} jobs: {} run, {} already done, {} failed; results: {}",
+        "{} jobs: {} run, {} already done, {} running in another sweep, {} failed; results: {}",
         jobs.len(),
         ran,
         skipped,
+        busy,
         errors.len(),
         results.display()
     );

@@ -1,6 +1,6 @@
 //! The sweep's side of a study file (issue 5, moved here from the analysis in issue 15): the
 //! typed `[agents]` and `[resources]` tables and the job list ([`study`]), where each job stands
-//! on disk ([`state`]), the `priors train` flags of a job ([`train_flags`]), the Slurm array
+//! on disk ([`state`]) and which sweep process runs it now ([`lock`]), the `priors train` flags of a job ([`train_flags`]), the Slurm array
 //! script ([`slurm`]) and the archive policy with its records ([`archive`]). `priors sweep`
 //! (`cmd/sweep.rs`) drives them.
 //!
@@ -10,6 +10,7 @@
 //! folders, never study files).
 
 pub mod archive;
+pub mod lock;
 pub mod slurm;
 pub mod state;
 pub mod study;
