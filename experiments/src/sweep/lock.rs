@@ -47,10 +47,10 @@ pub fn lock_job(job_dir: &Path, holder: &str) -> std::io::Result<Lock> {
             .create(true)
             .truncate(false)
             .open(&path)?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Ok(Lock::Busy(describe(&path))),
-            Err(TryLockError::Error(e)) => return Err(e),
+        match try_lock(&file) {
+            Ok(true) => {}
+            Ok(false) => return Ok(Lock::Busy(describe(&path))),
+            Err(e) => return Err(e),
         }
         // The holder before us removes the file before it lets go: if the path is no longer
         // the file we locked, we locked a removed file, and a third process may hold the new
@@ -64,6 +64,23 @@ pub fn lock_job(job_dir: &Path, holder: &str) -> std::io::Result<Lock> {
         f.flush()?;
         return Ok(Lock::Held(JobLock { file, path }));
     }
+}
+
+/// Tries the exclusive lock a few times over about 0.1 s before calling the job busy: a
+/// `--dry-run` beside the sweep holds a shared lock for an instant (`holder`), which must not
+/// make a sweep leave a job that nobody runs.
+fn try_lock(file: &File) -> std::io::Result<bool> {
+    for attempt in 0..5 {
+        match file.try_lock() {
+            Ok(()) => return Ok(true),
+            Err(TryLockError::WouldBlock) if attempt < 4 => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(TryLockError::WouldBlock) => return Ok(false),
+            Err(TryLockError::Error(e)) => return Err(e),
+        }
+    }
+    Ok(false)
 }
 
 /// The holder of a job folder's lock, if a process holds it now (for `--dry-run`; takes
