@@ -1135,26 +1135,6 @@ fn climb_refused(
     }
 }
 
-/// Whether a sideways leap no key makes, seen merged with a ghost, is read as a respawn
-/// (`respawned`); off only to show what it fixes.
-const RESPAWN_LEAPS: bool = true;
-
-/// Whether a sighting of the self is no motion of the body but a respawn: the body seen surely
-/// (`was_sure`), then a box placed inside a blob larger than the body (`reliable` false) `dx` px
-/// sideways from where it was, more than two walking steps (`walk_px`). The body goes sideways
-/// at most one walking step a tick, walking or in flight (the physics prior; the step is
-/// measured), and a box placed inside a merged blob may be off by about one step more. A death
-/// near the spawn can be seen as such a step: the respawned body lies inside the window the
-/// self is tracked in, merged with the ghost of where it died (the self's box is never voted
-/// into the background). princess / all-priors-masked (seed 1, seventh session): dying in the
-/// fire pit beside the spawn was seen as a step of (-16, -10) px, and the test that killed was
-/// made again every 6 ticks. A box unsure already the tick before (merged with a placebo of the
-/// self's colour) is no evidence (princess / masked-object-identity seed 1 saw such a box move
-/// 28 px). Re-implemented in the ninth session from the seventh's (a8492b4, reverted there).
-fn respawned(dx: f32, was_sure: bool, reliable: bool, walk_px: Option<f32>) -> bool {
-    RESPAWN_LEAPS && was_sure && !reliable && walk_px.is_some_and(|w| w > 0.0 && dx.abs() > 2.0 * w)
-}
-
 fn held_in_air(dys: [f32; 3], aligned: bool) -> bool {
     !aligned && dys.iter().all(|v| v.abs() < 0.5)
 }
@@ -1257,7 +1237,6 @@ impl Agent for PriorsAgent {
         let statics = self.statics.as_mut().expect("set above");
         statics.update(frame, exclude);
         let changed = statics.take_changed() > 0;
-        let before = self.tracker.self_box;
         let ev = self.tracker.observe(
             frame,
             self.statics.as_ref().expect("set above"),
@@ -1266,25 +1245,14 @@ impl Agent for PriorsAgent {
         if self.tracker.self_box.is_some() && (changed || self.scene.is_none()) {
             self.rebuild_scene();
         }
-        // Whether the self was seen surely the tick before (see `respawned`).
-        let was_sure = matches!(self.last_event, Some(SelfEvent::At { reliable: true, .. }));
         self.last_event = Some(ev);
         // The self is what the keys move: a box that stays put while a key seen to walk is held
         // alone, tick after tick, is on something else, sure or not (keydoor /
         // masked-object-identity seed 5, tick 14,828: a placebo of the self's colour, never voted
         // into the background while the box is on it, held the box for the rest of the run as
         // the body walked away). Lost: find it again by contingency.
-        let ev = match (ev, before) {
-            // Seen by a sideways motion no key makes, merged with its ghost: a respawn.
-            (
-                SelfEvent::At {
-                    bbox, dx, reliable, ..
-                },
-                Some(from),
-            ) if respawned(dx, was_sure, reliable, self.movement.walk_px) => {
-                SelfEvent::Teleported { from, to: bbox }
-            }
-            (SelfEvent::At { dx, dy, .. }, _) => {
+        let ev = match ev {
+            SelfEvent::At { dx, dy, .. } => {
                 let walking = self.last_keys.keys().count() == 1
                     && self.last_keys.keys().all(|k| {
                         self.movement.observed(k)
@@ -1308,9 +1276,6 @@ impl Agent for PriorsAgent {
                 ev
             }
         };
-        if let SelfEvent::Teleported { to, .. } = ev {
-            self.tracker.self_box = Some(to);
-        }
         let keys = match ev {
             SelfEvent::Unknown => self.probe_keys(),
             SelfEvent::Found(b) => {
@@ -1383,8 +1348,8 @@ impl Agent for PriorsAgent {
 mod tests {
     use super::{
         AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, climb_refused, fell_past, free_flight,
-        held_cell, held_in_air, is_standing, jump_missed, moving_into, respawned, rest_size,
-        shuttle_progress, sole_support, unmoved_walks,
+        held_cell, held_in_air, is_standing, jump_missed, moving_into, rest_size, shuttle_progress,
+        sole_support, unmoved_walks,
     };
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
@@ -1570,21 +1535,6 @@ mod tests {
         assert!(!free_flight([-3.0, -3.0, -3.0], 3));
         assert!(!free_flight([0.0, 0.0, 0.0], 3));
         assert!(!free_flight([3.0, 4.0, 5.0], 2));
-    }
-
-    #[test]
-    fn a_sideways_leap_no_key_makes_seen_merged_with_the_ghost_is_a_respawn() {
-        // princess / all-priors-masked seed 1: dying in the fire pit beside the spawn, seen as
-        // a step of (-16, -10) px inside a blob merged with the ghost of where it died.
-        // Fails with RESPAWN_LEAPS off.
-        assert!(respawned(-16.0, true, false, Some(7.0)));
-        // A walking step, a box misplaced by up to a step more, a sure sighting, a box unsure
-        // the tick before too, or a step not yet measured are motions.
-        assert!(!respawned(7.0, true, false, Some(7.0)));
-        assert!(!respawned(-14.0, true, false, Some(7.0)));
-        assert!(!respawned(-16.0, true, true, Some(7.0)));
-        assert!(!respawned(-28.0, false, false, Some(7.0)));
-        assert!(!respawned(-16.0, true, false, None));
     }
 
     #[test]
