@@ -322,7 +322,14 @@ fn a_second_sweep_leaves_a_running_job_alone() {
     let d = tmp("two-sweeps");
     let (file, exe) = study(&d);
     let (f, e) = (file.to_str().unwrap(), exe.to_str().unwrap());
-    let o = priors(&["sweep", f, "--train-exe", e, "--results", d.join("ref").to_str().unwrap()]);
+    let o = priors(&[
+        "sweep",
+        f,
+        "--train-exe",
+        e,
+        "--results",
+        d.join("ref").to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let results = d.join("results");
     let job0 = results.join("princess__original__ppo-count__seed1");

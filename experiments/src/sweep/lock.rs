@@ -158,12 +158,18 @@ mod tests {
         }
         assert_eq!(holder(&d).as_deref(), Some("pid 1 on a since t"));
         drop(first);
-        assert!(!d.join(LOCK_FILE).exists(), "the lock file outlives its holder");
+        assert!(
+            !d.join(LOCK_FILE).exists(),
+            "the lock file outlives its holder"
+        );
         assert_eq!(holder(&d), None);
         let Lock::Held(_second) = lock_job(&d, "pid 3 on c since v").unwrap() else {
             panic!("a released job stays busy");
         };
-        assert_eq!(std::fs::read_to_string(d.join(LOCK_FILE)).unwrap(), "pid 3 on c since v");
+        assert_eq!(
+            std::fs::read_to_string(d.join(LOCK_FILE)).unwrap(),
+            "pid 3 on c since v"
+        );
     }
 
     #[test]
@@ -176,6 +182,9 @@ mod tests {
         let Lock::Held(_g) = lock_job(&d, "pid 4 on d since w").unwrap() else {
             panic!("a leftover lock file blocks the job");
         };
-        assert_eq!(std::fs::read_to_string(d.join(LOCK_FILE)).unwrap(), "pid 4 on d since w");
+        assert_eq!(
+            std::fs::read_to_string(d.join(LOCK_FILE)).unwrap(),
+            "pid 4 on d since w"
+        );
     }
 }
