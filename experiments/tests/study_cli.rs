@@ -333,7 +333,7 @@ fn a_second_sweep_leaves_a_running_job_alone() {
     assert!(o.status.success(), "{}", text(&o));
     let results = d.join("results");
     let job0 = results.join("princess__original__ppo-count__seed1");
-    let mut first = Command::new(env!("CARGO_BIN_EXE_priors"))
+    let first = Command::new(env!("CARGO_BIN_EXE_priors"))
         .args(["sweep", f, "--train-exe", e, "--task", "0"])
         .env("PRIORS_DATA", data())
         .env("FAKE_TRAIN_SLEEP", "4")

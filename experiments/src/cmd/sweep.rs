@@ -89,9 +89,9 @@ struct Runner<'a> {
 
 /// What [`run_job`] did with a job.
 #[derive(Debug)]
-enum Ran {
+enum Outcome {
     /// Trained it to the end (from the start or from its checkpoint).
-    Ran,
+    Trained,
     /// Its run was already complete.
     AlreadyDone,
     /// Another sweep process holds it (named as its lock file names it); left alone.
@@ -101,7 +101,7 @@ enum Ran {
 /// Runs one job to the end (skipping or resuming as its folder says), holding the job folder's
 /// lock while it decides and runs, so that two sweeps on one results tree never run one job
 /// twice at once (`sweep::lock`).
-fn run_job(r: &Runner, job: &Job) -> Result<Ran> {
+fn run_job(r: &Runner, job: &Job) -> Result<Outcome> {
     let (study, exe, results) = (r.study, r.exe, r.results);
     let dir = results.join(job.dir_name());
     let me = lock::this_process(&crate::clock::now_utc().1);
@@ -109,11 +109,11 @@ fn run_job(r: &Runner, job: &Job) -> Result<Ran> {
         .with_context(|| format!("locking {}", dir.join(lock::LOCK_FILE).display()))?
     {
         Lock::Held(g) => g,
-        Lock::Busy(who) => return Ok(Ran::Busy(who)),
+        Lock::Busy(who) => return Ok(Outcome::Busy(who)),
     };
     let state = job_state(&dir);
     let resume = match &state {
-        JobState::Done(_) => return Ok(Ran::AlreadyDone),
+        JobState::Done(_) => return Ok(Outcome::AlreadyDone),
         JobState::Partial(run) => Some(run.clone()),
         JobState::Stale(run) => {
             // Killed before its first checkpoint: nothing to resume, and a second run folder
@@ -162,7 +162,7 @@ fn run_job(r: &Runner, job: &Job) -> Result<Ran> {
         );
     }
     match job_state(&dir) {
-        JobState::Done(_) => Ok(Ran::Ran),
+        JobState::Done(_) => Ok(Outcome::Trained),
         s => bail!(
             "job {} ({}) exited successfully but its run is {}; see {}",
             job.index,
@@ -317,9 +317,9 @@ pub fn run(a: Args) -> Result<()> {
     if let Some(t) = a.task {
         let job = selected[0];
         let what = match run_job(&runner, job)? {
-            Ran::Ran => "finished".to_string(),
-            Ran::AlreadyDone => "already done".to_string(),
-            Ran::Busy(who) => format!("not started, another sweep runs it ({who})"),
+            Outcome::Trained => "finished".to_string(),
+            Outcome::AlreadyDone => "already done".to_string(),
+            Outcome::Busy(who) => format!("not started, another sweep runs it ({who})"),
         };
         println!("job {t} {what}: {}", results.join(job.dir_name()).display());
         return Ok(());
@@ -331,12 +331,12 @@ pub fn run(a: Args) -> Result<()> {
         parallel,
         |i| run_job(&runner, &jobs[i]),
         |i, r| match r {
-            Ok(Ran::Ran) => {
+            Ok(Outcome::Trained) => {
                 ran += 1;
                 eprintln!("done {}", jobs[i].dir_name());
             }
-            Ok(Ran::AlreadyDone) => skipped += 1,
-            Ok(Ran::Busy(who)) => {
+            Ok(Outcome::AlreadyDone) => skipped += 1,
+            Ok(Outcome::Busy(who)) => {
                 busy += 1;
                 eprintln!(
                     "left alone {}: another sweep runs it ({who})",
