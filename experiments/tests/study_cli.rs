@@ -203,20 +203,34 @@ fn tree(root: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// `priors sweep STUDY --train-exe EXE --results DIR`, run to its end.
+fn sweep_into(study: &str, exe: &str, results: &Path) -> Output {
+    priors(&[
+        "sweep",
+        study,
+        "--train-exe",
+        exe,
+        "--results",
+        results.to_str().unwrap(),
+    ])
+}
+
+/// Waits up to 30 s for `cond`; fails naming `what` if it never holds.
+fn wait_until(what: &str, cond: impl Fn() -> bool) {
+    let t0 = Instant::now();
+    while !cond() && t0.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(cond(), "{what} within 30 s");
+}
+
 #[test]
 fn sweep_runs_resumes_after_a_kill_and_gives_the_same_tree() {
     let d = tmp("sweep");
     let (file, exe) = study(&d);
     let (f, e) = (file.to_str().unwrap(), exe.to_str().unwrap());
     // Uninterrupted reference run.
-    let o = priors(&[
-        "sweep",
-        f,
-        "--train-exe",
-        e,
-        "--results",
-        d.join("ref").to_str().unwrap(),
-    ]);
+    let o = sweep_into(f, e, &d.join("ref"));
     assert!(o.status.success(), "{}", text(&o));
     assert!(
         text(&o).contains("6 jobs: 6 run, 0 already done, 0 running in another sweep, 0 failed"),
@@ -224,14 +238,7 @@ fn sweep_runs_resumes_after_a_kill_and_gives_the_same_tree() {
         text(&o)
     );
     // A second call skips everything.
-    let o = priors(&[
-        "sweep",
-        f,
-        "--train-exe",
-        e,
-        "--results",
-        d.join("ref").to_str().unwrap(),
-    ]);
+    let o = sweep_into(f, e, &d.join("ref"));
     assert!(
         text(&o).contains("6 jobs: 0 run, 6 already done"),
         "{}",
@@ -263,11 +270,7 @@ fn sweep_runs_resumes_after_a_kill_and_gives_the_same_tree() {
                     .any(|run| run.path().join("checkpoint/state.json").is_file())
             })
     };
-    let t0 = Instant::now();
-    while !checkpointed() && t0.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(checkpointed(), "no job reached its checkpoint within 30 s");
+    wait_until("a job reaching its checkpoint", checkpointed);
     // SIGKILL the sweep and its trainers (the whole process group).
     let pgid = child.id() as i32;
     let killed = Command::new("kill")
@@ -322,14 +325,7 @@ fn a_second_sweep_leaves_a_running_job_alone() {
     let d = tmp("two-sweeps");
     let (file, exe) = study(&d);
     let (f, e) = (file.to_str().unwrap(), exe.to_str().unwrap());
-    let o = priors(&[
-        "sweep",
-        f,
-        "--train-exe",
-        e,
-        "--results",
-        d.join("ref").to_str().unwrap(),
-    ]);
+    let o = sweep_into(f, e, &d.join("ref"));
     assert!(o.status.success(), "{}", text(&o));
     let results = d.join("results");
     let job0 = results.join("princess__original__ppo-count__seed1");
@@ -347,11 +343,7 @@ fn a_second_sweep_leaves_a_running_job_alone() {
             .flatten()
             .any(|run| run.path().join("checkpoint/state.json").is_file())
     };
-    let t0 = Instant::now();
-    while !checkpointed() && t0.elapsed() < Duration::from_secs(30) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(checkpointed(), "job 0 reached no checkpoint within 30 s");
+    wait_until("job 0 reaching its checkpoint", checkpointed);
     let o = priors(&["sweep", f, "--train-exe", e, "--dry-run"]);
     assert!(
         text(&o).contains("   0 running (another sweep)"),
