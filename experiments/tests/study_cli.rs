@@ -382,6 +382,60 @@ fn a_second_sweep_leaves_a_running_job_alone() {
     assert!(!resumed, "the running job was resumed by the second sweep");
 }
 
+/// A sweep killed alone (SIGKILL to the sweep, not its process group) leaves its trainer
+/// running; the trainer holds the job's lock, so another sweep leaves the job alone instead of
+/// resuming it beside the trainer, and the job ends as the trainer writes it.
+#[test]
+fn a_trainer_left_by_a_killed_sweep_keeps_its_job() {
+    let d = tmp("orphan");
+    let (file, exe) = study(&d);
+    let (f, e) = (file.to_str().unwrap(), exe.to_str().unwrap());
+    let job0 = d.join("results/princess__original__ppo-count__seed1");
+    let mut first = Command::new(env!("CARGO_BIN_EXE_priors"))
+        .args(["sweep", f, "--train-exe", e, "--task", "0"])
+        .env("PRIORS_DATA", data())
+        .env("FAKE_TRAIN_SLEEP", "4")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let run_file = |name: &'static str| {
+        let job0 = job0.clone();
+        move || {
+            std::fs::read_dir(&job0)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|run| run.path().join(name).is_file())
+        }
+    };
+    wait_until(
+        "job 0 reaching its checkpoint",
+        run_file("checkpoint/state.json"),
+    );
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(
+        !run_file("summary.json")(),
+        "the trainer ended before the test could meet it"
+    );
+    let o = priors(&["sweep", f, "--train-exe", e, "--task", "0"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("job 0 not started, another sweep runs it (pid "),
+        "a second sweep took the job of a killed sweep's running trainer: {}",
+        text(&o)
+    );
+    wait_until("the orphaned trainer's summary", run_file("summary.json"));
+    assert!(
+        !run_file("resumed.txt")(),
+        "the running job was resumed beside its trainer"
+    );
+    wait_until("the orphaned trainer letting go of the job", || {
+        let o = priors(&["sweep", f, "--train-exe", e, "--dry-run"]);
+        text(&o).contains("   0 done")
+    });
+}
+
 #[test]
 fn sweep_emits_a_slurm_array_and_runs_one_task() {
     let d = tmp("slurm");

@@ -27,7 +27,6 @@ use anyhow::{Context, Result, bail};
 use priors_records::study::Algo;
 use priors_records::util::par_for_each;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 /// What `--emit` writes.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,7 +104,7 @@ fn run_job(r: &Runner, job: &Job) -> Result<Outcome> {
     let (study, exe, results) = (r.study, r.exe, r.results);
     let dir = results.join(job.dir_name());
     let me = lock::this_process(&crate::clock::now_utc().1);
-    let _held = match lock::lock_job(&dir, &me)
+    let held = match lock::lock_job(&dir, &me)
         .with_context(|| format!("locking {}", dir.join(lock::LOCK_FILE).display()))?
     {
         Lock::Held(g) => g,
@@ -145,7 +144,12 @@ fn run_job(r: &Runner, job: &Job) -> Result<Outcome> {
     let args = train_args(study, job, &dir, resume.as_deref());
     let status = crate::provenance::command(exe)
         .args(&args)
-        .stdin(Stdio::null())
+        // The trainer holds the job's lock with this sweep (a sweep killed alone leaves a
+        // running trainer that no other sweep may resume beside it).
+        .stdin(
+            held.for_trainer()
+                .with_context(|| format!("passing {} to the trainer", lock::LOCK_FILE))?,
+        )
         .stdout(
             log.try_clone()
                 .with_context(|| format!("opening {}", log_path.display()))?,

@@ -10,6 +10,10 @@
 //! have been reused. The file's text (pid, host, start) is only there to name the holder in
 //! messages.
 //!
+//! The trainer a sweep starts holds the lock too ([`JobLock::for_trainer`]: its standard input
+//! is the lock file, a descriptor of the same open file), so a job stays locked while its
+//! trainer lives even when the sweep that started it is killed alone and the trainer goes on.
+//!
 //! What it deliberately does not do: wait for a busy job (a sweep goes on with the others), or
 //! lock anything but the job's own folder.
 
@@ -34,6 +38,17 @@ pub enum Lock {
     Held(JobLock),
     /// Another process holds it; its description (pid, host, start) as it wrote it.
     Busy(String),
+}
+
+impl JobLock {
+    /// The lock file as a child process's standard input: a duplicate descriptor of the same
+    /// open file, so the child holds the lock with this process, and the kernel keeps it until
+    /// both have let go (this process by dropping the guard after the child ended, or by
+    /// dying). `priors train` never reads its standard input; a wrapper that does reads the
+    /// holder's text.
+    pub fn for_trainer(&self) -> std::io::Result<std::process::Stdio> {
+        Ok(self.file.try_clone()?.into())
+    }
 }
 
 /// Takes the job folder's lock without waiting (the folder is created if missing).
