@@ -122,7 +122,7 @@ pub struct Args {
     /// Learner.
     #[arg(long, value_enum, default_value = "ppo")]
     pub algo: AlgoArg,
-    /// Preset: ppo (modern learner) or paper (A2C + ICM as in Dubey et al. / Pathak et al.).
+    /// Preset: ppo (modern learner) or paper (A3C + ICM as in Dubey et al. / Pathak et al.).
     #[arg(long, value_enum, default_value = "ppo")]
     pub preset: PresetArg,
     /// Exploration bonus (default: count for ppo, icm for paper; ignored by --algo random).
@@ -137,7 +137,7 @@ pub struct Args {
     /// Parallel environments (default: 32 for ppo, 20 for paper).
     #[arg(long)]
     pub num_envs: Option<usize>,
-    /// Steps per environment per rollout (default: 128 for ppo, 20 for paper).
+    /// Steps per environment per rollout (default: 32 for ppo, 20 for paper).
     #[arg(long)]
     pub num_steps: Option<usize>,
     /// Compute device.
