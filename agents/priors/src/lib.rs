@@ -1004,7 +1004,19 @@ impl PriorsAgent {
             // Nothing to do that the model knows of: wander.
             self.wander = 6;
         }
-        let climb_x = match next {
+        // A step off a ladder sideways that the body's box, still partly in the row above (or
+        // below) its cell, cannot make: the climb into the cell's row is finished first.
+        let next = match next {
+            Some(Move::Walk { dir, .. } | Move::Fall { dir, .. }) if on_ladder => {
+                match finish_climb(&g, b, cell, dir, |c, r| map.solid(c, r)) {
+                    Some(1) => Some(Move::ClimbDown { to: cell }),
+                    Some(_) => Some(Move::ClimbUp { to: cell }),
+                    None => next,
+                }
+            }
+            _ => next,
+        };
+        let climb_run = match next {
             Some(Move::ClimbUp { to }) | Some(Move::ClimbDown { to }) => {
                 // The ladder's run in the row being climbed from (or into, at its foot).
                 let row = if map.climbable(to.0, cell.1) {
@@ -1012,11 +1024,12 @@ impl PriorsAgent {
                 } else {
                     to.1
                 };
-                Some(g.ox as f32 + map.climb_centre(to.0, row) * g.cell as f32)
+                let (a, z) = map.climb_run(to.0, row);
+                Some((g.x0(a) as f32, g.x0(z + 1) as f32))
             }
             _ => None,
         };
-        self.control.keys(&me, next, &g, &keys, walk_px, climb_x)
+        self.control.keys(&me, next, &g, &keys, walk_px, climb_run)
     }
 
     /// A move made no progress: doubt the key it relied on if it was only assumed, else the
@@ -1132,6 +1145,39 @@ fn climb_refused(
             Some(to)
         }
         _ => None,
+    }
+}
+
+/// Whether a body on a ladder finishes its climb into its cell's row before stepping off
+/// sideways (`finish_climb`); off only to show what it fixes.
+const FINISH_CLIMB: bool = true;
+
+/// Which way a body holding a ladder, box `b`, planned from `cell`, must still climb before a
+/// step off the ladder in `dir` can be made: down (1) while its box is still in a row above the
+/// cell's row where the cell beside it in `dir` is solid, up (-1) while it is in a row below
+/// whose neighbour is; `None` when the step is clear. The planner places a body by the row of
+/// its feet (3 px in counts), while the game moves it sideways only if its whole box is clear:
+/// h10-unseen-7 (all five seeds), climbing down the right ladder with a plan to walk off it to
+/// the left, the body stopped with its feet 3 px into row 4 and 12 of its 15 px beside the top
+/// floor's end in row 3; the walk left was refused for 140-1,580 ticks.
+fn finish_climb(
+    g: &Grid,
+    b: PxBox,
+    (c, r): (i32, i32),
+    dir: i32,
+    solid: impl Fn(i32, i32) -> bool,
+) -> Option<i32> {
+    if !FINISH_CLIMB {
+        return None;
+    }
+    let top = g.cell_of(0.0, b.y0 as f32).1;
+    let bottom = g.cell_of(0.0, (b.y1 - 1) as f32).1;
+    if (top..r).any(|r2| solid(c + dir, r2)) {
+        Some(1)
+    } else if (r + 1..=bottom).any(|r2| solid(c + dir, r2)) {
+        Some(-1)
+    } else {
+        None
     }
 }
 
@@ -1347,9 +1393,9 @@ impl Agent for PriorsAgent {
 #[cfg(test)]
 mod tests {
     use super::{
-        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, climb_refused, fell_past, free_flight,
-        held_cell, held_in_air, is_standing, jump_missed, moving_into, rest_size, shuttle_progress,
-        sole_support, unmoved_walks,
+        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, climb_refused, fell_past, finish_climb,
+        free_flight, held_cell, held_in_air, is_standing, jump_missed, moving_into, rest_size,
+        shuttle_progress, sole_support, unmoved_walks,
     };
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
@@ -1424,6 +1470,51 @@ mod tests {
         assert!(!reach(moving_into(from, -7.0, 0.0, 7.0)).contains(&(11, 11)));
         // No key held: where it was.
         assert!(!reach(moving_into(from, 0.0, 0.0, 0.0)).contains(&(11, 11)));
+    }
+
+    #[test]
+    fn a_step_off_a_ladder_waits_until_the_box_is_clear_of_a_floor_beside_it() {
+        use crate::planning::map::Map;
+        let g = grid16();
+        // h10-unseen-7: the right ladder in columns 13-14, rows 3-7; the top floor ends at
+        // (12, 3); the plan walks off the ladder to the left from row 4.
+        let m = Map::from_ascii(
+            "................
+             ................
+             ................
+             .############HH.
+             .............HH.
+             .............HH.
+             .............HH.
+             .............HH.
+             ################",
+        );
+        let solid = |c: i32, r: i32| m.solid(c, r);
+        let body = |y1: i32| PxBox {
+            x0: 196,
+            y0: y1 - 15,
+            x1: 208,
+            y1,
+        };
+        // Feet 3 px into row 4 (the planner's row), 12 px still beside the floor's end: climb
+        // down first.
+        assert_eq!(finish_climb(&g, body(63), (13, 4), -1, solid), Some(1));
+        // Clear of row 3 (feet 2 px into row 5, still row 4 for the planner): step off.
+        assert_eq!(finish_climb(&g, body(77), (13, 4), -1, solid), None);
+        // Nothing solid beside the box on the other side (column 14 is ladder).
+        assert_eq!(finish_climb(&g, body(63), (13, 4), 1, solid), None);
+        // Climbing up through a floor: feet 2 px below the floor's top, to step onto it, climb
+        // up first.
+        let up = Map::from_ascii(
+            "................
+             ................
+             .............HH.
+             .############HH.
+             .............HH.",
+        );
+        let solid = |c: i32, r: i32| up.solid(c, r);
+        assert_eq!(finish_climb(&g, body(47), (13, 2), -1, solid), Some(-1));
+        assert_eq!(finish_climb(&g, body(45), (13, 2), -1, solid), None);
     }
 
     #[test]

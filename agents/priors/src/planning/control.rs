@@ -55,6 +55,50 @@ pub const CLIMB_RECIPES: usize = 6;
 /// show what it fixes.
 const LAUNCH_CHECK: bool = true;
 
+/// Whether a climb into a column of a ladder run is started from inside that column
+/// (`climb_window`); off only to show what it fixes (the body is then centred on the run's
+/// middle line, which on a two-wide ladder is the border between its columns).
+const CLIMB_IN_COLUMN: bool = true;
+
+/// Where the body's centre (px) must be for a climb into column `col` of the ladder run that
+/// spans `run` (px, from its left edge to its right edge), the body `w` px wide. Before, it was
+/// the run's middle line +- `tol`; now it is the part of that, or of the column's own centre
+/// line +- `tol`, that lies in column `col` itself (where the planner, which places the body by
+/// its centre, puts it) with the whole box over the run (a body overlapping the next column
+/// catches on whatever is solid there) and one pixel to spare at each end (the box is drawn in
+/// whole pixels, the body's position is not); at least `tol` either side of its middle, so that
+/// a walking step can always land in it (a one-wide ladder: its centre line +- `tol`, as
+/// before).
+/// h10-unseen-7 seed 1 (ticks 175-1,550): the left ladder is two wide; centring on its middle
+/// line (the border between its columns, x 30) put the body's centre at x 27 (column 1) while
+/// the plan, made with the body at x 34 (column 2), climbed down column 2; replanned from column
+/// 1, it walked back right, and the two alternated every tick for hundreds of ticks.
+/// keydoor seed 1, without the spare pixel: the body drawn at x 300-312 on a ladder whose run
+/// begins at x 300 was at x 299.5-311.5, caught on the floor beside the ladder, and climbed no
+/// higher. princess / masked-affordances seed 5, with the whole column allowed: on a run of
+/// textures believed climbable the body climbed at the column's edge, into a floor.
+pub fn climb_window(grid: &Grid, col: i32, run: (f32, f32), w: f32, tol: f32) -> (f32, f32) {
+    let mid = (run.0 + run.1) / 2.0;
+    if !CLIMB_IN_COLUMN {
+        return (mid - tol, mid + tol);
+    }
+    // In the column, the box over the run.
+    let lo = (grid.x0(col) as f32).max(run.0 + w / 2.0 + 1.0);
+    let hi = (grid.x0(col + 1) as f32 - 0.5).min(run.1 - w / 2.0 - 1.0);
+    // Near the column's centre line or the run's middle line.
+    let near = |line: f32| {
+        let (a, b) = (lo.max(line - tol), hi.min(line + tol));
+        (a <= b).then_some((a, b))
+    };
+    let (lo, hi) = match (near(grid.cx(col)), near(mid)) {
+        (Some(a), Some(b)) => (a.0.min(b.0), a.1.max(b.1)),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => (grid.cx(col), grid.cx(col)),
+    };
+    let (centre, half) = ((lo + hi) / 2.0, ((hi - lo) / 2.0).max(tol));
+    (centre - half, centre + half)
+}
+
 /// The keys of one tick of climbing up under recipe `recipe` (`alt` flips every tick). When the
 /// key that climbs is known (it was seen to jump or climb) but holding it on a ladder does not
 /// raise the body, the way it must be pressed is searched, simplest first: the key alone; the
@@ -132,7 +176,8 @@ impl Controller {
     }
 
     /// The keys for this tick. `next` is the plan's next move (`None`: no plan); `walk_px` the
-    /// learned walking speed; `climb_x` the line a climb follows (the middle of the ladder, px).
+    /// learned walking speed; `climb_run` the ladder run a climb follows (its left and right
+    /// edges, px; `None`: the target column alone; see [`climb_window`]).
     pub fn keys(
         &mut self,
         me: &SelfState,
@@ -140,7 +185,7 @@ impl Controller {
         grid: &Grid,
         keys: &RoleKeys,
         walk_px: f32,
-        climb_x: Option<f32>,
+        climb_run: Option<(f32, f32)>,
     ) -> KeySet {
         let cx = me.bbox.centre().0;
         let tol = (walk_px / 2.0).max(1.0);
@@ -176,6 +221,13 @@ impl Controller {
             .walked_from
             .take()
             .is_some_and(|x| (x - cx).abs() < 0.5);
+        let climb_at = match mv {
+            Move::ClimbUp { to } | Move::ClimbDown { to } => {
+                let run = climb_run.unwrap_or((grid.x0(to.0) as f32, grid.x0(to.0 + 1) as f32));
+                Some(climb_window(grid, to.0, run, me.bbox.w() as f32, tol))
+            }
+            _ => None,
+        };
         match mv {
             Move::Walk { to, .. } | Move::Fall { to, .. } if blocked && keys.up.is_some() => {
                 self.steer_x = Some(grid.cx(to.0));
@@ -196,12 +248,12 @@ impl Controller {
                 self.steer_x = Some(grid.cx(to.0));
                 toward(keys, cx, grid.cx(to.0), tol)
             }
-            // Climb centred on the ladder's column: a body overlapping the next column catches
-            // on whatever is solid there.
-            Move::ClimbUp { to } | Move::ClimbDown { to }
-                if (cx - climb_x.unwrap_or(grid.cx(to.0))).abs() > tol =>
+            // Climb from the planned column with the box over the ladder (`climb_window`).
+            Move::ClimbUp { .. } | Move::ClimbDown { .. }
+                if climb_at.is_some_and(|(lo, hi)| cx < lo || cx > hi) =>
             {
-                toward(keys, cx, climb_x.unwrap_or(grid.cx(to.0)), tol)
+                let (lo, hi) = climb_at.unwrap_or((cx, cx));
+                toward(keys, cx, (lo + hi) / 2.0, tol)
             }
             Move::ClimbUp { .. } => {
                 self.alt = !self.alt;
@@ -297,10 +349,79 @@ mod tests {
             c.keys(&me(30, 90, 0.0, true), climb, &GRID, &KEYS, 7.0, None),
             KeySet::one(Key::Down)
         );
-        // A two-wide ladder (columns 2 and 3) is climbed on its middle line, x = 45.
+        // A two-wide ladder (columns 2 and 3, x 30-60): from column 3 the body steps into the
+        // planned column 2 first.
         assert_eq!(
-            c.keys(&me(30, 90, 0.0, true), climb, &GRID, &KEYS, 7.0, Some(45.0)),
+            c.keys(
+                &me(46, 90, 0.0, true),
+                climb,
+                &GRID,
+                &KEYS,
+                7.0,
+                Some((30.0, 60.0))
+            ),
+            KeySet::one(Key::Right)
+        );
+    }
+
+    #[test]
+    fn a_two_wide_ladder_is_climbed_in_the_planned_column() {
+        // h10-unseen-7 seed 1: a 12-px body, a two-wide ladder in columns 1 and 2 (x 15-45).
+        let body = |x0: i32| SelfState {
+            bbox: PxBox {
+                x0,
+                y0: 105,
+                x1: x0 + 12,
+                y1: 120,
+            },
+            dy: 0.0,
+            standing: true,
+            on_ladder: false,
+            at_ladder: true,
+        };
+        let run = Some((15.0, 45.0));
+        let mut c = Controller::default();
+        // Centre at x 34, in column 2, the box (28-40) over the ladder: climb down column 2 at
+        // once (centring on the middle line, x 30, moved it into column 1, from where the plan
+        // walked it back: h10-unseen-7's alternation).
+        let down2 = Some(Move::ClimbDown { to: (2, 8) });
+        assert_eq!(
+            c.keys(&body(28), down2, &GRID, &KEYS, 7.0, run),
+            KeySet::one(Key::Up)
+        );
+        // Centre at x 27, in column 1: climb down column 1 at once too.
+        let down1 = Some(Move::ClimbDown { to: (1, 8) });
+        assert_eq!(
+            c.keys(&body(21), down1, &GRID, &KEYS, 7.0, run),
+            KeySet::one(Key::Up)
+        );
+        // Centre at x 41 (box 35-47 overhangs the ladder's right edge): step left into it.
+        assert_eq!(
+            c.keys(&body(35), down2, &GRID, &KEYS, 7.0, run),
+            KeySet::one(Key::Right)
+        );
+        // Drawn at x 15-27, flush with the ladder's left edge (the body may be half a pixel
+        // further left): step right first (keydoor seed 1).
+        assert_eq!(
+            c.keys(&body(15), down1, &GRID, &KEYS, 7.0, run),
             KeySet::one(Key::Left)
+        );
+        // A run believed seven wide (x 0-105; textures under masked affordances): in column 2
+        // the body still climbs near the column's centre line, not at its edge (x 37-49 steps
+        // left; princess / masked-affordances seed 5).
+        let wide = Some((0.0, 105.0));
+        assert_eq!(
+            c.keys(&body(37), down2, &GRID, &KEYS, 7.0, wide),
+            KeySet::one(Key::Right)
+        );
+        assert_eq!(
+            c.keys(&body(30), down2, &GRID, &KEYS, 7.0, wide),
+            KeySet::one(Key::Up)
+        );
+        // Planned column 1 with the centre in column 2: step left into column 1.
+        assert_eq!(
+            c.keys(&body(28), down1, &GRID, &KEYS, 7.0, run),
+            KeySet::one(Key::Right)
         );
     }
 

@@ -162,9 +162,9 @@ impl Map {
             && (self.solid(c, r + 1) || self.climbable(c, r) || self.climbable(c, r + 1))
     }
 
-    /// The centre x, in cells, of the run of climbable cells in row `r` that holds column `c`
-    /// (a two-wide ladder is climbed on its middle line).
-    pub fn climb_centre(&self, c: i32, r: i32) -> f32 {
+    /// The first and last column of the run of climbable cells in row `r` that holds column
+    /// `c` (a two-wide ladder is climbed with the body's box over both of its columns).
+    pub fn climb_run(&self, c: i32, r: i32) -> (i32, i32) {
         let (mut a, mut b) = (c, c);
         while self.climbable(a - 1, r) {
             a -= 1;
@@ -172,7 +172,7 @@ impl Map {
         while self.climbable(b + 1, r) {
             b += 1;
         }
-        (a + b + 1) as f32 / 2.0
+        (a, b)
     }
 }
 
@@ -192,8 +192,8 @@ mod tests {
         // On top of the ladder.
         assert!(m.node(1, 0) && !m.node(2, 0));
         let two = Map::from_ascii("HH..");
-        assert_eq!(two.climb_centre(1, 0), 1.0);
-        assert_eq!(two.climb_centre(0, 0), 1.0);
+        assert_eq!(two.climb_run(1, 0), (0, 1));
+        assert_eq!(two.climb_run(0, 0), (0, 1));
         assert!(m.solid(-1, 0) && m.risk(3, 2) == 1.0 && !m.uncertain(3, 2));
     }
 
