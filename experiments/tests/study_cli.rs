@@ -215,6 +215,15 @@ fn sweep_into(study: &str, exe: &str, results: &Path) -> Output {
     ])
 }
 
+/// Whether some run folder of the job folder `job` holds `name` (a relative path).
+fn run_has(job: &Path, name: &str) -> bool {
+    std::fs::read_dir(job)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|run| run.path().join(name).is_file())
+}
+
 /// Waits up to 30 s for `cond`; fails naming `what` if it never holds.
 fn wait_until(what: &str, cond: impl Fn() -> bool) {
     let t0 = Instant::now();
@@ -262,13 +271,7 @@ fn sweep_runs_resumes_after_a_kill_and_gives_the_same_tree() {
             .into_iter()
             .flatten()
             .flatten()
-            .any(|job| {
-                std::fs::read_dir(job.path())
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .any(|run| run.path().join("checkpoint/state.json").is_file())
-            })
+            .any(|job| run_has(&job.path(), "checkpoint/state.json"))
     };
     wait_until("a job reaching its checkpoint", checkpointed);
     // SIGKILL the sweep and its trainers (the whole process group).
@@ -283,12 +286,9 @@ fn sweep_runs_resumes_after_a_kill_and_gives_the_same_tree() {
     assert!(text(&o).contains("partial (will resume)"), "{}", text(&o));
     let o = priors(&["sweep", f, "--train-exe", e]);
     assert!(o.status.success(), "{}", text(&o));
-    let resumed = std::fs::read_dir(&results).unwrap().filter(|e| {
-        let dir = e.as_ref().unwrap().path();
-        std::fs::read_dir(&dir)
-            .unwrap()
-            .any(|r| r.unwrap().path().join("resumed.txt").is_file())
-    });
+    let resumed = std::fs::read_dir(&results)
+        .unwrap()
+        .filter(|e| run_has(&e.as_ref().unwrap().path(), "resumed.txt"));
     assert!(resumed.count() >= 1, "no job was resumed");
     assert_eq!(
         tree(&results),
@@ -336,14 +336,9 @@ fn a_second_sweep_leaves_a_running_job_alone() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let checkpointed = || {
-        std::fs::read_dir(&job0)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .any(|run| run.path().join("checkpoint/state.json").is_file())
-    };
-    wait_until("job 0 reaching its checkpoint", checkpointed);
+    wait_until("job 0 reaching its checkpoint", || {
+        run_has(&job0, "checkpoint/state.json")
+    });
     let o = priors(&["sweep", f, "--train-exe", e, "--dry-run"]);
     assert!(
         text(&o).contains("   0 running (another sweep)"),
@@ -376,10 +371,10 @@ fn a_second_sweep_leaves_a_running_job_alone() {
         tree(&d.join("ref")),
         "the results tree of two sweeps differs from one sweep's"
     );
-    let resumed = std::fs::read_dir(&job0)
-        .unwrap()
-        .any(|r| r.unwrap().path().join("resumed.txt").is_file());
-    assert!(!resumed, "the running job was resumed by the second sweep");
+    assert!(
+        !run_has(&job0, "resumed.txt"),
+        "the running job was resumed by the second sweep"
+    );
 }
 
 /// A sweep killed alone (SIGKILL to the sweep, not its process group) leaves its trainer
@@ -398,24 +393,13 @@ fn a_trainer_left_by_a_killed_sweep_keeps_its_job() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let run_file = |name: &'static str| {
-        let job0 = job0.clone();
-        move || {
-            std::fs::read_dir(&job0)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .any(|run| run.path().join(name).is_file())
-        }
-    };
-    wait_until(
-        "job 0 reaching its checkpoint",
-        run_file("checkpoint/state.json"),
-    );
+    wait_until("job 0 reaching its checkpoint", || {
+        run_has(&job0, "checkpoint/state.json")
+    });
     first.kill().unwrap();
     first.wait().unwrap();
     assert!(
-        !run_file("summary.json")(),
+        !run_has(&job0, "summary.json"),
         "the trainer ended before the test could meet it"
     );
     let o = priors(&["sweep", f, "--train-exe", e, "--task", "0"]);
@@ -425,9 +409,11 @@ fn a_trainer_left_by_a_killed_sweep_keeps_its_job() {
         "a second sweep took the job of a killed sweep's running trainer: {}",
         text(&o)
     );
-    wait_until("the orphaned trainer's summary", run_file("summary.json"));
+    wait_until("the orphaned trainer's summary", || {
+        run_has(&job0, "summary.json")
+    });
     assert!(
-        !run_file("resumed.txt")(),
+        !run_has(&job0, "resumed.txt"),
         "the running job was resumed beside its trainer"
     );
     wait_until("the orphaned trainer letting go of the job", || {
