@@ -351,10 +351,14 @@ impl Movement {
 
     /// A key relied on did not do what was assumed: unless its role was observed, forget it (the
     /// key becomes untested and the role is looked for among the other keys).
-    pub fn doubt(&mut self, key: Key) {
-        if let Some(k) = self.keys.iter_mut().find(|k| k.key == key && !k.observed) {
-            k.role = None;
-            self.surprises += 1;
+    /// Returns whether a role was dropped (the key's role was assumed, not observed).
+    pub fn doubt(&mut self, key: Key) -> bool {
+        match self.keys.iter_mut().find(|k| k.key == key && !k.observed) {
+            Some(k) => {
+                self.surprises += 1;
+                k.role.take().is_some()
+            }
+            None => false,
         }
     }
 
