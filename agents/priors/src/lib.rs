@@ -1034,10 +1034,10 @@ impl PriorsAgent {
                 // A test that yields nothing from here is dropped (e.g. standing on a thing
                 // while also holding a ladder teaches nothing about the thing); a stall on the
                 // way to it that was the key's is not the test's (see `stalled`).
-                if let Some(p) = plan.as_ref() {
-                    if let Some(t) = stalled(p, key_doubted) {
-                        self.given_up.insert(t);
-                    }
+                if let Some(p) = plan.as_ref()
+                    && let Some(t) = stalled(p, key_doubted)
+                {
+                    self.given_up.insert(t);
                 }
             }
             if self.progress.2 >= WANDER_AFTER {
