@@ -949,24 +949,27 @@ impl PriorsAgent {
         let next = if resting {
             let overlapped: Vec<(i32, i32)> = g.cells_covered(b).collect();
             let purpose = plan.as_ref().map(|p| p.purpose);
-            let climb = climb_test(
-                next,
-                purpose,
-                cell,
-                &overlapped,
-                |c, r| map.at(c, r).map_or(0.0, |x| x.belief.climbable),
-                keys.up.is_some(),
-                &self.climb_tested,
-                |a, b| {
+            let scene = ClimbScene {
+                overlapped: &overlapped,
+                climbable: |c, r| map.at(c, r).map_or(0.0, |x| x.belief.climbable),
+                same_type: |a, b| {
                     let ty = |(c, r): (i32, i32)| map.at(c, r).and_then(|x| x.type_id);
                     ty(a).is_some() && ty(a) == ty(b)
                 },
-                overlapped.iter().any(|&(c, r)| {
+                over_danger: overlapped.iter().any(|&(c, r)| {
                     [(c, r), (c, r + 1)].iter().any(|&(c, r)| {
                         map.at(c, r)
                             .is_some_and(|x| !x.free && x.belief.deadly > 1.0 - planning::map::SURE)
                     })
                 }),
+            };
+            let climb = climb_test(
+                next,
+                purpose,
+                cell,
+                &scene,
+                keys.up.is_some(),
+                &self.climb_tested,
             );
             if let (Some(Move::ClimbUp { .. }), None, Some(Purpose::Explore(t))) =
                 (climb, next, purpose)
@@ -1268,6 +1271,16 @@ const CLIMB_IN_A_RUN: bool = true;
 /// (`climb_test`); off only to see the test fail.
 const CLIMB_CLEAR_BELOW: bool = true;
 
+/// What `climb_test` reads of the scene: the cells the body overlaps, P(climbable) of a cell,
+/// whether two cells hold things of one type, and whether anything the body overlaps or stands
+/// over may be deadly.
+struct ClimbScene<'a, C, S> {
+    overlapped: &'a [(i32, i32)],
+    climbable: C,
+    same_type: S,
+    over_danger: bool,
+}
+
 /// The move that tests a thing the body stands in: with nothing left to do for the test (the
 /// plan's moves have run out at the test, `next` is `None`) and a thing there that may be
 /// climbable (more than `1 - SURE`: a live hypothesis, as `SURE` says when a belief is settled)
@@ -1301,13 +1314,16 @@ fn climb_test(
     next: Option<Move>,
     purpose: Option<Purpose>,
     (c, r): (i32, i32),
-    overlapped: &[(i32, i32)],
-    climbable: impl Fn(i32, i32) -> f32,
+    scene: &ClimbScene<impl Fn(i32, i32) -> f32, impl Fn((i32, i32), (i32, i32)) -> bool>,
     has_climb_key: bool,
     tried: &std::collections::BTreeSet<(i32, i32)>,
-    same_type: impl Fn((i32, i32), (i32, i32)) -> bool,
-    over_danger: bool,
 ) -> Option<Move> {
+    let ClimbScene {
+        overlapped,
+        climbable,
+        same_type,
+        over_danger,
+    } = scene;
     let Some(Purpose::Explore(t)) = purpose else {
         return next;
     };
@@ -1320,7 +1336,7 @@ fn climb_test(
         && p > 1.0 - planning::map::SURE
         && p < planning::map::SURE
         && (!CLIMB_IN_A_RUN || same_type(t, (t.0, t.1 - 1)))
-        && !(CLIMB_CLEAR_BELOW && over_danger)
+        && !(CLIMB_CLEAR_BELOW && *over_danger)
     {
         Some(Move::ClimbUp { to: (c, r - 1) })
     } else {
@@ -1648,7 +1664,7 @@ mod tests {
 
     #[test]
     fn a_test_standing_in_a_thing_that_may_be_a_ladder_presses_the_climb_key() {
-        use super::climb_test;
+        use super::{ClimbScene, climb_test};
         use crate::planning::search::{Move, Purpose};
         // P(climbable) of the thing at (2, 12): 0.30 (an uncued block passed through), of the
         // one at (5, 12): 0.0 (ruled out), of (8, 12): 1.0 (a known ladder), of (11, 12): 0.04
@@ -1673,12 +1689,14 @@ mod tests {
                 None,
                 test((2, 12)),
                 (2, 12),
-                &[(2, 11), (2, 12)],
-                p,
+                &ClimbScene {
+                    overlapped: &[(2, 11), (2, 12)],
+                    climbable: p,
+                    same_type: run,
+                    over_danger: false
+                },
                 true,
-                &none,
-                run,
-                false
+                &none
             ),
             Some(Move::ClimbUp { to: (2, 11) })
         );
@@ -1688,12 +1706,14 @@ mod tests {
                 None,
                 test((14, 12)),
                 (14, 12),
-                &[(14, 12)],
-                p,
+                &ClimbScene {
+                    overlapped: &[(14, 12)],
+                    climbable: p,
+                    same_type: run,
+                    over_danger: false
+                },
                 true,
-                &none,
-                run,
-                false
+                &none
             ),
             None
         );
@@ -1703,12 +1723,14 @@ mod tests {
                 None,
                 test((2, 12)),
                 (2, 12),
-                &[(2, 12)],
-                p,
+                &ClimbScene {
+                    overlapped: &[(2, 12)],
+                    climbable: p,
+                    same_type: run,
+                    over_danger: true
+                },
                 true,
-                &none,
-                run,
-                true
+                &none
             ),
             None
         );
@@ -1719,12 +1741,14 @@ mod tests {
                 None,
                 test((2, 12)),
                 (2, 12),
-                &[(2, 12)],
-                p,
+                &ClimbScene {
+                    overlapped: &[(2, 12)],
+                    climbable: p,
+                    same_type: run,
+                    over_danger: false
+                },
                 true,
-                &tried,
-                run,
-                false
+                &tried
             ),
             None
         );
@@ -1738,12 +1762,14 @@ mod tests {
                 walk,
                 test((2, 12)),
                 (4, 12),
-                &[(4, 12)],
-                p,
+                &ClimbScene {
+                    overlapped: &[(4, 12)],
+                    climbable: p,
+                    same_type: run,
+                    over_danger: false
+                },
                 true,
-                &none,
-                run,
-                false
+                &none
             ),
             walk
         );
@@ -1753,12 +1779,14 @@ mod tests {
                 None,
                 test((5, 12)),
                 (5, 12),
-                &[(5, 12)],
-                p,
+                &ClimbScene {
+                    overlapped: &[(5, 12)],
+                    climbable: p,
+                    same_type: run,
+                    over_danger: false
+                },
                 true,
-                &none,
-                run,
-                false
+                &none
             ),
             None
         );
@@ -1767,12 +1795,14 @@ mod tests {
                 None,
                 test((8, 12)),
                 (8, 12),
-                &[(8, 12)],
-                p,
+                &ClimbScene {
+                    overlapped: &[(8, 12)],
+                    climbable: p,
+                    same_type: run,
+                    over_danger: false
+                },
                 true,
-                &none,
-                run,
-                false
+                &none
             ),
             None
         );
@@ -1781,12 +1811,14 @@ mod tests {
                 None,
                 test((11, 12)),
                 (11, 12),
-                &[(11, 12)],
-                p,
+                &ClimbScene {
+                    overlapped: &[(11, 12)],
+                    climbable: p,
+                    same_type: run,
+                    over_danger: false
+                },
                 true,
-                &none,
-                run,
-                false
+                &none
             ),
             None
         );
@@ -1796,12 +1828,14 @@ mod tests {
                 None,
                 test((2, 12)),
                 (2, 12),
-                &[(2, 12)],
-                p,
+                &ClimbScene {
+                    overlapped: &[(2, 12)],
+                    climbable: p,
+                    same_type: run,
+                    over_danger: false
+                },
                 false,
-                &none,
-                run,
-                false
+                &none
             ),
             None
         );
@@ -1810,12 +1844,14 @@ mod tests {
                 None,
                 Some(Purpose::Goal),
                 (2, 12),
-                &[(2, 12)],
-                p,
+                &ClimbScene {
+                    overlapped: &[(2, 12)],
+                    climbable: p,
+                    same_type: run,
+                    over_danger: false
+                },
                 true,
-                &none,
-                run,
-                false
+                &none
             ),
             None
         );
