@@ -1666,6 +1666,7 @@ mod tests {
     fn a_test_standing_in_a_thing_that_may_be_a_ladder_presses_the_climb_key() {
         use super::{ClimbScene, climb_test};
         use crate::planning::search::{Move, Purpose};
+        use std::collections::BTreeSet;
         // P(climbable) of the thing at (2, 12): 0.30 (an uncued block passed through), of the
         // one at (5, 12): 0.0 (ruled out), of (8, 12): 1.0 (a known ladder), of (11, 12): 0.04
         // (a door passed through: the table's 0.02 renormalised; no live hypothesis); (14, 12)
@@ -1680,76 +1681,46 @@ mod tests {
         // Types: a run of one type in column 2 (rows 11 and 12), one thing at (14, 12) and
         // another above it at (14, 11) (a door under a tile that looks different).
         let run = |a: (i32, i32), b: (i32, i32)| a.0 == 2 && b.0 == 2;
-        let test = |t| Some(Purpose::Explore(t));
-        let none = Default::default();
+        let none = BTreeSet::new();
+        // The move for a plan (`next`, `purpose`) with the body at `cell` overlapping `over`.
+        let ask = |next: Option<Move>,
+                   purpose: Purpose,
+                   cell: (i32, i32),
+                   over: &[(i32, i32)],
+                   danger: bool,
+                   key: bool,
+                   tried: &BTreeSet<(i32, i32)>| {
+            let scene = ClimbScene {
+                overlapped: over,
+                climbable: p,
+                same_type: run,
+                over_danger: danger,
+            };
+            climb_test(next, Some(purpose), cell, &scene, key, tried)
+        };
+        let test = Purpose::Explore;
         // At the test, standing in the thing: climb (the block above it, (2, 11), is of its
         // type).
+        let at = [(2, 11), (2, 12)];
         assert_eq!(
-            climb_test(
-                None,
-                test((2, 12)),
-                (2, 12),
-                &ClimbScene {
-                    overlapped: &[(2, 11), (2, 12)],
-                    climbable: p,
-                    same_type: run,
-                    over_danger: false
-                },
-                true,
-                &none
-            ),
+            ask(None, test((2, 12)), (2, 12), &at, false, true, &none),
             Some(Move::ClimbUp { to: (2, 11) })
         );
         // A thing with another type above it (a door, a lone tile): no run to climb.
+        let lone = [(14, 12)];
         assert_eq!(
-            climb_test(
-                None,
-                test((14, 12)),
-                (14, 12),
-                &ClimbScene {
-                    overlapped: &[(14, 12)],
-                    climbable: p,
-                    same_type: run,
-                    over_danger: false
-                },
-                true,
-                &none
-            ),
+            ask(None, test((14, 12)), (14, 12), &lone, false, true, &none),
             None
         );
         // Over something that may be deadly (a fire pit below): no jump on the spot there.
         assert_eq!(
-            climb_test(
-                None,
-                test((2, 12)),
-                (2, 12),
-                &ClimbScene {
-                    overlapped: &[(2, 12)],
-                    climbable: p,
-                    same_type: run,
-                    over_danger: true
-                },
-                true,
-                &none
-            ),
+            ask(None, test((2, 12)), (2, 12), &at, true, true, &none),
             None
         );
         // Once per test: pressed before, the test has its answer.
         let tried = [(2, 12)].into_iter().collect();
         assert_eq!(
-            climb_test(
-                None,
-                test((2, 12)),
-                (2, 12),
-                &ClimbScene {
-                    overlapped: &[(2, 12)],
-                    climbable: p,
-                    same_type: run,
-                    over_danger: false
-                },
-                true,
-                &tried
-            ),
+            ask(None, test((2, 12)), (2, 12), &at, false, true, &tried),
             None
         );
         // Not there yet: the plan's own move.
@@ -1758,101 +1729,23 @@ mod tests {
             to: (3, 12),
         });
         assert_eq!(
-            climb_test(
-                walk,
-                test((2, 12)),
-                (4, 12),
-                &ClimbScene {
-                    overlapped: &[(4, 12)],
-                    climbable: p,
-                    same_type: run,
-                    over_danger: false
-                },
-                true,
-                &none
-            ),
+            ask(walk, test((2, 12)), (4, 12), &[(4, 12)], false, true, &none),
             walk
         );
-        // Nothing to learn by climbing: ruled out, or known.
-        assert_eq!(
-            climb_test(
-                None,
-                test((5, 12)),
-                (5, 12),
-                &ClimbScene {
-                    overlapped: &[(5, 12)],
-                    climbable: p,
-                    same_type: run,
-                    over_danger: false
-                },
-                true,
-                &none
-            ),
-            None
-        );
-        assert_eq!(
-            climb_test(
-                None,
-                test((8, 12)),
-                (8, 12),
-                &ClimbScene {
-                    overlapped: &[(8, 12)],
-                    climbable: p,
-                    same_type: run,
-                    over_danger: false
-                },
-                true,
-                &none
-            ),
-            None
-        );
-        assert_eq!(
-            climb_test(
-                None,
-                test((11, 12)),
-                (11, 12),
-                &ClimbScene {
-                    overlapped: &[(11, 12)],
-                    climbable: p,
-                    same_type: run,
-                    over_danger: false
-                },
-                true,
-                &none
-            ),
-            None
-        );
+        // Nothing to learn by climbing: ruled out, or known (a ladder, or a door at 0.04).
+        for c in [5, 8, 11] {
+            assert_eq!(
+                ask(None, test((c, 12)), (c, 12), &[(c, 12)], false, true, &none),
+                None
+            );
+        }
         // No climb key, or not a test (a goal plan ending here): nothing.
         assert_eq!(
-            climb_test(
-                None,
-                test((2, 12)),
-                (2, 12),
-                &ClimbScene {
-                    overlapped: &[(2, 12)],
-                    climbable: p,
-                    same_type: run,
-                    over_danger: false
-                },
-                false,
-                &none
-            ),
+            ask(None, test((2, 12)), (2, 12), &at, false, false, &none),
             None
         );
         assert_eq!(
-            climb_test(
-                None,
-                Some(Purpose::Goal),
-                (2, 12),
-                &ClimbScene {
-                    overlapped: &[(2, 12)],
-                    climbable: p,
-                    same_type: run,
-                    over_danger: false
-                },
-                true,
-                &none
-            ),
+            ask(None, Purpose::Goal, (2, 12), &at, false, true, &none),
             None
         );
     }
