@@ -942,11 +942,11 @@ impl PriorsAgent {
         }
         let next = plan.as_ref().and_then(|p| p.moves.first().copied());
         // At a test of a thing the body stands in that may be a ladder: press the climb key,
-        // until the body moves.
+        // until the body moves (only when the plan has no move left, so the scene is read then).
         if !resting && let Some(t) = self.climb_pressed.take() {
             self.climb_tested.insert(t);
         }
-        let next = if resting {
+        let next = if resting && next.is_none() {
             let overlapped: Vec<(i32, i32)> = g.cells_covered(b).collect();
             let purpose = plan.as_ref().map(|p| p.purpose);
             let scene = ClimbScene {
@@ -1293,10 +1293,10 @@ struct ClimbScene<'a, C, S> {
 /// Without that, on princess / masked-affordances seeds 1-3 (measured in the twelfth session with
 /// the first form) a textured floor passed through kept P(climbable) between the bounds, the key
 /// jumped the body on the spot and it landed at the same test, jumping for the rest of the run
-/// (censored, against 817-1,358). h11-unseen-9 / masked-semantics seed 1 (blind; every ladder drawn as a plain
-/// block with no rung cue, P(climbable) 0.30 after passing through): the agent stood in the left
-/// ladder's foot twice, learned nothing, gave both tests up, and wandered for the rest of the
-/// run (censored, 37 deaths). A ladder is a vertical run of one appearance, so the key is pressed
+/// (censored, against 817-1,358). h11-unseen-9 / masked-semantics seed 1 (blind; every ladder
+/// drawn as a plain block with no rung cue, P(climbable) 0.30 after passing through): the agent
+/// stood in the left ladder's foot twice, learned nothing, gave both tests up, and wandered for
+/// the rest of the run (censored, 37 deaths). A ladder is a vertical run of one appearance, so the key is pressed
 /// only where the cell above the thing holds a thing of the same type (`same_type`): the foot
 /// or the middle of a run, not a door, a lone tile, or tiles that look alike only by chance. So
 /// the test needs similarity: with object identity masked (every ladder tile drawn its own way)
