@@ -4,7 +4,7 @@
 # folder holds `done` is skipped.
 # Usage: run-unseen.sh PRIORS_BINARY OUT_DIR LEVEL... (a release build of one clean commit,
 # `--no-default-features`). The twelfth session's blind levels: h12-unseen-11 h12-unseen-12,
-# run by a4adcde. (The earlier per-session scripts run-unseen-h*.sh are the records of their
+# run by a4adcde; the thirteenth's: h13-unseen-13 h13-unseen-14, run by a4adcde. (The earlier per-session scripts run-unseen-h*.sh are the records of their
 # own runs and are kept as they ran.)
 set -euo pipefail
 bin=$1; out=$2; shift 2; here=$(cd "$(dirname "$0")" && pwd)
