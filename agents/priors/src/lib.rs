@@ -1235,8 +1235,7 @@ const FINISH_CLIMB_BEFORE_TOUCH: bool = true;
 /// (`finish_climb` in that direction) says the box cannot make yet becomes the climb that
 /// finishes it (1: down, otherwise up) into `cell`. A touch of the thing beside the body needs
 /// only contact, so it is pressed as planned (with it finished too, princess /
-/// masked-affordances seeds 1 and 4 were censored, measured).
-/// Touches were left out until the thirteenth session: h13-unseen-14 / original (seeds 1-5
+/// masked-affordances seeds 1 and 4 were censored, measured). Touches were left out until the thirteenth session: h13-unseen-14 / original (seeds 1-5
 /// censored, the blind record; traced knowing it), at a three-wide ladder passing through the
 /// middle floor, the test of the spikes below was planned from row 8 of the ladder as a step
 /// right; the box's top 9 px were still in row 7 beside the floor, so the game refused the step,
@@ -1249,6 +1248,9 @@ fn step_off_ladder(
     tested: Option<(i32, i32)>,
     finish: impl Fn(i32) -> Option<i32>,
 ) -> Option<Move> {
+    if !on_ladder {
+        return next;
+    }
     let dir = match next {
         Some(Move::Walk { dir, .. } | Move::Fall { dir, .. }) => dir,
         Some(Move::Touch { dir })
@@ -1258,9 +1260,6 @@ fn step_off_ladder(
         }
         _ => return next,
     };
-    if !on_ladder {
-        return next;
-    }
     match finish(dir) {
         Some(1) => Some(Move::ClimbDown { to: cell }),
         Some(_) => Some(Move::ClimbUp { to: cell }),
