@@ -1230,17 +1230,17 @@ fn finish_climb(
 const FINISH_CLIMB_BEFORE_TOUCH: bool = true;
 
 /// The move to make for the plan's `next` when the body holds a ladder (`on_ladder`): a walk, a
-/// fall, or a sideways touch whose test (`tested`) lies below `cell`'s row (a step off the
-/// ladder to fall past the thing tested, see the search's "falling past") that `finish`
-/// (`finish_climb` in that direction) says the box cannot make yet becomes the climb that
-/// finishes it (1: down, otherwise up) into `cell`. A touch of the thing beside the body needs
-/// only contact, so it is pressed as planned (with it finished too, princess /
-/// masked-affordances seeds 1 and 4 were censored, measured). Touches were left out until the thirteenth session: h13-unseen-14 / original (seeds 1-5
-/// censored, the blind record; traced knowing it), at a three-wide ladder passing through the
-/// middle floor, the test of the spikes below was planned from row 8 of the ladder as a step
-/// right; the box's top 9 px were still in row 7 beside the floor, so the game refused the step,
-/// the stall gave the test up, and with no other test reachable the agent wandered for the
-/// rest of the run.
+/// fall, or a sideways touch whose test (`tested`) lies below `cell`'s row (a step off the ladder
+/// to fall past the thing tested, see the search's "falling past") that `finish` (`finish_climb` in
+/// that direction) says the box cannot make yet becomes the climb that finishes it (1: down,
+/// otherwise up) into `cell`. A touch of the thing beside the body needs only contact, so it is
+/// pressed as planned (with it finished too, princess / masked-affordances seeds 1 and 4 were
+/// censored, measured). Touches were left out until the thirteenth session: h13-unseen-14 /
+/// original (seeds 1-5 censored, the blind record; traced knowing it), at a three-wide ladder
+/// passing through the middle floor, the test of the spikes below was planned from row 8 of the
+/// ladder as a step right; the box's top 9 px were still in row 7 beside the floor, so the game
+/// refused the step, the stall gave the test up, and with no other test reachable the agent
+/// wandered for the rest of the run.
 fn step_off_ladder(
     next: Option<Move>,
     on_ladder: bool,
