@@ -997,10 +997,12 @@ impl PriorsAgent {
                 // A test's touch, or standing in or on the thing tested: remembered as (resting
                 // cell, the thing tested), so that a test that killed costs more next time, as a
                 // move that killed does.
-                Some(Move::Touch { .. }) | None => match plan.as_ref().map(|p| p.purpose) {
-                    Some(Purpose::Explore(target)) if TOUCH_FAILURES => Some((cell, target)),
-                    _ => None,
-                },
+                Some(Move::Touch { .. } | Move::Bump) | None => {
+                    match plan.as_ref().map(|p| p.purpose) {
+                        Some(Purpose::Explore(target)) if TOUCH_FAILURES => Some((cell, target)),
+                        _ => None,
+                    }
+                }
             };
         }
         if plan.is_some() {
@@ -1082,7 +1084,7 @@ impl PriorsAgent {
     /// Returns whether an assumed key role was dropped.
     fn doubt(&mut self, mv: Option<Move>, keys: &RoleKeys) -> bool {
         let key = match mv {
-            Some(Move::ClimbUp { .. }) | Some(Move::Jump { .. }) => keys.up,
+            Some(Move::ClimbUp { .. }) | Some(Move::Jump { .. }) | Some(Move::Bump) => keys.up,
             Some(Move::ClimbDown { .. }) => keys.down,
             Some(Move::Walk { dir, .. })
             | Some(Move::Fall { dir, .. })
@@ -1289,8 +1291,7 @@ fn stalled(plan: &Plan, key_doubted: bool) -> Option<(i32, i32)> {
     let Purpose::Explore(t) = plan.purpose else {
         return None;
     };
-    let on_the_way =
-        matches!(plan.moves.as_slice(), [first, ..] if !matches!(first, Move::Touch { .. }));
+    let on_the_way = matches!(plan.moves.as_slice(), [first, ..] if !matches!(first, Move::Touch { .. } | Move::Bump));
     (!(DOUBTED_KEY_KEEPS_TEST && key_doubted && on_the_way)).then_some(t)
 }
 

@@ -273,6 +273,7 @@ impl Controller {
                 });
                 KeySet::one(up)
             }
+            Move::Bump => keys.up.map_or(KeySet::NONE, KeySet::one),
             Move::Touch { dir } => {
                 let k = match dir {
                     d if d < 0 => keys.left,

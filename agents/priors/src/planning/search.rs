@@ -57,7 +57,13 @@ pub enum Move {
         /// Direction.
         dir: i32,
     },
+    /// Jump straight up into the thing just above the self's cell (a test of a thing overhead).
+    Bump,
 }
+
+/// Whether an uncertain thing just above a standing cell is tested by jumping into it (`Bump`);
+/// off only to show what it fixes.
+const OVERHEAD_TESTS: bool = true;
 
 /// What the search may use of the movement model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -352,7 +358,7 @@ fn search(
                 | Move::ClimbUp { to }
                 | Move::ClimbDown { to }
                 | Move::Jump { to, .. } => to,
-                Move::Touch { .. } => continue,
+                Move::Touch { .. } | Move::Bump => continue,
             };
             let j = idx(to);
             let cost = cost
@@ -422,6 +428,23 @@ fn search(
                 );
             }
         }
+        // A thing just above, uncertain, is tested by jumping into it where a jump rises a
+        // cell (h13-unseen-13 / masked-semantics: the princess drawn as a block one row above
+        // the walking row was believed solid and never tested). Not from a ladder (the key
+        // climbs there).
+        if OVERHEAD_TESTS
+            && ab.jump_up
+            && m.solid(c, r + 1)
+            && !m.climbable(c, r)
+            && m.uncertain(c, r - 1)
+        {
+            consider(
+                d + 2.0 + TEST_RISK_COST * m.risk(c, r - 1),
+                (c, r),
+                Move::Bump,
+                (c, r - 1),
+            );
+        }
         // Falling past an uncertain thing below a neighbouring cell touches it.
         if ab.walk {
             for dir in [-1, 1] {
@@ -478,9 +501,35 @@ mod tests {
                 | Move::ClimbUp { to }
                 | Move::ClimbDown { to }
                 | Move::Jump { to, .. } => Some(*to),
-                Move::Touch { .. } => None,
+                Move::Touch { .. } | Move::Bump => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn an_uncertain_thing_overhead_is_tested_by_jumping_into_it() {
+        // h13-unseen-13 / masked-semantics: a block one row above the walking row, believed
+        // solid but not surely (the princess drawn as a plain block), nothing else to test.
+        let mut m = Map::from_ascii(
+            "........
+             ....#...
+             ........
+             ########",
+        );
+        let i = (m.cols + 4) as usize;
+        m.cells[i].type_id = Some(9);
+        m.cells[i].belief = crate::kind::Belief::from_array([0.03, 0.02, 0.03, 0.85, 0.07]);
+        assert!(m.uncertain(4, 1));
+        let p = plan(&m, (0, 2), &ALL, 1, &NONE).expect("a test of the block overhead");
+        assert_eq!(p.purpose, Purpose::Explore((4, 1)));
+        assert_eq!(p.moves.last(), Some(&Move::Bump));
+        assert_eq!(targets(&p).last(), Some(&(4, 2)), "{p:?}");
+        // Not where no jump rises a cell.
+        let no_rise = Abilities {
+            jump_up: false,
+            ..ALL
+        };
+        assert_eq!(plan(&m, (0, 2), &no_rise, 1, &NONE), None);
     }
 
     #[test]
