@@ -428,15 +428,23 @@ fn search(
                 );
             }
         }
-        // A thing just above, uncertain, is tested by jumping into it where a jump rises a
-        // cell (h13-unseen-13 / masked-semantics: the princess drawn as a block one row above
-        // the walking row was believed solid and never tested). Not from a ladder (the key
-        // climbs there).
+        // A thing just above, uncertain and standing alone in its row (nothing beside it, so
+        // not part of a ceiling), is tested by jumping into it where a jump rises a cell
+        // (h13-unseen-13 / masked-semantics: the princess drawn as a block one row above the
+        // walking row was believed solid and never tested). Not from a ladder (the key climbs
+        // there). A ceiling stays untested: a way past one only doubted is risked for the goal
+        // only (see `a_test_is_not_planned_past_a_doubted_ceiling`).
+        let alone = |c: i32, r: i32| {
+            [c - 1, c + 1]
+                .iter()
+                .all(|&c2| m.at(c2, r).is_some_and(|x| x.free))
+        };
         if OVERHEAD_TESTS
             && ab.jump_up
             && m.solid(c, r + 1)
             && !m.climbable(c, r)
             && m.uncertain(c, r - 1)
+            && alone(c, r - 1)
         {
             consider(
                 d + 2.0 + TEST_RISK_COST * m.risk(c, r - 1),
@@ -530,6 +538,12 @@ mod tests {
             ..ALL
         };
         assert_eq!(plan(&m, (0, 2), &no_rise, 1, &NONE), None);
+        // Nor a thing with another beside it in its row (part of a ceiling).
+        m.cells[i + 1] = m.cells[0].clone();
+        m.cells[i + 1].free = false;
+        m.cells[i + 1].type_id = Some(0);
+        m.cells[i + 1].belief = crate::kind::Belief::from_array([0.0, 0.0, 0.0, 1.0, 0.0]);
+        assert_eq!(plan(&m, (0, 2), &ALL, 1, &NONE), None);
     }
 
     #[test]
