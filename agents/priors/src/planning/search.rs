@@ -539,7 +539,7 @@ mod tests {
         };
         assert_eq!(plan(&m, (0, 2), &no_rise, 1, &NONE), None);
         // Nor a thing with another beside it in its row (part of a ceiling).
-        m.cells[i + 1] = m.cells[0].clone();
+        m.cells[i + 1] = m.cells[0];
         m.cells[i + 1].free = false;
         m.cells[i + 1].type_id = Some(0);
         m.cells[i + 1].belief = crate::kind::Belief::from_array([0.0, 0.0, 0.0, 1.0, 0.0]);
