@@ -50,7 +50,12 @@ impl Beliefs {
             .copied()
             .filter(|p| self.goal_reopened_at.get(p) == Some(&t))
             .collect();
-        if self.get(t).goal > 0.0 || !reopened.is_empty() {
+        // A place is remembered whenever the look may be a goal's by the prior, whatever the
+        // type's belief is now: a door touched after a look-alike of it ruled its look out is
+        // still the place to try once the key is taken.
+        let goal_by_prior = GOAL_REOPENED_AT_PLACES
+            && self.priors.get(&t).is_some_and(|p| p.goal > 0.0);
+        if self.get(t).goal > 0.0 || goal_by_prior || !reopened.is_empty() {
             self.not_goal_by_contact
                 .entry(t)
                 .or_default()
@@ -331,13 +336,13 @@ mod tests {
 
     #[test]
     fn a_goal_is_reopened_where_it_was_ruled_out_not_at_its_look_alikes() {
-        // A door (type 0 at (1, 3)) touched before its key, and a look-alike of it (the same
-        // type at (4, 43)) touched too: after the key, the door's place is in doubt again; a
+        // A look-alike of a door (the same type at (4, 43)) touched, then the door (type 0 at
+        // (1, 3)), both before the key (the door's look already ruled out): after the key, the door's place is in doubt again; a
         // touch of the look-alike rules out its own place only, and the door keeps its doubt.
         let mut b = Beliefs::default();
         b.ensure(0, Belief::from_array([0.1, 0.3, 0.1, 0.2, 0.3]));
-        b.passed_through(0, &[(1, 3)]);
         b.passed_through(0, &[(4, 43)]);
+        b.passed_through(0, &[(1, 3)]);
         assert_eq!(b.reopen_goals(), 1);
         assert!(b.get_at(0, (1, 3)).goal > 0.3, "{:?}", b.get_at(0, (1, 3)));
         // A look-alike never touched keeps the type's evidence: not the goal.
