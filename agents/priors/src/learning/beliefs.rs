@@ -53,8 +53,8 @@ impl Beliefs {
         // A place is remembered whenever the look may be a goal's by the prior, whatever the
         // type's belief is now: a door touched after a look-alike of it ruled its look out is
         // still the place to try once the key is taken.
-        let goal_by_prior = GOAL_REOPENED_AT_PLACES
-            && self.priors.get(&t).is_some_and(|p| p.goal > 0.0);
+        let goal_by_prior =
+            GOAL_REOPENED_AT_PLACES && self.priors.get(&t).is_some_and(|p| p.goal > 0.0);
         if self.get(t).goal > 0.0 || goal_by_prior || !reopened.is_empty() {
             self.not_goal_by_contact
                 .entry(t)
