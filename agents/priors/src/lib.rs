@@ -391,10 +391,11 @@ impl PriorsAgent {
         for (i, o) in scene.cell_object.iter().enumerate() {
             if let Some(o) = o {
                 let t = self.object_types[*o];
+                let place = (i as i32 % grid.cols, i as i32 / grid.cols);
                 m.cells[i] = CellInfo {
                     free: false,
                     type_id: Some(t),
-                    belief: self.beliefs.get(t),
+                    belief: self.beliefs.get_at(t, place),
                 };
             }
         }
@@ -554,6 +555,24 @@ impl PriorsAgent {
         out
     }
 
+    /// The types of the things overlapping `b`, each with the cells where it does.
+    fn types_at(&self, b: PxBox) -> Vec<(TypeId, Vec<(i32, i32)>)> {
+        let (Some(scene), Some(g)) = (&self.scene, self.grid) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(TypeId, Vec<(i32, i32)>)> = Vec::new();
+        for (c, r) in g.cells_covered(b) {
+            if let Some(o) = scene.object_at(c, r) {
+                let t = self.object_types[o];
+                match out.iter_mut().find(|(u, _)| *u == t) {
+                    Some((_, places)) => places.push((c, r)),
+                    None => out.push((t, vec![(c, r)])),
+                }
+            }
+        }
+        out
+    }
+
     /// The grid cells overlapping `b`.
     fn cells_in(&self, b: PxBox) -> Vec<(i32, i32)> {
         let Some(g) = self.grid else {
@@ -625,8 +644,8 @@ impl PriorsAgent {
         if reward <= 0.0
             && let Some(core) = Self::core(b)
         {
-            for t in self.types_in(core) {
-                self.beliefs.passed_through(t);
+            for (t, places) in self.types_at(core) {
+                self.beliefs.passed_through(t, &places);
             }
         }
         // Support: after a landing, or walking level, with the feet on a cell line.
