@@ -799,7 +799,15 @@ impl PriorsAgent {
                 suspects.push(t);
             }
         }
-        self.beliefs.blame_death(&suspects);
+        if let Some(t) = self.beliefs.blame_death(&suspects) {
+            let places: Vec<(i32, i32)> = [from.grown(1), moved.grown(1)]
+                .into_iter()
+                .flat_map(|b| self.types_at(b))
+                .filter(|(u, _)| *u == t)
+                .flat_map(|(_, places)| places)
+                .collect();
+            self.beliefs.killed_at(t, &places);
+        }
     }
 
     /// Keys while the self is not yet known: press and watch what follows the keys.

@@ -37,6 +37,12 @@ pub struct Beliefs {
     /// [`Beliefs::reopen_goals`] (with the type they held), until a contact there rules it out
     /// again.
     goal_reopened_at: BTreeMap<(i32, i32), TypeId>,
+    /// Places where a death was blamed on one type alone (with that type), see
+    /// [`Beliefs::killed_at`].
+    killed_at: BTreeMap<(i32, i32), TypeId>,
+    /// Types confirmed deadly by a death and later passed through alive elsewhere: the look is
+    /// shared by things that kill and things that do not.
+    mixed: BTreeSet<TypeId>,
 }
 
 impl Beliefs {
@@ -71,6 +77,14 @@ impl Beliefs {
         }
         for p in reopened {
             self.goal_reopened_at.remove(&p);
+        }
+        for p in places {
+            if self.killed_at.get(p) == Some(&t) {
+                self.killed_at.remove(p);
+            }
+        }
+        if KILLED_AT_PLACES && self.get(t).deadly >= 1.0 {
+            self.mixed.insert(t);
         }
         self.rule_out(t, &[Kind::Deadly, Kind::Goal, Kind::Solid]);
     }
@@ -127,10 +141,29 @@ impl Beliefs {
         n
     }
 
-    /// The belief about the thing of type `t` at `place`: its type's, or, where the goal was
-    /// reopened at that place ([`Beliefs::reopen_goals`]) and the type's belief still rules the
-    /// goal out, the type's with the goal's prior share given back.
+    /// Remembers that a death blamed on type `t` alone happened touching it at `places`. Where
+    /// the look turns out to be shared by harmless things too (passed through alive elsewhere
+    /// after it killed), those places stay deadly ([`Beliefs::get_at`]): the game is
+    /// deterministic, and what killed there kills there again. keydoor /
+    /// masked-object-identity seed 3 (fourteenth session): the spikes' look is a placebo's too;
+    /// each death on them was undone by the next placebo passed through, and the spikes were
+    /// tested again, one death every 2,400 ticks or so.
+    pub fn killed_at(&mut self, t: TypeId, places: &[(i32, i32)]) {
+        for &p in places {
+            self.killed_at.insert(p, t);
+        }
+    }
+
+    /// The belief about the thing of type `t` at `place`: its type's, or, where a death was
+    /// blamed on it there and its look has proved mixed ([`Beliefs::killed_at`]), deadly; or,
+    /// where the goal was reopened at that place ([`Beliefs::reopen_goals`]) and the type's
+    /// belief still rules the goal out, the type's with the goal's prior share given back.
     pub fn get_at(&self, t: TypeId, place: (i32, i32)) -> Belief {
+        if self.mixed.contains(&t) && self.killed_at.get(&place) == Some(&t) {
+            let mut a = [0.0; 5];
+            a[Kind::Deadly as usize] = 1.0;
+            return Belief::from_array(a);
+        }
         let b = self.get(t);
         match self.priors.get(&t) {
             Some(&prior)
@@ -179,8 +212,9 @@ impl Beliefs {
         self.by_type.insert(t, Belief::from_array(a));
     }
 
-    /// A death touching `suspects` (distinct types): at least one is deadly.
-    pub fn blame_death(&mut self, suspects: &[TypeId]) {
+    /// A death touching `suspects` (distinct types): at least one is deadly. Returns the type
+    /// blamed alone, if one was.
+    pub fn blame_death(&mut self, suspects: &[TypeId]) -> Option<TypeId> {
         let live: Vec<TypeId> = suspects
             .iter()
             .copied()
@@ -212,8 +246,11 @@ impl Beliefs {
             live
         };
         match live.as_slice() {
-            [] => {}
-            [one] => self.confirm(*one, Kind::Deadly),
+            [] => None,
+            [one] => {
+                self.confirm(*one, Kind::Deadly);
+                Some(*one)
+            }
             many => {
                 let none: f32 = many.iter().map(|t| 1.0 - self.get(*t).deadly).product();
                 let any = (1.0 - none).max(1e-6);
@@ -226,6 +263,7 @@ impl Beliefs {
                     a[Kind::Deadly as usize] = d;
                     self.by_type.insert(*t, Belief::from_array(a));
                 }
+                None
             }
         }
     }
@@ -238,6 +276,10 @@ const PRIOR_ODDS_REOPEN: bool = true;
 /// Whether [`Beliefs::reopen_goals`] reopens, the second time, the places whose contact ruled
 /// the goal out rather than their whole types again; off only to see the test fail.
 const GOAL_REOPENED_AT_PLACES: bool = true;
+
+/// Whether places where a look that proved mixed killed stay deadly ([`Beliefs::killed_at`]);
+/// off only to see the test fail.
+const KILLED_AT_PLACES: bool = true;
 
 /// `b` (the goal ruled out) with the goal's share given back by the prior's odds.
 fn reopened(b: Belief, prior: Belief) -> Belief {
@@ -375,5 +417,26 @@ mod tests {
         // ...a touch of the door's place does.
         b.passed_through(0, &[(1, 3)]);
         assert_eq!(b.get_at(0, (1, 3)).goal, 0.0);
+    }
+
+    #[test]
+    fn where_a_mixed_look_killed_stays_deadly() {
+        // Spikes and a placebo share a look (type 0): passed through at (4, 43) alive, then a
+        // death on the spikes at (7, 24) blamed on it alone, then the placebo passed again.
+        let mut b = Beliefs::default();
+        b.ensure(0, Belief::from_array([0.1, 0.3, 0.1, 0.2, 0.3]));
+        b.passed_through(0, &[(4, 43)]);
+        assert_eq!(b.blame_death(&[0]), Some(0));
+        b.killed_at(0, &[(7, 24)]);
+        assert_eq!(b.get_at(0, (7, 24)).deadly, 1.0);
+        b.passed_through(0, &[(4, 43)]);
+        // The look is harmless by the placebo, but where it killed it still kills.
+        assert_eq!(b.get(0).deadly, 0.0);
+        assert_eq!(b.get_at(0, (9, 9)).deadly, 0.0);
+        assert_eq!(b.get_at(0, (7, 24)).likeliest(), Kind::Deadly);
+        assert!(b.get_at(0, (7, 24)).is_sure(SURE));
+        // Passed through alive there (the blame was wrong), the place is freed.
+        b.passed_through(0, &[(7, 24)]);
+        assert_eq!(b.get_at(0, (7, 24)).deadly, 0.0);
     }
 }
