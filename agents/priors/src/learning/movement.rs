@@ -250,10 +250,14 @@ impl Movement {
     /// The arrows, labelled by the prior, are four keys for the four roles (walk left, walk
     /// right, up, down), whatever the labels say: when one arrow is left with no role and the
     /// descend role has no key, that arrow is assumed to descend (not observed: its first use
-    /// on a ladder tests it; on the ground it shows nothing and keeps the hypothesis). h14-unseen-17 / reversed-keys (fourteenth session, blind: censored, 594
-    /// deaths): the down arrow was seen to jump, the up arrow lost its assumed role, and the
-    /// descend role had no key, which only a ladder could show; no plan could climb down the
-    /// ladder, so the goal plan fell through a fire pit, 594 times.
+    /// on a ladder tests it; on the ground it shows nothing and keeps the hypothesis). An arrow
+    /// seen doing nothing on the ground counts as one with no role, since that is all the
+    /// descend key does there. Only the descend role: it shows only on a ladder, so probing
+    /// elsewhere cannot find its key, while the others show anywhere and are found by probing
+    /// (`untested_key`). h14-unseen-17 / reversed-keys (fourteenth session, blind: censored,
+    /// 594 deaths): the down arrow was seen to jump, the up arrow lost its assumed role, and
+    /// the descend role had no key; no plan could climb down a ladder, so the goal plan fell
+    /// through a fire pit, 594 times.
     fn eliminate(&mut self) {
         if !ARROWS_PERMUTED || !self.labelled {
             return;
@@ -263,17 +267,17 @@ impl Movement {
         let free: Vec<usize> = (0..self.keys.len())
             .filter(|&i| {
                 let k = &self.keys[i];
-                arrows.contains(&k.key) && k.role.is_none() && !k.observed
+                arrows.contains(&k.key)
+                    && ((k.role.is_none() && !k.observed) || k.role == Some(Role::Nothing))
             })
             .collect();
         let missing: Vec<Role> = roles
             .into_iter()
             .filter(|r| !self.keys.iter().any(|k| k.role == Some(*r)))
             .collect();
-        // Only the descend role: it shows only on a ladder, so probing elsewhere cannot find its
-        // key, while the others show anywhere and are found by probing (`untested_key`).
         if let ([i], [Role::Down]) = (free.as_slice(), missing.as_slice()) {
             self.keys[*i].role = Some(Role::Down);
+            self.keys[*i].observed = false;
         }
     }
 
@@ -377,6 +381,7 @@ impl Movement {
                 k.observed = true;
                 k.role = Some(Role::Nothing);
                 k.evidence[role_index(Role::Nothing)] += 1;
+                self.eliminate();
             }
         }
     }
@@ -680,6 +685,15 @@ mod tests {
         m.learn(Key::Left, Role::WalkRight);
         assert_eq!(m.key_for(Role::Down), Some(Key::Up));
         assert!(!m.observed(Key::Up));
+        // An arrow seen doing nothing on the ground is no counter-evidence: the up arrow, its
+        // jump taken by another key and pressed in vain on the ground, is still the descend key
+        // once the down arrow is seen to jump.
+        let mut n = Movement::new(&prior(false));
+        n.learn(Key::Space, Role::Up);
+        n.observe(KeySet::one(Key::Up), true, false, 0.0, 0.0, 15);
+        assert_eq!(n.role_of(Key::Up), Some(Role::Nothing));
+        n.learn(Key::Down, Role::Up);
+        assert_eq!(n.key_for(Role::Down), Some(Key::Up));
         // Under the broad hypothesis space (physics lesioned) the arrows are not labelled, so
         // nothing is assumed of them.
         let mut b = Movement::new(&prior(true));
