@@ -540,19 +540,7 @@ impl PriorsAgent {
 
     /// Types of the non-free cells overlapping `b`.
     fn types_in(&self, b: PxBox) -> Vec<TypeId> {
-        let (Some(scene), Some(g)) = (&self.scene, self.grid) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for (c, r) in g.cells_covered(b) {
-            if let Some(o) = scene.object_at(c, r) {
-                let t = self.object_types[o];
-                if !out.contains(&t) {
-                    out.push(t);
-                }
-            }
-        }
-        out
+        self.types_at(b).into_iter().map(|(t, _)| t).collect()
     }
 
     /// The types of the things overlapping `b`, each with the cells where it does.
@@ -793,16 +781,19 @@ impl PriorsAgent {
             }
         });
         let moved = moving_into(from, self.last_dx, self.dys[2], push);
-        let mut suspects = self.types_in(from.grown(1));
-        for t in self.types_in(moved.grown(1)) {
-            if !suspects.contains(&t) {
-                suspects.push(t);
+        let touched: Vec<(TypeId, Vec<(i32, i32)>)> = [from.grown(1), moved.grown(1)]
+            .into_iter()
+            .flat_map(|b| self.types_at(b))
+            .collect();
+        let mut suspects = Vec::new();
+        for (t, _) in &touched {
+            if !suspects.contains(t) {
+                suspects.push(*t);
             }
         }
         if let Some(t) = self.beliefs.blame_death(&suspects) {
-            let places: Vec<(i32, i32)> = [from.grown(1), moved.grown(1)]
+            let places: Vec<(i32, i32)> = touched
                 .into_iter()
-                .flat_map(|b| self.types_at(b))
                 .filter(|(u, _)| *u == t)
                 .flat_map(|(_, places)| places)
                 .collect();

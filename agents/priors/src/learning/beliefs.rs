@@ -160,9 +160,7 @@ impl Beliefs {
     /// belief still rules the goal out, the type's with the goal's prior share given back.
     pub fn get_at(&self, t: TypeId, place: (i32, i32)) -> Belief {
         if self.mixed.contains(&t) && self.killed_at.get(&place) == Some(&t) {
-            let mut a = [0.0; 5];
-            a[Kind::Deadly as usize] = 1.0;
-            return Belief::from_array(a);
+            return certain(Kind::Deadly);
         }
         let b = self.get(t);
         match self.priors.get(&t) {
@@ -207,9 +205,7 @@ impl Beliefs {
 
     /// Makes `k` certain.
     pub fn confirm(&mut self, t: TypeId, k: Kind) {
-        let mut a = [0.0; 5];
-        a[k as usize] = 1.0;
-        self.by_type.insert(t, Belief::from_array(a));
+        self.by_type.insert(t, certain(k));
     }
 
     /// A death touching `suspects` (distinct types): at least one is deadly. Returns the type
@@ -280,6 +276,13 @@ const GOAL_REOPENED_AT_PLACES: bool = true;
 /// Whether places where a look that proved mixed killed stay deadly ([`Beliefs::killed_at`]);
 /// off only to see the test fail.
 const KILLED_AT_PLACES: bool = true;
+
+/// The belief that is sure of `k`.
+fn certain(k: Kind) -> Belief {
+    let mut a = [0.0; 5];
+    a[k as usize] = 1.0;
+    Belief::from_array(a)
+}
 
 /// `b` (the goal ruled out) with the goal's share given back by the prior's odds.
 fn reopened(b: Belief, prior: Belief) -> Belief {
