@@ -200,6 +200,8 @@ pub struct PriorsAgent {
     support_prev: (Option<TypeId>, u32),
     /// The last plan made (for traces).
     last_plan: Option<Plan>,
+    /// Whether the last decision found a plan (for traces: `last_plan` is kept until the next).
+    planned: bool,
     /// What the tracker saw last (for traces).
     last_event: Option<SelfEvent>,
     /// Tests that made no progress (their target cells), not tried again.
@@ -268,6 +270,7 @@ impl PriorsAgent {
             wander: 0,
             support_prev: (None, 0),
             last_plan: None,
+            planned: false,
             last_event: None,
             given_up: Default::default(),
             climb_pressed: None,
@@ -364,12 +367,15 @@ impl PriorsAgent {
                 self.movement.jump_rise_px
             ),
             Some(p) => format!(
-                "{:?} {:?} cost {:.1}: {:?}; keys {:?}",
+                "{:?} {:?} cost {:.1}: {:?}; keys {:?}; given up {}; failed {}; now {}",
                 self.last_event,
                 p.purpose,
                 p.cost,
                 p.moves.iter().take(2).collect::<Vec<_>>(),
-                self.role_keys()
+                self.role_keys(),
+                self.given_up.len(),
+                self.failed.len(),
+                if self.planned { "planned" } else { "no plan" }
             ),
         }
     }
@@ -1026,6 +1032,7 @@ impl PriorsAgent {
         if plan.is_some() {
             self.last_plan = plan.clone();
         }
+        self.planned = plan.is_some();
         // Progress: the same cell and the same move for too long means the model is wrong.
         if standing || on_ladder {
             self.progress = shuttle_progress(self.progress, &mut self.shuttle, cell, next);

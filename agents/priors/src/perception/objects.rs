@@ -41,7 +41,7 @@ const FIGURE_SHARE: f32 = 0.25;
 const RARE_CELL_SHARE: f32 = 1.0 / 32.0;
 /// A scene whose dominant colour covers less than this share of it has no plain background: its
 /// free space is textured.
-const PLAIN_SCENE_SHARE: f32 = 0.25;
+pub(crate) const PLAIN_SCENE_SHARE: f32 = 0.25;
 /// A cell of a textured scene with at least this share of rare-coloured pixels holds a figure
 /// drawn in front of the texture.
 const FIGURE_MIN_SHARE: f32 = 0.1;
