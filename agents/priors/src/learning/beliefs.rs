@@ -43,6 +43,10 @@ pub struct Beliefs {
     /// Types confirmed deadly by a death and later passed through alive elsewhere: the look is
     /// shared by things that kill and things that do not.
     mixed: BTreeSet<TypeId>,
+    /// Places where the body was last seen held up by the thing there (`held`), with its type.
+    held_at: BTreeMap<(i32, i32), TypeId>,
+    /// Places the body last passed through alive (`passed_through`), with their type.
+    passed_at: BTreeMap<(i32, i32), TypeId>,
 }
 
 impl Beliefs {
@@ -85,6 +89,10 @@ impl Beliefs {
         }
         if KILLED_AT_PLACES && self.get(t).deadly >= 1.0 {
             self.mixed.insert(t);
+        }
+        for &p in places {
+            self.held_at.remove(&p);
+            self.passed_at.insert(p, t);
         }
         self.rule_out(t, &[Kind::Deadly, Kind::Goal, Kind::Solid]);
     }
@@ -154,6 +162,15 @@ impl Beliefs {
         }
     }
 
+    /// The body was held up by the thing of type `t` at `places` (standing on it, still): those
+    /// places are solid whatever the look's belief becomes (`SURFACE_AT_PLACES`).
+    pub fn held(&mut self, t: TypeId, places: &[(i32, i32)]) {
+        for &p in places {
+            self.passed_at.remove(&p);
+            self.held_at.insert(p, t);
+        }
+    }
+
     /// The belief about the thing of type `t` at `place`: its type's, or, where a death was
     /// blamed on it there and its look has proved mixed ([`Beliefs::killed_at`]), deadly; or,
     /// where the goal was reopened at that place ([`Beliefs::reopen_goals`]) and the type's
@@ -163,6 +180,21 @@ impl Beliefs {
             return certain(Kind::Deadly);
         }
         let b = self.get(t);
+        if SURFACE_AT_PLACES {
+            if self.held_at.get(&place) == Some(&t) {
+                return certain(Kind::Solid);
+            }
+            if self.passed_at.get(&place) == Some(&t) && b.solid > 0.0 {
+                let mut a = b.to_array();
+                a[Kind::Solid as usize] = 0.0;
+                a[Kind::Deadly as usize] = 0.0;
+                if a.iter().sum::<f32>() <= 0.0 {
+                    a[Kind::Climbable as usize] = 1.0;
+                    a[Kind::Neutral as usize] = 1.0;
+                }
+                return Belief::from_array(a);
+            }
+        }
         match self.priors.get(&t) {
             Some(&prior)
                 if self.goal_reopened_at.get(&place) == Some(&t)
@@ -276,6 +308,12 @@ const GOAL_REOPENED_AT_PLACES: bool = true;
 /// Whether places where a look that proved mixed killed stay deadly ([`Beliefs::killed_at`]);
 /// off only to see the test fail.
 const KILLED_AT_PLACES: bool = true;
+
+/// Whether a place the body stood on stays solid, and a place it passed through stays passable,
+/// whatever its look's belief becomes later: a look may be shared by floor and free space
+/// (masked-affordances' textures, grouped by likeness, are both); off only to show what it
+/// fixes.
+const SURFACE_AT_PLACES: bool = true;
 
 /// The belief that is sure of `k`.
 fn certain(k: Kind) -> Belief {

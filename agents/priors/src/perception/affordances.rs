@@ -43,7 +43,9 @@ pub fn cell_is_floor_like(row_fill: &[f32]) -> bool {
 pub fn cues(o: &Object, scene: &Scene) -> Vec<Cue> {
     let (mut rungs, mut floor) = (0, 0);
     for &(c, r) in &o.cells {
-        if let Some(cell) = scene.cell(c, r) {
+        if let Some(cell) = scene.cell(c, r)
+            && cell.shape_read
+        {
             if cell_has_rungs(&cell.row_fill, &cell.col_fill) {
                 rungs += 1;
             } else if cell_is_floor_like(&cell.row_fill) {

@@ -45,6 +45,9 @@ pub(crate) const PLAIN_SCENE_SHARE: f32 = 0.25;
 /// A cell of a textured scene with at least this share of rare-coloured pixels holds a figure
 /// drawn in front of the texture.
 const FIGURE_MIN_SHARE: f32 = 0.1;
+/// Whether the shapes of a textured scene's cells are read (for affordance cues) only where a
+/// figure stands in front of the texture; off only to show what it fixes.
+const TEXTURE_SHAPES_UNREAD: bool = true;
 
 /// One grid cell of the scene.
 #[derive(Debug, Clone)]
@@ -63,6 +66,10 @@ pub struct Cell {
     pub row_fill: Vec<f32>,
     /// Per pixel column, the share of pixels that are not free space (left to right).
     pub col_fill: Vec<f32>,
+    /// Whether its fill was read against a ground: on a plain scene always; on a textured scene
+    /// only where a figure stands in front of the texture (elsewhere every pixel is texture, and
+    /// the dominant colour's pixels are a texture's, not free space).
+    pub shape_read: bool,
 }
 
 /// A candidate object: a set of cells.
@@ -137,6 +144,10 @@ struct Ground {
     /// `Frame::pixel`) against the scene's free colour, as before figure and ground existed.
     outside: bool,
     ground: Vec<bool>,
+    /// Per cell (`r * cols + c`), whether its pixels were split into figure and ground against
+    /// a ground that is there: every cell of a plain scene, only the figures' cells of a
+    /// textured one.
+    read: Vec<bool>,
 }
 
 impl Ground {
@@ -209,7 +220,11 @@ fn find_ground(f: &Frame, g: &Grid, free: [u8; 3], figures: bool) -> Ground {
         .map(|p| is_free([p[0], p[1], p[2]], free))
         .collect();
     let plain = ground.iter().filter(|g| **g).count() as f32 / ground.len().max(1) as f32;
+    let mut read = vec![true; (g.rows * g.cols).max(0) as usize];
     if figures && plain < PLAIN_SCENE_SHARE {
+        if TEXTURE_SHAPES_UNREAD {
+            read.iter_mut().for_each(|x| *x = false);
+        }
         let cell_pixels = |c: i32, r: i32| {
             (0..g.cell).flat_map(move |dy| {
                 (0..g.cell).filter_map(move |dx| {
@@ -248,6 +263,7 @@ fn find_ground(f: &Frame, g: &Grid, free: [u8; 3], figures: bool) -> Ground {
                     few += rare(f.pixel(x, y)) as u32 as f32;
                 }
                 if few / total.max(1.0) >= FIGURE_MIN_SHARE {
+                    read[(r * g.cols + c) as usize] = true;
                     for (x, y) in cell_pixels(c, r) {
                         ground[(y * w + x) as usize] = !rare(f.pixel(x, y));
                     }
@@ -260,6 +276,7 @@ fn find_ground(f: &Frame, g: &Grid, free: [u8; 3], figures: bool) -> Ground {
         height: h,
         outside: is_free([0; 3], free),
         ground,
+        read,
     }
 }
 
@@ -296,6 +313,7 @@ fn describe_cell(f: &Frame, g: &Grid, c: i32, r: i32, ground: &Ground) -> Cell {
         empty: free_share >= EMPTY_SHARE,
         row_fill,
         col_fill,
+        shape_read: g.contains(c, r) && ground.read[(r * g.cols + c) as usize],
     }
 }
 
