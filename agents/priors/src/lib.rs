@@ -954,11 +954,7 @@ impl PriorsAgent {
         // made (a key taken): retry the tests given up and reopen "not the goal" where it
         // rested on a contact made while carrying something else (a door touched before its
         // key was taken). Not more often than every RETRY_TICKS.
-        if plan.is_none()
-            && resting
-            && (self.vanished || RETRY_WHEN_EMPTY)
-            && self.tick >= self.retry_at
-        {
+        if plan.is_none() && resting && retry_due(self.vanished, self.tick, self.retry_at) {
             self.retry_at = self.tick + RETRY_TICKS;
             self.given_up.clear();
             if std::mem::take(&mut self.vanished) {
@@ -979,11 +975,10 @@ impl PriorsAgent {
         // `WAY_FAILURES` times is given up: the model of that way is wrong and the test teaches
         // nothing while it stays so (keydoor / masked-affordances seed 1: a jump into the wall,
         // its cell believed a place to land, missed some 600 times).
-        while FAILED_WAY_GIVES_UP
-            && resting
-            && let Some(p) = plan.as_ref()
-            && let Purpose::Explore(t) = p.purpose
-            && way_failures(cell, &p.moves, &self.failed) >= WAY_FAILURES
+        while resting
+            && let Some(t) = plan
+                .as_ref()
+                .and_then(|p| failed_way_test(cell, p, &self.failed))
         {
             self.given_up.insert(t);
             plan = planning::search::plan_with(
@@ -1340,6 +1335,29 @@ const FAILED_WAY_GIVES_UP: bool = true;
 /// How often a move on a test's way may fail before the test is given up.
 const WAY_FAILURES: u32 = 3;
 
+/// The test to give up before following `plan` from `start`: an exploring plan's target when a
+/// move on its way has failed `WAY_FAILURES` times (`FAILED_WAY_GIVES_UP`).
+fn failed_way_test(
+    start: (i32, i32),
+    plan: &Plan,
+    failed: &planning::search::Failed,
+) -> Option<(i32, i32)> {
+    match plan.purpose {
+        Purpose::Explore(t)
+            if FAILED_WAY_GIVES_UP && way_failures(start, &plan.moves, failed) >= WAY_FAILURES =>
+        {
+            Some(t)
+        }
+        _ => None,
+    }
+}
+
+/// Whether what was given up is retried now that nothing is left to try: after something
+/// vanished (`vanished`), or always (`RETRY_WHEN_EMPTY`), not before `retry_at`.
+fn retry_due(vanished: bool, tick: u64, retry_at: u64) -> bool {
+    (vanished || RETRY_WHEN_EMPTY) && tick >= retry_at
+}
+
 /// The most failures of one move of `moves`, made from `start` (`failed`: per (from, to)).
 fn way_failures(start: (i32, i32), moves: &[Move], failed: &planning::search::Failed) -> u32 {
     let mut at = start;
@@ -1683,8 +1701,9 @@ impl Agent for PriorsAgent {
 mod tests {
     use super::{
         AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, climb_refused, fell_past, finish_climb,
-        free_flight, held_cell, held_in_air, is_standing, jump_missed, moving_into, rest_size,
-        shuttle_progress, sole_support, step_off_ladder, unmoved_walks,
+        failed_way_test, free_flight, held_cell, held_in_air, is_standing, jump_missed,
+        moving_into, rest_size, retry_due, shuttle_progress, sole_support, step_off_ladder,
+        unmoved_walks,
     };
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
@@ -2183,6 +2202,49 @@ mod tests {
         // down at v px a tick in the new view, so it is not taken as standing when it is found.
         assert_eq!(a.found_dy, v as f32);
         assert_eq!(a.dys[2], v as f32);
+    }
+
+    #[test]
+    fn a_test_whose_way_failed_three_times_is_given_up() {
+        use crate::planning::search::{Failed, Move, Plan, Purpose};
+        // keydoor / masked-affordances seed 1: a jump into the wall column, believed a place
+        // to land, to test the wall's cell, missed hundreds of times.
+        let plan = |purpose| Plan {
+            moves: vec![
+                Move::Walk {
+                    dir: -1,
+                    to: (1, 43),
+                },
+                Move::Jump {
+                    dir: -1,
+                    to: (0, 42),
+                    over: true,
+                },
+            ],
+            purpose,
+            cost: 3.0,
+        };
+        let mut failed = Failed::new();
+        failed.insert(((1, 43), (0, 42)), 2);
+        let test = plan(Purpose::Explore((0, 42)));
+        assert_eq!(failed_way_test((2, 43), &test, &failed), None);
+        failed.insert(((1, 43), (0, 42)), 3);
+        assert_eq!(failed_way_test((2, 43), &test, &failed), Some((0, 42)));
+        // Failures of a move made from another cell are another move's.
+        let mut elsewhere = Failed::new();
+        elsewhere.insert(((2, 42), (0, 42)), 9);
+        assert_eq!(failed_way_test((2, 43), &test, &elsewhere), None);
+        // The goal is never given up.
+        assert_eq!(failed_way_test((2, 43), &plan(Purpose::Goal), &failed), None);
+    }
+
+    #[test]
+    fn what_was_given_up_is_retried_when_nothing_is_left() {
+        assert!(retry_due(true, 500, 400));
+        assert!(!retry_due(true, 300, 400));
+        // Nothing vanished: retried all the same, as often.
+        assert!(retry_due(false, 500, 400));
+        assert!(!retry_due(false, 300, 400));
     }
 
     #[test]

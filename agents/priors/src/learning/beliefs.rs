@@ -386,6 +386,27 @@ mod tests {
     }
 
     #[test]
+    fn a_place_stood_on_stays_solid_and_one_passed_through_stays_open() {
+        // One look for a floor cell and a free-space cell (masked-affordances' textures grouped
+        // by likeness): stood on at (1, 5), passed through at (2, 3).
+        let mut b = Beliefs::default();
+        b.ensure(0, Belief::from_array([0.03, 0.02, 0.03, 0.85, 0.07]));
+        b.confirm(0, Kind::Solid);
+        b.held(0, &[(1, 5)]);
+        b.passed_through(0, &[(2, 3)]);
+        assert_eq!(b.get(0).solid, 0.0);
+        assert_eq!(b.get_at(0, (1, 5)).solid, 1.0);
+        // Stood on again elsewhere: the look is solid again, but not where it was passed.
+        b.confirm(0, Kind::Solid);
+        b.held(0, &[(4, 5)]);
+        assert_eq!(b.get_at(0, (2, 3)).solid, 0.0);
+        assert_eq!(b.get_at(0, (2, 3)).deadly, 0.0);
+        // A place passed through and then stood on is solid.
+        b.held(0, &[(2, 3)]);
+        assert_eq!(b.get_at(0, (2, 3)).solid, 1.0);
+    }
+
+    #[test]
     fn two_suspects_share_the_blame() {
         let mut b = Beliefs::default();
         b.ensure(0, Belief::uniform());

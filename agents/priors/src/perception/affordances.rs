@@ -79,6 +79,46 @@ mod tests {
     }
 
     #[test]
+    fn a_texture_with_no_figure_in_front_gives_no_cue() {
+        // A patchwork of 15-px tiles in eight recurring flat colours, a dark mortar line across
+        // two tiles of three at y = 7 (the most common colour, well under a quarter of the
+        // frame): no plain background, so no cell's shape is read against one. Read against the
+        // mortar's colour as if it were free space, every tile would be a floor (top edge
+        // filled, most rows filled).
+        use crate::perception::{grid::Grid, objects::segment};
+        use priors_agent_interface::Frame;
+        let (cols, rows) = (12, 10);
+        let mut f = Frame::new(15 * cols as u32, 15 * rows as u32);
+        for r in 0..rows {
+            for c in 0..cols {
+                let i = ((r * cols + c) % 8) as u32;
+                let flat = [53, 97, 151].map(|k| ((i * k) % 200 + 30) as u8);
+                for y in 0..15 {
+                    for x in 0..15 {
+                        let mortar = (r * cols + c) % 3 != 0 && y == 7;
+                        f.set_pixel(c * 15 + x, r * 15 + y, if mortar { [5, 5, 5] } else { flat });
+                    }
+                }
+            }
+        }
+        let g = Grid {
+            cell: 15,
+            ox: 0,
+            oy: 0,
+            cols,
+            rows,
+        };
+        let scene = segment(&f, g, true);
+        assert!(!scene.objects.is_empty());
+        let cued = scene
+            .objects
+            .iter()
+            .filter(|o| !cues(o, &scene).is_empty())
+            .count();
+        assert_eq!(cued, 0, "of {} objects", scene.objects.len());
+    }
+
+    #[test]
     fn rungs_are_climbable_and_a_filled_top_edge_is_a_floor() {
         let (rows, cols) = ladder_cell();
         assert!(cell_has_rungs(&rows, &cols));

@@ -230,6 +230,36 @@ mod tests {
         assert_eq!(detect(&f, 15).map(|g| (g.ox, g.oy)), Some((0, 0)));
     }
 
+    /// A patchwork: every 15-px tile a flat colour of its own (no colour recurs much), and in
+    /// two tiles of three a mortar line of one colour at x = 5 and y = 7 of the tile: that colour
+    /// is the frame's most common (under a quarter of it), and its borders lie off the grid.
+    fn patchwork() -> Frame {
+        let mut f = Frame::new(15 * 12, 15 * 10);
+        for r in 0..10 {
+            for c in 0..12 {
+                let i = (r * 12 + c) as u32;
+                let flat = [53, 97, 151].map(|k| ((i * k) % 200 + 30) as u8);
+                for y in 0..15 {
+                    for x in 0..15 {
+                        let mortar = (r * 12 + c) % 3 != 0 && (x == 5 || y == 7);
+                        let col = if mortar { [5, 5, 5] } else { flat };
+                        f.set_pixel(c * 15 + x, r * 15 + y, col);
+                    }
+                }
+            }
+        }
+        f
+    }
+
+    #[test]
+    fn a_textured_frame_is_gridded_by_every_edge() {
+        let f = patchwork();
+        let d = crate::perception::objects::dominant_colour(&f);
+        assert_eq!(d, [5, 5, 5]);
+        let g = detect(&f, 15).expect("a grid");
+        assert_eq!((g.ox, g.oy), (0, 0), "TEXTURED_ALL_EDGES {TEXTURED_ALL_EDGES}");
+    }
+
     #[test]
     fn an_empty_frame_has_no_grid() {
         assert_eq!(detect(&Frame::new(50, 50), 15), None);

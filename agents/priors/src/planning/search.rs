@@ -737,6 +737,31 @@ mod tests {
     }
 
     #[test]
+    fn a_goal_just_above_the_walking_row_is_jumped_into() {
+        // The goal thing one row above the floor's walking row, nothing in the walking row:
+        // the plan walks under it and jumps into it (standing under it does not touch it).
+        let m = Map::from_ascii(
+            "......
+             ...G..
+             ......
+             ######",
+        );
+        let p = plan(&m, (0, 2), &ALL, 1, &NONE).expect("a plan");
+        assert_eq!(p.purpose, Purpose::Goal);
+        assert_eq!(p.moves.last(), Some(&Move::Bump), "{p:?}");
+        assert_eq!(targets(&p).last(), Some(&(3, 2)), "{p:?}");
+        // A goal in the walking row is walked into; one two cells tall is touched standing.
+        let m = Map::from_ascii(
+            "......
+             ...G..
+             ...G..
+             ######",
+        );
+        let p = plan(&m, (0, 2), &ALL, 1, &NONE).expect("a plan");
+        assert!(!p.moves.contains(&Move::Bump), "{p:?}");
+    }
+
+    #[test]
     fn a_test_is_not_planned_past_a_doubted_ceiling() {
         // As above with no goal: the one thing left to test lies past the killer. A test is
         // made only along a way the model does not doubt (princess / masked-similarity seed 1,
