@@ -65,11 +65,13 @@ fn main() -> Result<(), String> {
             .collect();
         println!("{line}");
     }
-    // Each cell's own affordance cue: R rungs, F floor, - neither, . free space.
-    println!("cells' affordance cues (R rungs, F floor, - neither, . free):");
+    // Each cell's own affordance cue: R rungs, F floor, - neither, . free space, ~ texture
+    // (a textured scene's cell with no figure in front: its shape is not read).
+    println!("cells' affordance cues (R rungs, F floor, - neither, . free, ~ texture, unread):");
     for r in 0..g.rows {
         let line: String = (0..g.cols)
             .map(|c| match s.cell(c, r) {
+                Some(cell) if !cell.empty && !cell.shape_read => '~',
                 Some(cell) if !cell.empty => {
                     if affordances::cell_has_rungs(&cell.row_fill, &cell.col_fill) {
                         'R'

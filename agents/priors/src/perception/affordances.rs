@@ -9,6 +9,10 @@
 use crate::perception::objects::{Object, Scene};
 use crate::perception::semantics::Cue;
 
+/// Whether a cell reads as rungs only when its rungs are fewer rows than the gaps between them;
+/// off only to show what it fixes.
+const RUNGS_A_MINORITY: bool = true;
+
 /// Whether one cell looks like a piece of ladder.
 pub fn cell_has_rungs(row_fill: &[f32], col_fill: &[f32]) -> bool {
     // Rows read as rung (filled), gap (open) or neither; a ladder alternates at least twice
@@ -28,8 +32,13 @@ pub fn cell_has_rungs(row_fill: &[f32], col_fill: &[f32]) -> bool {
         }
     }
     let rungs = row_fill.iter().filter(|f| **f >= 0.6).count();
+    let gaps = row_fill.iter().filter(|f| **f <= 0.4).count();
     let rails = col_fill.iter().filter(|f| **f >= 0.8).count();
-    rungs >= 2 && changes >= 4 && rails >= 1
+    // A ladder is mostly gaps between its rungs; a wall of bricks is mostly filled rows with thin
+    // mortar lines between them (masked-similarity's floors, each of its own colours, read as
+    // figures and so by their shape).
+    let open = !RUNGS_A_MINORITY || gaps > rungs;
+    rungs >= 2 && changes >= 4 && rails >= 1 && open
 }
 
 /// Whether one cell looks like a piece of floor (filled, top edge filled).
