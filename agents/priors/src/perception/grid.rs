@@ -73,8 +73,9 @@ impl Grid {
 /// while the edges inside tile art (brick mortar, rungs) do not; a frame with little free space
 /// (textured conditions) falls back to every colour edge.
 fn edge_profiles(f: &Frame) -> (Vec<u64>, Vec<u64>) {
-    let free = crate::perception::objects::dominant_colour(f);
-    let is_free = |c: [u8; 3]| crate::geom::colour_dist(c, free) <= 12;
+    use crate::perception::objects::{dominant_colour, plain_background};
+    let free = dominant_colour(f);
+    let is_free = |c: [u8; 3]| crate::perception::objects::is_free(c, free);
     let (w, h) = (f.width as i32, f.height as i32);
     let profiles = |border_only: bool| {
         let mut ex = vec![0u64; w as usize + 1];
@@ -108,8 +109,8 @@ fn edge_profiles(f: &Frame) -> (Vec<u64>, Vec<u64>) {
             .rgb
             .chunks_exact(3)
             .filter(|p| is_free([p[0], p[1], p[2]]))
-            .count() as f32;
-        if plain < crate::perception::objects::PLAIN_SCENE_SHARE * (w * h).max(1) as f32 {
+            .count();
+        if !plain_background(plain, (w * h) as usize) {
             return profiles(false);
         }
     }

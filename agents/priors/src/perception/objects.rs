@@ -41,7 +41,7 @@ const FIGURE_SHARE: f32 = 0.25;
 const RARE_CELL_SHARE: f32 = 1.0 / 32.0;
 /// A scene whose dominant colour covers less than this share of it has no plain background: its
 /// free space is textured.
-pub(crate) const PLAIN_SCENE_SHARE: f32 = 0.25;
+const PLAIN_SCENE_SHARE: f32 = 0.25;
 /// A cell of a textured scene with at least this share of rare-coloured pixels holds a figure
 /// drawn in front of the texture.
 const FIGURE_MIN_SHARE: f32 = 0.1;
@@ -125,7 +125,14 @@ pub fn dominant_colour(f: &Frame) -> [u8; 3] {
         .unwrap_or([0; 3])
 }
 
-fn is_free(c: [u8; 3], free: [u8; 3]) -> bool {
+/// Whether a scene has a plain background: its free colour's pixels (`free_pixels` of `pixels`)
+/// cover at least `PLAIN_SCENE_SHARE` of it. A scene without one is textured.
+pub(crate) fn plain_background(free_pixels: usize, pixels: usize) -> bool {
+    free_pixels as f32 >= PLAIN_SCENE_SHARE * pixels.max(1) as f32
+}
+
+/// Whether a pixel's colour `c` is the scene's free colour `free`.
+pub(crate) fn is_free(c: [u8; 3], free: [u8; 3]) -> bool {
     colour_dist(c, free) <= 12
 }
 
@@ -208,8 +215,8 @@ fn find_ground(f: &Frame, g: &Grid, free: [u8; 3], figures: bool) -> Ground {
         .chunks_exact(3)
         .map(|p| is_free([p[0], p[1], p[2]], free))
         .collect();
-    let plain = ground.iter().filter(|g| **g).count() as f32 / ground.len().max(1) as f32;
-    if figures && plain < PLAIN_SCENE_SHARE {
+    let plain = ground.iter().filter(|g| **g).count();
+    if figures && !plain_background(plain, ground.len()) {
         let cell_pixels = |c: i32, r: i32| {
             (0..g.cell).flat_map(move |dy| {
                 (0..g.cell).filter_map(move |dx| {

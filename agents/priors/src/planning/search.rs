@@ -394,14 +394,16 @@ fn search(
         .min_by(|a, b| dist[idx(**a)].total_cmp(&dist[idx(**b)]));
     if let Some(&g) = goal {
         let mut moves = path_to(g);
-        // Adjacent only: step into it.
-        if !m.goal(g.0, g.1) && !m.goal(g.0, g.1 - 1) {
-            moves.push(Move::Touch {
-                dir: if m.goal(g.0 - 1, g.1) { -1 } else { 1 },
-            });
-        } else if GOAL_ABOVE_BUMPED && !m.goal(g.0, g.1) && ab.jump_up && !m.climbable(g.0, g.1) {
-            // Just above only: standing under it does not touch it; jump into it.
-            moves.push(Move::Bump);
+        if !m.goal(g.0, g.1) {
+            if !m.goal(g.0, g.1 - 1) {
+                // Adjacent only: step into it.
+                moves.push(Move::Touch {
+                    dir: if m.goal(g.0 - 1, g.1) { -1 } else { 1 },
+                });
+            } else if GOAL_ABOVE_BUMPED && ab.jump_up && !m.climbable(g.0, g.1) {
+                // Just above only: standing under it does not touch it; jump into it.
+                moves.push(Move::Bump);
+            }
         }
         return Some(Plan {
             moves,
