@@ -75,13 +75,14 @@ pub fn play(
         let keys = agent.act(&obs);
         if trace {
             eprintln!(
-                "tick {} keys {:?} self {:?} world ({:.1}, {:.1}) deaths {} plan {}",
+                "tick {} keys {:?} self {:?} world ({:.1}, {:.1}) deaths {} key {} plan {}",
                 out.total_ticks,
                 keys.keys().map(|k| k.name()).collect::<Vec<_>>(),
                 agent.self_box(),
                 world.player.x as f32 / priors_core::SUB as f32,
                 world.player.y as f32 / priors_core::SUB as f32,
                 world.deaths,
+                world.has_key,
                 agent.last_plan()
             );
             if out.total_ticks % 100 == 0 || out.total_ticks < 30 {
