@@ -214,6 +214,14 @@ pub struct PriorsAgent {
     retry_at: u64,
     /// Something seen before has vanished from the scene since the last retry.
     vanished: bool,
+    /// The last tick the self's box (grown by 3 px) covered each cell: a thing that vanished
+    /// from a cell touched within `TAKE_SEEN_TICKS` was taken (a key; the background behind the
+    /// self is not voted on, so its vanishing is seen only once the body has left the cell and
+    /// the background has settled there).
+    last_touch: std::collections::BTreeMap<(i32, i32), u64>,
+    /// Cells where a thing was taken, until a thing is seen there again (see
+    /// `TAKEN_BACK_REOPENED`).
+    taken: std::collections::BTreeSet<(i32, i32)>,
     /// The way of pressing the climb key has been seen to climb (see `control::climb_keys`).
     climb_confirmed: bool,
     /// The plan's next move last tick.
@@ -277,6 +285,8 @@ impl PriorsAgent {
             climb_tested: Default::default(),
             retry_at: 0,
             vanished: false,
+            last_touch: std::collections::BTreeMap::new(),
+            taken: std::collections::BTreeSet::new(),
             climb_confirmed: false,
             last_next: None,
             making: None,
@@ -539,6 +549,20 @@ impl PriorsAgent {
                 .any(|(a, b)| a.is_some() && b.is_none())
         {
             self.vanished = true;
+        }
+        if let Some(old) = &self.scene
+            && old.grid == scene.grid
+        {
+            let back = taken_and_back(
+                (&old.cell_object, &scene.cell_object),
+                grid.cols,
+                &self.last_touch,
+                self.tick,
+                &mut self.taken,
+            );
+            for o in back {
+                self.beliefs.reopen_taken(types[o]);
+            }
         }
         self.object_types = types;
         self.scene = Some(scene);
@@ -1409,6 +1433,20 @@ fn climb_test(
     }
 }
 
+/// Whether a thing taken (vanished from a cell the self touched) and then seen back where it
+/// was is tried again. Under the human rules a death drops what is carried and puts a taken key
+/// back (the spec: "a held key is lost"); a person who sees the key back after dying takes it
+/// again. Without this the key's type stays "not the goal" from the touch that took it, nothing
+/// draws the body back to it, and the door, retried empty-handed, is ruled out again
+/// (h16-unseen-22, a blind key-and-door level of the sixteenth session: censored on every seed;
+/// seed 1 took the key twice in its first 500 ticks and lost it to a death each time). The
+/// thing seen back is given its type's prior share of being the goal
+/// ([`learning::beliefs::Beliefs::reopen_taken`]), unless its type is believed deadly.
+const TAKEN_BACK_REOPENED: bool = true;
+/// Ticks after the self last touched a cell within which a thing vanishing from it was taken:
+/// four times the frames the background takes to settle (`statics::SETTLE_FRAMES`).
+const TAKE_SEEN_TICKS: u64 = 4 * perception::statics::SETTLE_FRAMES as u64;
+
 /// Whether deaths seen as impossible motions are deaths (see `respawned`); off only to show
 /// what it fixes.
 const RESPAWN_SEEN: bool = true;
@@ -1430,6 +1468,38 @@ fn respawned((dx, dy): (f32, f32), last_dy: f32, merged: bool, walk_px: Option<f
         && last_dy > 0.0
         && dy < 0.0
         && walk_px.is_some_and(|w| w > 0.0 && dx.abs() > 2.0 * w)
+}
+
+/// Things taken and seen back (see `TAKEN_BACK_REOPENED`), from one scene's objects per cell
+/// (`old`) to the next's (`new`), on a grid `cols` cells wide: a thing that vanished from a cell
+/// the self touched within `TAKE_SEEN_TICKS` of `tick` (`last_touch`) is remembered in `taken`;
+/// the objects (of `new`) seen again in a cell of `taken` are returned, and the cell forgotten.
+fn taken_and_back(
+    (old, new): (&[Option<usize>], &[Option<usize>]),
+    cols: i32,
+    last_touch: &std::collections::BTreeMap<(i32, i32), u64>,
+    tick: u64,
+    taken: &mut std::collections::BTreeSet<(i32, i32)>,
+) -> Vec<usize> {
+    let mut back = Vec::new();
+    if !TAKEN_BACK_REOPENED {
+        return back;
+    }
+    for (i, (a, b)) in old.iter().zip(new).enumerate() {
+        let cell = (i as i32 % cols, i as i32 / cols);
+        match (a, b) {
+            (Some(_), None)
+                if last_touch
+                    .get(&cell)
+                    .is_some_and(|&t| tick <= t + TAKE_SEEN_TICKS) =>
+            {
+                taken.insert(cell);
+            }
+            (None, Some(o)) if taken.remove(&cell) => back.push(*o),
+            _ => {}
+        }
+    }
+    back
 }
 
 fn held_in_air(dys: [f32; 3], aligned: bool) -> bool {
@@ -1540,6 +1610,11 @@ impl Agent for PriorsAgent {
             self.statics.as_ref().expect("set above"),
             self.last_keys,
         );
+        if let (Some(b), Some(g)) = (self.tracker.self_box, self.grid) {
+            for c in g.cells_covered(b.grown(3)) {
+                self.last_touch.insert(c, self.tick);
+            }
+        }
         if self.tracker.self_box.is_some() && (changed || self.scene.is_none()) {
             self.rebuild_scene();
         }
@@ -1668,9 +1743,10 @@ impl Agent for PriorsAgent {
 #[cfg(test)]
 mod tests {
     use super::{
-        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, climb_refused, fell_past, finish_climb,
-        free_flight, held_cell, held_in_air, is_standing, jump_missed, moving_into, respawned,
-        rest_size, shuttle_progress, sole_support, step_off_ladder, unmoved_walks,
+        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, TAKEN_BACK_REOPENED, climb_refused,
+        fell_past, finish_climb, free_flight, held_cell, held_in_air, is_standing, jump_missed,
+        moving_into, respawned, rest_size, shuttle_progress, sole_support, step_off_ladder,
+        taken_and_back, unmoved_walks,
     };
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
@@ -2185,6 +2261,36 @@ mod tests {
         assert!(!respawned((-16.0, 5.0), 4.0, true, Some(7.0)));
         assert!(!respawned((-14.0, -10.0), 4.0, true, Some(7.0)));
         assert!(!respawned((-16.0, -10.0), 4.0, true, None));
+    }
+
+    #[test]
+    fn a_thing_taken_and_seen_back_where_it_was_is_tried_again() {
+        use std::collections::{BTreeMap, BTreeSet};
+        // A 3 x 2 grid: a key (object 0) in cell (2, 1), a door (object 1) in cell (0, 0).
+        let with_key = [Some(1), None, None, None, None, Some(0)];
+        let without = [Some(1), None, None, None, None, None];
+        let back = [Some(1), None, None, None, None, Some(2)];
+        let mut touch = BTreeMap::new();
+        touch.insert((2, 1), 100);
+        let mut taken = BTreeSet::new();
+        // Gone 20 ticks after the self last touched its cell: taken.
+        assert!(taken_and_back((&with_key, &without), 3, &touch, 120, &mut taken).is_empty());
+        assert_eq!(
+            taken,
+            BTreeSet::from([(2, 1)]),
+            "TAKEN_BACK_REOPENED {TAKEN_BACK_REOPENED}"
+        );
+        // Seen there again (after a death): tried again, once.
+        assert_eq!(
+            taken_and_back((&without, &back), 3, &touch, 600, &mut taken),
+            vec![2]
+        );
+        assert!(taken.is_empty());
+        // Gone long after the self touched its cell, or from a cell never touched: not taken.
+        let mut taken = BTreeSet::new();
+        taken_and_back((&with_key, &without), 3, &touch, 200, &mut taken);
+        taken_and_back((&back, &with_key), 3, &BTreeMap::new(), 120, &mut taken);
+        assert!(taken.is_empty());
     }
 
     #[test]

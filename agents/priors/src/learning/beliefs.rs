@@ -141,6 +141,22 @@ impl Beliefs {
         n
     }
 
+    /// Gives type `t`, a thing taken and seen back where it was, its prior share of being the
+    /// goal (as [`Beliefs::reopen_goals`] does for a type ruled out by a contact): the touch
+    /// that took it ruled the goal out for what the self carried then, and what it carries has
+    /// changed (the thing taken was lost). Not a type believed deadly (an enemy stomped and
+    /// back after a death). Returns whether it was reopened.
+    pub fn reopen_taken(&mut self, t: TypeId) -> bool {
+        let (b, prior) = (self.get(t), self.priors.get(&t).copied());
+        match prior {
+            Some(prior) if b.goal == 0.0 && prior.goal > 0.0 && b.deadly < 0.5 => {
+                self.by_type.insert(t, reopened(b, prior));
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Remembers that a death blamed on type `t` alone happened touching it at `places`. Where
     /// the look turns out to be shared by harmless things too (passed through alive elsewhere
     /// after it killed), those places stay deadly ([`Beliefs::get_at`]): the game is
@@ -441,5 +457,23 @@ mod tests {
         // Passed through alive there (the blame was wrong), the place is freed.
         b.passed_through(0, &[(7, 24)]);
         assert_eq!(b.get_at(0, (7, 24)).deadly, 0.0);
+    }
+
+    #[test]
+    fn a_thing_taken_and_back_gets_its_prior_share_of_the_goal_unless_it_kills() {
+        use crate::kind::{Belief, Kind};
+        let prior = Belief::from_array([0.03, 0.40, 0.02, 0.05, 0.50]);
+        let mut b = Beliefs::default();
+        b.ensure(0, prior);
+        b.ensure(1, prior);
+        // Touched (taken) without reward: not the goal, not deadly, not solid.
+        b.rule_out(0, &[Kind::Deadly, Kind::Goal, Kind::Solid]);
+        assert_eq!(b.get(0).goal, 0.0);
+        assert!(b.reopen_taken(0));
+        assert!(b.get(0).goal > 0.3);
+        // A thing believed deadly (an enemy stomped, back after a death) is not reopened.
+        b.confirm(1, Kind::Deadly);
+        assert!(!b.reopen_taken(1));
+        assert_eq!(b.get(1).goal, 0.0);
     }
 }
