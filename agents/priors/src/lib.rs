@@ -219,9 +219,9 @@ pub struct PriorsAgent {
     /// self is not voted on, so its vanishing is seen only once the body has left the cell and
     /// the background has settled there).
     last_touch: std::collections::BTreeMap<(i32, i32), u64>,
-    /// Cells where a thing was taken, until a thing is seen there again (see
-    /// `TAKEN_BACK_REOPENED`).
-    taken: std::collections::BTreeSet<(i32, i32)>,
+    /// Cells where a thing was taken, with the deaths seen by then, until a thing is seen there
+    /// again (see `TAKEN_BACK_REOPENED`).
+    taken: std::collections::BTreeMap<(i32, i32), u32>,
     /// The way of pressing the climb key has been seen to climb (see `control::climb_keys`).
     climb_confirmed: bool,
     /// The plan's next move last tick.
@@ -286,7 +286,7 @@ impl PriorsAgent {
             retry_at: 0,
             vanished: false,
             last_touch: std::collections::BTreeMap::new(),
-            taken: std::collections::BTreeSet::new(),
+            taken: std::collections::BTreeMap::new(),
             climb_confirmed: false,
             last_next: None,
             making: None,
@@ -556,8 +556,8 @@ impl PriorsAgent {
             let back = taken_and_back(
                 (&old.cell_object, &scene.cell_object),
                 grid.cols,
-                &self.last_touch,
-                self.tick,
+                (&self.last_touch, self.tick),
+                self.stats.deaths_seen,
                 &mut self.taken,
             );
             for o in back {
@@ -1472,14 +1472,19 @@ fn respawned((dx, dy): (f32, f32), last_dy: f32, merged: bool, walk_px: Option<f
 
 /// Things taken and seen back (see `TAKEN_BACK_REOPENED`), from one scene's objects per cell
 /// (`old`) to the next's (`new`), on a grid `cols` cells wide: a thing that vanished from a cell
-/// the self touched within `TAKE_SEEN_TICKS` of `tick` (`last_touch`) is remembered in `taken`;
-/// the objects (of `new`) seen again in a cell of `taken` are returned, and the cell forgotten.
+/// the self touched within `TAKE_SEEN_TICKS` of `tick` (`last_touch`) is remembered in `taken`
+/// with the deaths seen by then (`deaths`). A thing seen again in such a cell is forgotten
+/// there, and returned (its object in `new`) only if a death was seen since: what is taken comes
+/// back only when a death resets the world; a thing back without one was not taken but moved
+/// away and back (an enemy on its round: h10-unseen-8 / masked-semantics, whose enemy, left
+/// and back while it stood still in the background, was reopened as the goal and walked into
+/// 1,452 times with the first form of this rule).
 fn taken_and_back(
     (old, new): (&[Option<usize>], &[Option<usize>]),
     cols: i32,
-    last_touch: &std::collections::BTreeMap<(i32, i32), u64>,
-    tick: u64,
-    taken: &mut std::collections::BTreeSet<(i32, i32)>,
+    (last_touch, tick): (&std::collections::BTreeMap<(i32, i32), u64>, u64),
+    deaths: u32,
+    taken: &mut std::collections::BTreeMap<(i32, i32), u32>,
 ) -> Vec<usize> {
     let mut back = Vec::new();
     if !TAKEN_BACK_REOPENED {
@@ -1493,9 +1498,13 @@ fn taken_and_back(
                     .get(&cell)
                     .is_some_and(|&t| tick <= t + TAKE_SEEN_TICKS) =>
             {
-                taken.insert(cell);
+                taken.insert(cell, deaths);
             }
-            (None, Some(o)) if taken.remove(&cell) => back.push(*o),
+            (None, Some(o)) => {
+                if taken.remove(&cell).is_some_and(|d| deaths > d) {
+                    back.push(*o);
+                }
+            }
             _ => {}
         }
     }
@@ -2265,31 +2274,38 @@ mod tests {
 
     #[test]
     fn a_thing_taken_and_seen_back_where_it_was_is_tried_again() {
-        use std::collections::{BTreeMap, BTreeSet};
+        use std::collections::BTreeMap;
         // A 3 x 2 grid: a key (object 0) in cell (2, 1), a door (object 1) in cell (0, 0).
         let with_key = [Some(1), None, None, None, None, Some(0)];
         let without = [Some(1), None, None, None, None, None];
         let back = [Some(1), None, None, None, None, Some(2)];
-        let mut touch = BTreeMap::new();
-        touch.insert((2, 1), 100);
-        let mut taken = BTreeSet::new();
-        // Gone 20 ticks after the self last touched its cell: taken.
-        assert!(taken_and_back((&with_key, &without), 3, &touch, 120, &mut taken).is_empty());
+        let touch = BTreeMap::from([((2, 1), 100)]);
+        let mut taken = BTreeMap::new();
+        // Gone 20 ticks after the self last touched its cell (no death seen yet): taken.
+        let none = taken_and_back((&with_key, &without), 3, (&touch, 120), 0, &mut taken);
+        assert!(none.is_empty());
         assert_eq!(
             taken,
-            BTreeSet::from([(2, 1)]),
+            BTreeMap::from([((2, 1), 0)]),
             "TAKEN_BACK_REOPENED {TAKEN_BACK_REOPENED}"
         );
-        // Seen there again (after a death): tried again, once.
-        assert_eq!(
-            taken_and_back((&without, &back), 3, &touch, 600, &mut taken),
-            vec![2]
-        );
+        // Seen there again after a death: tried again, once.
+        let again = taken_and_back((&without, &back), 3, (&touch, 600), 1, &mut taken);
+        assert_eq!(again, vec![2]);
         assert!(taken.is_empty());
+        // Back with no death seen since (moved away and back): forgotten, not tried again.
+        taken_and_back((&with_key, &without), 3, (&touch, 120), 1, &mut taken);
+        let moved = taken_and_back((&without, &back), 3, (&touch, 130), 1, &mut taken);
+        assert!(moved.is_empty() && taken.is_empty());
         // Gone long after the self touched its cell, or from a cell never touched: not taken.
-        let mut taken = BTreeSet::new();
-        taken_and_back((&with_key, &without), 3, &touch, 200, &mut taken);
-        taken_and_back((&back, &with_key), 3, &BTreeMap::new(), 120, &mut taken);
+        taken_and_back((&with_key, &without), 3, (&touch, 200), 0, &mut taken);
+        taken_and_back(
+            (&back, &with_key),
+            3,
+            (&BTreeMap::new(), 120),
+            0,
+            &mut taken,
+        );
         assert!(taken.is_empty());
     }
 
