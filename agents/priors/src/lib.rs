@@ -1500,11 +1500,8 @@ fn taken_and_back(
             {
                 taken.insert(cell, deaths);
             }
-            (None, Some(o)) => {
-                if taken.remove(&cell).is_some_and(|d| deaths > d) {
-                    back.push(*o);
-                }
-            }
+            // The cell is forgotten either way (the guard removes it).
+            (None, Some(o)) if taken.remove(&cell).is_some_and(|d| deaths > d) => back.push(*o),
             _ => {}
         }
     }
