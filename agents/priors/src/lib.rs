@@ -560,8 +560,8 @@ impl PriorsAgent {
                 self.stats.deaths_seen,
                 &mut self.taken,
             );
-            for o in back {
-                self.beliefs.reopen_taken(types[o]);
+            for (cell, o) in back {
+                self.beliefs.reopen_taken(types[o], cell);
             }
         }
         self.object_types = types;
@@ -1440,7 +1440,7 @@ fn climb_test(
 /// draws the body back to it, and the door, retried empty-handed, is ruled out again
 /// (h16-unseen-22, a blind key-and-door level of the sixteenth session: censored on every seed;
 /// seed 1 took the key twice in its first 500 ticks and lost it to a death each time). The
-/// thing seen back is given its type's prior share of being the goal
+/// thing seen back is given its type's prior share of being the goal at its place
 /// ([`learning::beliefs::Beliefs::reopen_taken`]), unless its type is believed deadly.
 const TAKEN_BACK_REOPENED: bool = true;
 /// Ticks after the self last touched a cell within which a thing vanishing from it was taken:
@@ -1474,7 +1474,7 @@ fn respawned((dx, dy): (f32, f32), last_dy: f32, merged: bool, walk_px: Option<f
 /// (`old`) to the next's (`new`), on a grid `cols` cells wide: a thing that vanished from a cell
 /// the self touched within `TAKE_SEEN_TICKS` of `tick` (`last_touch`) is remembered in `taken`
 /// with the deaths seen by then (`deaths`). A thing seen again in such a cell is forgotten
-/// there, and returned (its object in `new`) only if a death was seen since: what is taken comes
+/// there, and returned (the cell and its object in `new`) only if a death was seen since: what is taken comes
 /// back only when a death resets the world; a thing back without one was not taken but moved
 /// away and back (an enemy on its round: h10-unseen-8 / masked-semantics, whose enemy, left
 /// and back while it stood still in the background, was reopened as the goal and walked into
@@ -1485,7 +1485,7 @@ fn taken_and_back(
     (last_touch, tick): (&std::collections::BTreeMap<(i32, i32), u64>, u64),
     deaths: u32,
     taken: &mut std::collections::BTreeMap<(i32, i32), u32>,
-) -> Vec<usize> {
+) -> Vec<((i32, i32), usize)> {
     let mut back = Vec::new();
     if !TAKEN_BACK_REOPENED {
         return back;
@@ -1501,7 +1501,9 @@ fn taken_and_back(
                 taken.insert(cell, deaths);
             }
             // The cell is forgotten either way (the guard removes it).
-            (None, Some(o)) if taken.remove(&cell).is_some_and(|d| deaths > d) => back.push(*o),
+            (None, Some(o)) if taken.remove(&cell).is_some_and(|d| deaths > d) => {
+                back.push((cell, *o))
+            }
             _ => {}
         }
     }
@@ -2288,7 +2290,7 @@ mod tests {
         );
         // Seen there again after a death: tried again, once.
         let again = taken_and_back((&without, &back), 3, (&touch, 600), 1, &mut taken);
-        assert_eq!(again, vec![2]);
+        assert_eq!(again, vec![((2, 1), 2)]);
         assert!(taken.is_empty());
         // Back with no death seen since (moved away and back): forgotten, not tried again.
         taken_and_back((&with_key, &without), 3, (&touch, 120), 1, &mut taken);
