@@ -45,6 +45,9 @@ const PLAIN_SCENE_SHARE: f32 = 0.25;
 /// A cell of a textured scene with at least this share of rare-coloured pixels holds a figure
 /// drawn in front of the texture.
 const FIGURE_MIN_SHARE: f32 = 0.1;
+/// Whether a textured scene's rungs are read from the structure of its colours
+/// ([`Cell::drawn_rungs`]); off only to show what it fixes.
+pub(crate) const TEXTURED_RUNGS: bool = true;
 
 /// One grid cell of the scene.
 #[derive(Debug, Clone)]
@@ -63,6 +66,10 @@ pub struct Cell {
     pub row_fill: Vec<f32>,
     /// Per pixel column, the share of pixels that are not free space (left to right).
     pub col_fill: Vec<f32>,
+    /// On a textured scene, whether the cell's colours are drawn as rungs (see
+    /// [`affordances::drawn_rungs`](crate::perception::affordances::drawn_rungs)); `None` on a
+    /// plain scene, where the rungs are read from what is filled and what is open.
+    pub drawn_rungs: Option<bool>,
 }
 
 /// A candidate object: a set of cells.
@@ -144,6 +151,8 @@ struct Ground {
     /// `Frame::pixel`) against the scene's free colour, as before figure and ground existed.
     outside: bool,
     ground: Vec<bool>,
+    /// Whether the scene has no plain background (see [`plain_background`]).
+    textured: bool,
 }
 
 impl Ground {
@@ -267,6 +276,7 @@ fn find_ground(f: &Frame, g: &Grid, free: [u8; 3], figures: bool) -> Ground {
         height: h,
         outside: is_free([0; 3], free),
         ground,
+        textured: !plain_background(plain, (w * h) as usize),
     }
 }
 
@@ -295,6 +305,16 @@ fn describe_cell(f: &Frame, g: &Grid, c: i32, r: i32, ground: &Ground) -> Cell {
     }
     hist.iter_mut().for_each(|h| *h /= total.max(1.0));
     let free_share = n_free / total.max(1.0);
+    let drawn_rungs = (TEXTURED_RUNGS && ground.textured).then(|| {
+        let px: Vec<Vec<[u8; 3]>> = (0..g.cell)
+            .map(|dy| {
+                (0..g.cell)
+                    .map(|dx| f.pixel(g.x0(c) + dx, g.y0(r) + dy))
+                    .collect()
+            })
+            .collect();
+        crate::perception::affordances::drawn_rungs(&px)
+    });
     Cell {
         c,
         r,
@@ -303,6 +323,7 @@ fn describe_cell(f: &Frame, g: &Grid, c: i32, r: i32, ground: &Ground) -> Cell {
         empty: free_share >= EMPTY_SHARE,
         row_fill,
         col_fill,
+        drawn_rungs,
     }
 }
 
