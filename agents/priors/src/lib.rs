@@ -1474,11 +1474,11 @@ fn respawned((dx, dy): (f32, f32), last_dy: f32, merged: bool, walk_px: Option<f
 /// (`old`) to the next's (`new`), on a grid `cols` cells wide: a thing that vanished from a cell
 /// the self touched within `TAKE_SEEN_TICKS` of `tick` (`last_touch`) is remembered in `taken`
 /// with the deaths seen by then (`deaths`). A thing seen again in such a cell is forgotten
-/// there, and returned (the cell and its object in `new`) only if a death was seen since: what is taken comes
-/// back only when a death resets the world; a thing back without one was not taken but moved
-/// away and back (an enemy on its round: h10-unseen-8 / masked-semantics, whose enemy, left
-/// and back while it stood still in the background, was reopened as the goal and walked into
-/// 1,452 times with the first form of this rule).
+/// there, and returned (the cell and its object in `new`) only if a death was seen since: what
+/// is taken comes back only when a death resets the world; a thing back without one was not
+/// taken but moved away and back (an enemy on its round). With the first form of this rule,
+/// which did not ask for a death, h10-unseen-8 / masked-semantics tested its enemy's cell for
+/// 15,753 of 40,000 ticks and died 1,452 times in 100,000 (106 without the rule).
 fn taken_and_back(
     (old, new): (&[Option<usize>], &[Option<usize>]),
     cols: i32,
