@@ -538,21 +538,19 @@ impl PriorsAgent {
             self.beliefs.ensure(t, prior);
             types.push(t);
         }
-        // Something seen before is gone (a key taken, an enemy stomped): what the self carries,
-        // or the world, may have changed since its tests were made.
         if let Some(old) = &self.scene
             && old.grid == scene.grid
-            && old
+        {
+            // Something seen before is gone (a key taken, an enemy stomped): what the self
+            // carries, or the world, may have changed since its tests were made.
+            if old
                 .cell_object
                 .iter()
                 .zip(&scene.cell_object)
                 .any(|(a, b)| a.is_some() && b.is_none())
-        {
-            self.vanished = true;
-        }
-        if let Some(old) = &self.scene
-            && old.grid == scene.grid
-        {
+            {
+                self.vanished = true;
+            }
             let back = taken_and_back(
                 (&old.cell_object, &scene.cell_object),
                 grid.cols,
@@ -1644,7 +1642,7 @@ impl Agent for PriorsAgent {
                 self.movement.walk_px,
             ) =>
             {
-                self.tracker.self_box = Some(bbox);
+                // The tracker already holds `bbox` as the self's box.
                 SelfEvent::Teleported { from, to: bbox }
             }
             _ => ev,
