@@ -84,6 +84,18 @@ fn main() -> Result<(), String> {
             .collect();
         println!("{line}");
     }
+    // Objects that are patchwork tiles (M), others (o), free space (.).
+    println!("patchwork tiles (M tile, o other thing, . free):");
+    for r in 0..g.rows {
+        let line: String = (0..g.cols)
+            .map(|c| match s.object_at(c, r) {
+                None => '.',
+                Some(o) if s.objects[o].mosaic => 'M',
+                Some(_) => 'o',
+            })
+            .collect();
+        println!("{line}");
+    }
     for o in &s.objects {
         let mut cues = semantics::cues(o, g.cell);
         cues.extend(affordances::cues(o, &s));

@@ -610,13 +610,23 @@ impl PriorsAgent {
     /// type with the ladders, or is merged into one object with one (princess /
     /// masked-object-identity), is jumped "up" for ever otherwise. Only the place is judged,
     /// not the type: ruling climbable out of the type made the real ladders of the same look
-    /// unusable (the same run, seed 2).
+    /// unusable (the same run, seed 2). A patchwork tile's type (`Object::mosaic`) is judged
+    /// whole (`TILES_FALLEN_PAST`): it is a kind by structure, a texture that runs on into none of
+    /// its neighbours, which a ladder never is (its rungs run on up and down), so no ladder shares
+    /// it.
     fn fell_through(&mut self, cells: &[(i32, i32)]) {
         let Some(scene) = &self.scene else { return };
+        let mut tiles = Vec::new();
         for &(c, r) in cells {
-            if scene.object_at(c, r).is_some() {
+            if let Some(o) = scene.object_at(c, r) {
                 self.no_ladder.insert((c, r));
+                if TILES_FALLEN_PAST && scene.objects[o].mosaic && !self.cfg.lesion.similarity {
+                    tiles.push(self.object_types[o]);
+                }
             }
+        }
+        for t in tiles {
+            self.beliefs.rule_out(t, &[Kind::Climbable]);
         }
     }
 
@@ -802,8 +812,16 @@ impl PriorsAgent {
         }
     }
 
-    /// Blames a death on what the self was touching or moving into.
+    /// Blames a death on what the self was touching or moving into; a body last seen leaving the
+    /// scene through its bottom edge fell out of the world (`fell_out`), and nothing it passed
+    /// on the way is blamed.
     fn learn_death(&mut self, from: PxBox) {
+        if self
+            .grid
+            .is_some_and(|g| fell_out(from, g.y0(g.rows), self.cfg.lesion.physics))
+        {
+            return;
+        }
         // The step the held walking key pushes the body by (see `moving_into`).
         let push = self.last_keys.keys().fold(0.0, |p, k| {
             match (self.movement.observed(k), self.movement.role_of(k)) {
@@ -1161,8 +1179,30 @@ impl PriorsAgent {
     }
 }
 
-/// A body held up by what it overlaps: no vertical motion for three ticks (`dys`) with its
-/// feet off the cell lines where floors lie (`aligned` false).
+/// Whether a body that dies with its box passing the scene's bottom edge (`bottom`, px) fell out
+/// of the world, a death no thing it touched is blamed for (`FELL_OUT`); off with the physics
+/// lesion, whose broad hypothesis space has no "down" to fall out of. A pit that drops below the
+/// screen kills in the platformers a player of 2018 had met (Super Mario Bros.' pits); the
+/// move that led there is costed as any move that killed. keydoor / masked-affordances seed 1
+/// (traced with the patchwork type, so not a blind test): every fall through the bottom floor's
+/// gap, out of the frame, was blamed on the patchwork the body fell past; the patchwork's type,
+/// believed passable and harmless, was reopened by each such death, ended "climbable or
+/// neutral" at even odds, and every patchwork tile became a resting place of the model.
+fn fell_out(from: PxBox, bottom: i32, physics_lesioned: bool) -> bool {
+    FELL_OUT && !physics_lesioned && from.y1 > bottom
+}
+
+/// Whether a free fall past a patchwork tile rules climbing out of the tiles' type, not only of
+/// the place (`PriorsAgent::fell_through`); off only to show what it fixes. keydoor /
+/// masked-affordances seed 1 (traced with the patchwork type, not a blind test): the tiles'
+/// type, passed through, stayed "neutral 0.7, climbable 0.3", so every tile of the frame was a
+/// thing to test, one by one (4,853 ticks on one of them, tick 1,147 on).
+const TILES_FALLEN_PAST: bool = true;
+
+/// Whether a death out of the scene's bottom edge blames nothing (`fell_out`); off only to show
+/// what it fixes.
+const FELL_OUT: bool = true;
+
 /// Whether a body standing where the model has no floor is planned from the floor's end that
 /// holds it (`held_cell`); off only to show what it fixes.
 const HELD_CELL: bool = true;
@@ -1550,6 +1590,8 @@ fn taken_and_back(
     back
 }
 
+/// A body held up by what it overlaps: no vertical motion for three ticks (`dys`) with its
+/// feet off the cell lines where floors lie (`aligned` false).
 fn held_in_air(dys: [f32; 3], aligned: bool) -> bool {
     !aligned && dys.iter().all(|v| v.abs() < 0.5)
 }
@@ -1792,9 +1834,9 @@ impl Agent for PriorsAgent {
 mod tests {
     use super::{
         AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, TAKEN_BACK_REOPENED, climb_refused,
-        fell_past, finish_climb, free_flight, held_cell, held_in_air, is_standing, jump_missed,
-        moving_into, respawned, rest_size, shuttle_progress, sole_support, step_off_ladder,
-        taken_and_back, unmoved_walks,
+        fell_out, fell_past, finish_climb, free_flight, held_cell, held_in_air, is_standing,
+        jump_missed, moving_into, respawned, rest_size, shuttle_progress, sole_support,
+        step_off_ladder, taken_and_back, unmoved_walks,
     };
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
@@ -1903,6 +1945,30 @@ mod tests {
             stalled(&plan(vec![climb], Purpose::Goal), true, &none),
             Stall::NoTest
         );
+    }
+
+    #[test]
+    fn a_death_past_the_scene_s_bottom_edge_is_a_fall_out_of_the_world() {
+        // keydoor / masked-affordances: the scene is 690 px high; the body, falling through the
+        // bottom floor's gap, was last boxed at y 681..696.
+        let out = PxBox {
+            x0: 153,
+            y0: 681,
+            x1: 165,
+            y1: 696,
+        };
+        assert!(fell_out(out, 690, false));
+        // Not with the physics lesion (no "down" known).
+        assert!(!fell_out(out, 690, true));
+        // A body dying in a fire pit on the scene's last row, its feet on the bottom edge or
+        // above it, did not fall out: what it touched is blamed.
+        let pit = PxBox {
+            x0: 140,
+            y0: 210,
+            x1: 152,
+            y1: 225,
+        };
+        assert!(!fell_out(pit, 225, false));
     }
 
     #[test]

@@ -196,6 +196,7 @@ mod tests {
             },
             hist: Vec::new(),
             pixels,
+            mosaic: false,
         }
     }
 

@@ -22,6 +22,8 @@ type Prototype = (Vec<f32>, Option<(i32, i32)>);
 #[derive(Debug, Clone, Default)]
 pub struct TypeRegistry {
     prototypes: Vec<Prototype>,
+    /// The type of patchwork tiles (`Object::mosaic`), once one is seen.
+    mosaic: Option<TypeId>,
 }
 
 /// L1 distance between two colour histograms.
@@ -33,6 +35,17 @@ impl TypeRegistry {
     /// The type of `o`; `singletons` keys types by the object's first cell as well (the lesion).
     pub fn type_of(&mut self, o: &Object, singletons: bool) -> TypeId {
         let anchor = singletons.then(|| o.cells[0]);
+        // Patchwork tiles are one kind, whatever each looks like (`objects::mosaic_tiles`).
+        if o.mosaic && !singletons {
+            if let Some(t) = self.mosaic {
+                return t;
+            }
+            self.prototypes
+                .push((o.hist.clone(), Some((i32::MIN, i32::MIN))));
+            let t = self.prototypes.len() - 1;
+            self.mosaic = Some(t);
+            return t;
+        }
         if let Some(i) = self
             .prototypes
             .iter()
