@@ -71,7 +71,7 @@ fn main() -> Result<(), String> {
         let line: String = (0..g.cols)
             .map(|c| match s.cell(c, r) {
                 Some(cell) if !cell.empty => {
-                    if affordances::cell_has_rungs(&cell.row_fill, &cell.col_fill) {
+                    if affordances::reads_rungs(cell) {
                         'R'
                     } else if affordances::cell_is_floor_like(&cell.row_fill) {
                         'F'

@@ -217,6 +217,8 @@ pub struct PriorsAgent {
     retry_at: u64,
     /// Something seen before has vanished from the scene since the last retry.
     vanished: bool,
+    /// The tick since which, resting, no plan has been found (`BORED_TICKS`).
+    planless_since: Option<u64>,
     /// The last tick the self's box (grown by 3 px) covered each cell: a thing that vanished
     /// from a cell touched within `TAKE_SEEN_TICKS` was taken (a key; the background behind the
     /// self is not voted on, so its vanishing is seen only once the body has left the cell and
@@ -288,6 +290,7 @@ impl PriorsAgent {
             climb_pressed: None,
             climb_tested: Default::default(),
             retry_at: 0,
+            planless_since: None,
             vanished: false,
             last_touch: std::collections::BTreeMap::new(),
             taken: std::collections::BTreeMap::new(),
@@ -616,15 +619,12 @@ impl PriorsAgent {
     /// it.
     fn fell_through(&mut self, cells: &[(i32, i32)]) {
         let Some(scene) = &self.scene else { return };
-        let mut tiles = Vec::new();
         for &(c, r) in cells {
-            if let Some(o) = scene.object_at(c, r) {
+            if scene.object_at(c, r).is_some() {
                 self.no_ladder.insert((c, r));
-                if TILES_FALLEN_PAST && scene.objects[o].mosaic && !self.cfg.lesion.similarity {
-                    tiles.push(self.object_types[o]);
-                }
             }
         }
+        let tiles = tile_types(scene, &self.object_types, cells, self.cfg.lesion.similarity);
         for t in tiles {
             self.beliefs.rule_out(t, &[Kind::Climbable]);
         }
@@ -987,7 +987,14 @@ impl PriorsAgent {
         // made (a key taken): retry the tests given up and reopen "not the goal" where it
         // rested on a contact made while carrying something else (a door touched before its
         // key was taken). Not more often than every RETRY_TICKS.
-        if plan.is_none() && resting && self.vanished && self.tick >= self.retry_at {
+        if plan.is_some() {
+            self.planless_since = None;
+        } else if resting && self.planless_since.is_none() {
+            self.planless_since = Some(self.tick);
+        }
+        let bored = bored(self.planless_since, self.tick);
+        if plan.is_none() && resting && (self.vanished || bored) && self.tick >= self.retry_at {
+            self.planless_since = None;
             self.retry_at = self.tick + RETRY_TICKS;
             self.vanished = false;
             self.given_up.clear();
@@ -1198,6 +1205,46 @@ fn fell_out(from: PxBox, bottom: i32, physics_lesioned: bool) -> bool {
 /// type, passed through, stayed "neutral 0.7, climbable 0.3", so every tile of the frame was a
 /// thing to test, one by one (4,853 ticks on one of them, tick 1,147 on).
 const TILES_FALLEN_PAST: bool = true;
+
+/// Whether what was given up is retried also after `BORED_TICKS` with no plan, nothing having
+/// vanished (`PriorsAgent::decide`); off only to show what it fixes.
+const BORED_RETRY: bool = true;
+/// How long, resting with no plan, before what was given up is tried again: one minute of play
+/// (the game runs at 30 ticks a second). A person who has run out of ideas goes back to what
+/// looked hopeless; chosen so, not measured. The fifteenth session's `RETRY_WHEN_EMPTY` retried
+/// at once (every `RETRY_TICKS`) and slowed plain conditions whose finishing runs pass short
+/// planless spells (princess / masked-object-identity, keydoor / masked-object-identity).
+const BORED_TICKS: u64 = 1_800;
+
+/// The types of the patchwork tiles (`Object::mosaic`) among `cells` of `scene` (`types`: each
+/// object's type), the tiles' type being a kind by structure (`TILES_FALLEN_PAST`); none under
+/// the similarity lesion (singleton types, one per tile).
+fn tile_types(
+    scene: &perception::objects::Scene,
+    types: &[TypeId],
+    cells: &[(i32, i32)],
+    singletons: bool,
+) -> Vec<TypeId> {
+    let mut out = Vec::new();
+    if !TILES_FALLEN_PAST || singletons {
+        return out;
+    }
+    for &(c, r) in cells {
+        if let Some(o) = scene.object_at(c, r)
+            && scene.objects[o].mosaic
+            && !out.contains(&types[o])
+        {
+            out.push(types[o]);
+        }
+    }
+    out
+}
+
+/// Whether, with no plan since `planless_since`, it is time at `tick` to retry what was given
+/// up (`BORED_RETRY`, `BORED_TICKS`).
+fn bored(planless_since: Option<u64>, tick: u64) -> bool {
+    BORED_RETRY && planless_since.is_some_and(|t| tick >= t + BORED_TICKS)
+}
 
 /// Whether a death out of the scene's bottom edge blames nothing (`fell_out`); off only to show
 /// what it fixes.
@@ -1833,10 +1880,10 @@ impl Agent for PriorsAgent {
 #[cfg(test)]
 mod tests {
     use super::{
-        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, TAKEN_BACK_REOPENED, climb_refused,
-        fell_out, fell_past, finish_climb, free_flight, held_cell, held_in_air, is_standing,
-        jump_missed, moving_into, respawned, rest_size, shuttle_progress, sole_support,
-        step_off_ladder, taken_and_back, unmoved_walks,
+        AgentConfig, BORED_TICKS, Lesion, PriorsAgent, STUCK_TICKS, TAKEN_BACK_REOPENED, bored,
+        climb_refused, fell_out, fell_past, finish_climb, free_flight, held_cell, held_in_air,
+        is_standing, jump_missed, moving_into, respawned, rest_size, shuttle_progress,
+        sole_support, step_off_ladder, taken_and_back, tile_types, unmoved_walks,
     };
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
@@ -1945,6 +1992,33 @@ mod tests {
             stalled(&plan(vec![climb], Purpose::Goal), true, &none),
             Stall::NoTest
         );
+    }
+
+    #[test]
+    fn what_was_given_up_is_retried_after_a_minute_with_no_plan() {
+        assert!(!bored(None, 10_000));
+        assert!(!bored(Some(1_000), 1_000 + BORED_TICKS - 1));
+        assert!(bored(Some(1_000), 1_000 + BORED_TICKS));
+    }
+
+    #[test]
+    fn a_fall_past_a_patchwork_tile_speaks_for_the_tiles_type_only() {
+        use crate::perception::objects::segment;
+        use crate::perception::objects::tests::patchwork_with_a_platform_and_a_ladder;
+        use crate::perception::similarity::TypeRegistry;
+        let (f, g) = patchwork_with_a_platform_and_a_ladder();
+        let s = segment(&f, g, true);
+        let mut reg = TypeRegistry::default();
+        let types: Vec<usize> = s.objects.iter().map(|o| reg.type_of(o, false)).collect();
+        let tile = types[s.object_at(0, 0).unwrap()];
+        // A fall down column 0 past tiles, and down the ladder's column past its rungs.
+        assert_eq!(
+            tile_types(&s, &types, &[(0, 0), (0, 1), (0, 2)], false),
+            vec![tile]
+        );
+        assert!(tile_types(&s, &types, &[(12, 1), (12, 2)], false).is_empty());
+        // Singleton types (the similarity lesion): nothing beyond the place.
+        assert!(tile_types(&s, &types, &[(0, 0)], true).is_empty());
     }
 
     #[test]

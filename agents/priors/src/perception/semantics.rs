@@ -197,6 +197,7 @@ mod tests {
             hist: Vec::new(),
             pixels,
             mosaic: false,
+            runs: [false; 2],
         }
     }
 
