@@ -71,7 +71,7 @@ fn main() -> Result<(), String> {
         let line: String = (0..g.cols)
             .map(|c| match s.cell(c, r) {
                 Some(cell) if !cell.empty => {
-                    if affordances::cell_has_rungs(&cell.row_fill, &cell.col_fill) {
+                    if affordances::reads_rungs(cell) {
                         'R'
                     } else if affordances::cell_is_floor_like(&cell.row_fill) {
                         'F'
@@ -80,6 +80,18 @@ fn main() -> Result<(), String> {
                     }
                 }
                 _ => '.',
+            })
+            .collect();
+        println!("{line}");
+    }
+    // Objects that are patchwork tiles (M), others (o), free space (.).
+    println!("patchwork tiles (M tile, o other thing, . free):");
+    for r in 0..g.rows {
+        let line: String = (0..g.cols)
+            .map(|c| match s.object_at(c, r) {
+                None => '.',
+                Some(o) if s.objects[o].mosaic => 'M',
+                Some(_) => 'o',
             })
             .collect();
         println!("{line}");

@@ -217,6 +217,8 @@ pub struct PriorsAgent {
     retry_at: u64,
     /// Something seen before has vanished from the scene since the last retry.
     vanished: bool,
+    /// The tick since which, resting, no plan has been found (`BORED_TICKS`).
+    planless_since: Option<u64>,
     /// The last tick the self's box (grown by 3 px) covered each cell: a thing that vanished
     /// from a cell touched within `TAKE_SEEN_TICKS` was taken (a key; the background behind the
     /// self is not voted on, so its vanishing is seen only once the body has left the cell and
@@ -288,6 +290,7 @@ impl PriorsAgent {
             climb_pressed: None,
             climb_tested: Default::default(),
             retry_at: 0,
+            planless_since: None,
             vanished: false,
             last_touch: std::collections::BTreeMap::new(),
             taken: std::collections::BTreeMap::new(),
@@ -610,13 +613,20 @@ impl PriorsAgent {
     /// type with the ladders, or is merged into one object with one (princess /
     /// masked-object-identity), is jumped "up" for ever otherwise. Only the place is judged,
     /// not the type: ruling climbable out of the type made the real ladders of the same look
-    /// unusable (the same run, seed 2).
+    /// unusable (the same run, seed 2). A patchwork tile's type (`Object::mosaic`) is judged
+    /// whole (`TILES_FALLEN_PAST`): it is a kind by structure, a texture that runs on into none of
+    /// its neighbours, which a ladder never is (its rungs run on up and down), so no ladder shares
+    /// it.
     fn fell_through(&mut self, cells: &[(i32, i32)]) {
         let Some(scene) = &self.scene else { return };
         for &(c, r) in cells {
             if scene.object_at(c, r).is_some() {
                 self.no_ladder.insert((c, r));
             }
+        }
+        let tiles = tile_types(scene, &self.object_types, cells, self.cfg.lesion.similarity);
+        for t in tiles {
+            self.beliefs.rule_out(t, &[Kind::Climbable]);
         }
     }
 
@@ -802,8 +812,16 @@ impl PriorsAgent {
         }
     }
 
-    /// Blames a death on what the self was touching or moving into.
+    /// Blames a death on what the self was touching or moving into; a body last seen leaving the
+    /// scene through its bottom edge fell out of the world (`fell_out`), and nothing it passed
+    /// on the way is blamed.
     fn learn_death(&mut self, from: PxBox) {
+        if self
+            .grid
+            .is_some_and(|g| fell_out(from, g.y0(g.rows), self.cfg.lesion.physics))
+        {
+            return;
+        }
         // The step the held walking key pushes the body by (see `moving_into`).
         let push = self.last_keys.keys().fold(0.0, |p, k| {
             match (self.movement.observed(k), self.movement.role_of(k)) {
@@ -969,7 +987,14 @@ impl PriorsAgent {
         // made (a key taken): retry the tests given up and reopen "not the goal" where it
         // rested on a contact made while carrying something else (a door touched before its
         // key was taken). Not more often than every RETRY_TICKS.
-        if plan.is_none() && resting && self.vanished && self.tick >= self.retry_at {
+        if plan.is_some() {
+            self.planless_since = None;
+        } else if resting && self.planless_since.is_none() {
+            self.planless_since = Some(self.tick);
+        }
+        let bored = bored(self.planless_since, self.tick);
+        if plan.is_none() && resting && (self.vanished || bored) && self.tick >= self.retry_at {
+            self.planless_since = None;
             self.retry_at = self.tick + RETRY_TICKS;
             self.vanished = false;
             self.given_up.clear();
@@ -1161,8 +1186,70 @@ impl PriorsAgent {
     }
 }
 
-/// A body held up by what it overlaps: no vertical motion for three ticks (`dys`) with its
-/// feet off the cell lines where floors lie (`aligned` false).
+/// Whether a body that dies with its box passing the scene's bottom edge (`bottom`, px) fell out
+/// of the world, a death no thing it touched is blamed for (`FELL_OUT`); off with the physics
+/// lesion, whose broad hypothesis space has no "down" to fall out of. A pit that drops below the
+/// screen kills in the platformers a player of 2018 had met (Super Mario Bros.' pits); the
+/// move that led there is costed as any move that killed. keydoor / masked-affordances seed 1
+/// (traced with the patchwork type, so not a blind test): every fall through the bottom floor's
+/// gap, out of the frame, was blamed on the patchwork the body fell past; the patchwork's type,
+/// believed passable and harmless, was reopened by each such death, ended "climbable or
+/// neutral" at even odds, and every patchwork tile became a resting place of the model.
+fn fell_out(from: PxBox, bottom: i32, physics_lesioned: bool) -> bool {
+    FELL_OUT && !physics_lesioned && from.y1 > bottom
+}
+
+/// Whether a free fall past a patchwork tile rules climbing out of the tiles' type, not only of
+/// the place (`PriorsAgent::fell_through`); off only to show what it fixes. keydoor /
+/// masked-affordances seed 1 (traced with the patchwork type, not a blind test): the tiles'
+/// type, passed through, stayed "neutral 0.7, climbable 0.3", so every tile of the frame was a
+/// thing to test, one by one (4,853 ticks on one of them, tick 1,147 on).
+const TILES_FALLEN_PAST: bool = true;
+
+/// Whether what was given up is retried also after `BORED_TICKS` with no plan, nothing having
+/// vanished (`PriorsAgent::decide`); off only to show what it fixes.
+const BORED_RETRY: bool = true;
+/// How long, resting with no plan, before what was given up is tried again: one minute of play
+/// (the game runs at 30 ticks a second). A person who has run out of ideas goes back to what
+/// looked hopeless; chosen so, not measured. The fifteenth session's `RETRY_WHEN_EMPTY` retried
+/// at once (every `RETRY_TICKS`) and slowed plain conditions whose finishing runs pass short
+/// planless spells (princess / masked-object-identity, keydoor / masked-object-identity).
+const BORED_TICKS: u64 = 1_800;
+
+/// The types of the patchwork tiles (`Object::mosaic`) among `cells` of `scene` (`types`: each
+/// object's type), the tiles' type being a kind by structure (`TILES_FALLEN_PAST`); none under
+/// the similarity lesion (singleton types, one per tile).
+fn tile_types(
+    scene: &perception::objects::Scene,
+    types: &[TypeId],
+    cells: &[(i32, i32)],
+    singletons: bool,
+) -> Vec<TypeId> {
+    let mut out = Vec::new();
+    if !TILES_FALLEN_PAST || singletons {
+        return out;
+    }
+    for &(c, r) in cells {
+        if let Some(o) = scene.object_at(c, r)
+            && scene.objects[o].mosaic
+            && !out.contains(&types[o])
+        {
+            out.push(types[o]);
+        }
+    }
+    out
+}
+
+/// Whether, with no plan since `planless_since`, it is time at `tick` to retry what was given
+/// up (`BORED_RETRY`, `BORED_TICKS`).
+fn bored(planless_since: Option<u64>, tick: u64) -> bool {
+    BORED_RETRY && planless_since.is_some_and(|t| tick >= t + BORED_TICKS)
+}
+
+/// Whether a death out of the scene's bottom edge blames nothing (`fell_out`); off only to show
+/// what it fixes.
+const FELL_OUT: bool = true;
+
 /// Whether a body standing where the model has no floor is planned from the floor's end that
 /// holds it (`held_cell`); off only to show what it fixes.
 const HELD_CELL: bool = true;
@@ -1550,6 +1637,8 @@ fn taken_and_back(
     back
 }
 
+/// A body held up by what it overlaps: no vertical motion for three ticks (`dys`) with its
+/// feet off the cell lines where floors lie (`aligned` false).
 fn held_in_air(dys: [f32; 3], aligned: bool) -> bool {
     !aligned && dys.iter().all(|v| v.abs() < 0.5)
 }
@@ -1791,10 +1880,10 @@ impl Agent for PriorsAgent {
 #[cfg(test)]
 mod tests {
     use super::{
-        AgentConfig, Lesion, PriorsAgent, STUCK_TICKS, TAKEN_BACK_REOPENED, climb_refused,
-        fell_past, finish_climb, free_flight, held_cell, held_in_air, is_standing, jump_missed,
-        moving_into, respawned, rest_size, shuttle_progress, sole_support, step_off_ladder,
-        taken_and_back, unmoved_walks,
+        AgentConfig, BORED_TICKS, Lesion, PriorsAgent, STUCK_TICKS, TAKEN_BACK_REOPENED, bored,
+        climb_refused, fell_out, fell_past, finish_climb, free_flight, held_cell, held_in_air,
+        is_standing, jump_missed, moving_into, respawned, rest_size, shuttle_progress,
+        sole_support, step_off_ladder, taken_and_back, tile_types, unmoved_walks,
     };
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
@@ -1903,6 +1992,57 @@ mod tests {
             stalled(&plan(vec![climb], Purpose::Goal), true, &none),
             Stall::NoTest
         );
+    }
+
+    #[test]
+    fn what_was_given_up_is_retried_after_a_minute_with_no_plan() {
+        assert!(!bored(None, 10_000));
+        assert!(!bored(Some(1_000), 1_000 + BORED_TICKS - 1));
+        assert!(bored(Some(1_000), 1_000 + BORED_TICKS));
+    }
+
+    #[test]
+    fn a_fall_past_a_patchwork_tile_speaks_for_the_tiles_type_only() {
+        use crate::perception::objects::segment;
+        use crate::perception::objects::tests::patchwork_with_a_platform_and_a_ladder;
+        use crate::perception::similarity::TypeRegistry;
+        let (f, g) = patchwork_with_a_platform_and_a_ladder();
+        let s = segment(&f, g, true);
+        let mut reg = TypeRegistry::default();
+        let types: Vec<usize> = s.objects.iter().map(|o| reg.type_of(o, false)).collect();
+        let tile = types[s.object_at(0, 0).unwrap()];
+        // A fall down column 0 past tiles, and down the ladder's column past its rungs.
+        assert_eq!(
+            tile_types(&s, &types, &[(0, 0), (0, 1), (0, 2)], false),
+            vec![tile]
+        );
+        assert!(tile_types(&s, &types, &[(12, 1), (12, 2)], false).is_empty());
+        // Singleton types (the similarity lesion): nothing beyond the place.
+        assert!(tile_types(&s, &types, &[(0, 0)], true).is_empty());
+    }
+
+    #[test]
+    fn a_death_past_the_scene_s_bottom_edge_is_a_fall_out_of_the_world() {
+        // keydoor / masked-affordances: the scene is 690 px high; the body, falling through the
+        // bottom floor's gap, was last boxed at y 681..696.
+        let out = PxBox {
+            x0: 153,
+            y0: 681,
+            x1: 165,
+            y1: 696,
+        };
+        assert!(fell_out(out, 690, false));
+        // Not with the physics lesion (no "down" known).
+        assert!(!fell_out(out, 690, true));
+        // A body dying in a fire pit on the scene's last row, its feet on the bottom edge or
+        // above it, did not fall out: what it touched is blamed.
+        let pit = PxBox {
+            x0: 140,
+            y0: 210,
+            x1: 152,
+            y1: 225,
+        };
+        assert!(!fell_out(pit, 225, false));
     }
 
     #[test]

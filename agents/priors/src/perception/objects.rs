@@ -45,6 +45,23 @@ const PLAIN_SCENE_SHARE: f32 = 0.25;
 /// A cell of a textured scene with at least this share of rare-coloured pixels holds a figure
 /// drawn in front of the texture.
 const FIGURE_MIN_SHARE: f32 = 0.1;
+/// Whether a textured scene's rungs are read from the structure of its colours
+/// ([`Cell::drawn_rungs`]); off only to show what it fixes.
+pub(crate) const TEXTURED_RUNGS: bool = true;
+
+/// Two pixels are of one colour when their colours differ by at most this (sum), as a pixel of
+/// the free colour is (`is_free`).
+const SAME_COLOUR: u32 = 12;
+/// Whether the tiles of a patchwork (each tile a texture of its own, broken off at every border)
+/// are one type (`Object::mosaic`, `similarity::TypeRegistry::type_of`); off only to show what it
+/// fixes.
+pub const MOSAIC_TYPE: bool = true;
+/// Whether, on a textured scene, two cells holding no figure are one object only where their
+/// texture runs on across their border (`seamless`); off only to show what it fixes. keydoor /
+/// masked-affordances seed 1 (traced, not a blind test): a brick patch of the free space under a
+/// brick floor, alike as a whole and touching it along a dark edge, was one object with the
+/// floor; passing through it at tick 134 ruled "solid" out of the floor's type.
+const JOIN_ONLY_WHAT_RUNS_ON: bool = true;
 
 /// One grid cell of the scene.
 #[derive(Debug, Clone)]
@@ -63,6 +80,10 @@ pub struct Cell {
     pub row_fill: Vec<f32>,
     /// Per pixel column, the share of pixels that are not free space (left to right).
     pub col_fill: Vec<f32>,
+    /// On a textured scene, whether the cell's colours are drawn as rungs (see
+    /// [`affordances::drawn_rungs`](crate::perception::affordances::drawn_rungs)); `None` on a
+    /// plain scene, where the rungs are read from what is filled and what is open.
+    pub drawn_rungs: Option<bool>,
 }
 
 /// A candidate object: a set of cells.
@@ -78,6 +99,13 @@ pub struct Object {
     pub hist: Vec<f32>,
     /// The colours of its non-free pixels.
     pub pixels: Vec<[u8; 3]>,
+    /// Whether every cell of it is a patchwork tile (`texture_runs`): a texture that runs on
+    /// into none of its neighbours.
+    pub mosaic: bool,
+    /// Whether the texture of some cell of it runs on sideways, and up or down, into a
+    /// neighbour (`texture_runs`; never on a plain scene): part of the look `similarity`
+    /// compares on a textured scene.
+    pub runs: [bool; 2],
 }
 
 /// The segmented scene.
@@ -144,6 +172,10 @@ struct Ground {
     /// `Frame::pixel`) against the scene's free colour, as before figure and ground existed.
     outside: bool,
     ground: Vec<bool>,
+    /// Whether the scene has no plain background (its free space is textured).
+    textured: bool,
+    /// Per grid cell (row-major), whether figure and ground found a figure in it.
+    figure_cells: Vec<bool>,
 }
 
 impl Ground {
@@ -216,7 +248,9 @@ fn find_ground(f: &Frame, g: &Grid, free: [u8; 3], figures: bool) -> Ground {
         .map(|p| is_free([p[0], p[1], p[2]], free))
         .collect();
     let plain = ground.iter().filter(|g| **g).count();
-    if figures && !plain_background(plain, ground.len()) {
+    let textured = !plain_background(plain, ground.len());
+    let mut figure_cells = vec![false; (g.rows * g.cols).max(0) as usize];
+    if figures && textured {
         let cell_pixels = |c: i32, r: i32| {
             (0..g.cell).flat_map(move |dy| {
                 (0..g.cell).filter_map(move |dx| {
@@ -255,6 +289,7 @@ fn find_ground(f: &Frame, g: &Grid, free: [u8; 3], figures: bool) -> Ground {
                     few += rare(f.pixel(x, y)) as u32 as f32;
                 }
                 if few / total.max(1.0) >= FIGURE_MIN_SHARE {
+                    figure_cells[(r * g.cols + c) as usize] = true;
                     for (x, y) in cell_pixels(c, r) {
                         ground[(y * w + x) as usize] = !rare(f.pixel(x, y));
                     }
@@ -267,6 +302,8 @@ fn find_ground(f: &Frame, g: &Grid, free: [u8; 3], figures: bool) -> Ground {
         height: h,
         outside: is_free([0; 3], free),
         ground,
+        textured,
+        figure_cells,
     }
 }
 
@@ -295,6 +332,16 @@ fn describe_cell(f: &Frame, g: &Grid, c: i32, r: i32, ground: &Ground) -> Cell {
     }
     hist.iter_mut().for_each(|h| *h /= total.max(1.0));
     let free_share = n_free / total.max(1.0);
+    let drawn_rungs = (TEXTURED_RUNGS && ground.textured).then(|| {
+        let px: Vec<Vec<[u8; 3]>> = (0..g.cell)
+            .map(|dy| {
+                (0..g.cell)
+                    .map(|dx| f.pixel(g.x0(c) + dx, g.y0(r) + dy))
+                    .collect()
+            })
+            .collect();
+        crate::perception::affordances::drawn_rungs(&px)
+    });
     Cell {
         c,
         r,
@@ -303,6 +350,7 @@ fn describe_cell(f: &Frame, g: &Grid, c: i32, r: i32, ground: &Ground) -> Cell {
         empty: free_share >= EMPTY_SHARE,
         row_fill,
         col_fill,
+        drawn_rungs,
     }
 }
 
@@ -324,6 +372,95 @@ fn continues(f: &Frame, g: &Grid, a: (i32, i32), b: (i32, i32), ground: &Ground)
         }
     }
     joined >= 2 && joined * 7 >= g.cell
+}
+
+/// Whether the texture of cell `a` runs on into its neighbour `b` (the cell right of it or below
+/// it): the pixel pairs straddling their border are of one colour (`SAME_COLOUR`) at least half as
+/// often as neighbouring pixels inside the two cells are, taken in the same direction. A surface
+/// drawn in one texture (a brick platform, a ladder) continues across the tile lines that cut
+/// it, so its border pairs are as alike as its inner pairs; two tiles of a patchwork, each its
+/// own texture, break off at their border. A texture with no two alike neighbouring pixels
+/// cannot show a seam and is taken to run on.
+fn seamless(f: &Frame, g: &Grid, a: (i32, i32), b: (i32, i32)) -> bool {
+    let across_rows = b.0 > a.0;
+    // The pixel at step `j` across the border direction and `i` along it, in cell `cell`.
+    let at = |cell: (i32, i32), j: i32, i: i32| {
+        if across_rows {
+            (g.x0(cell.0) + j, g.y0(cell.1) + i)
+        } else {
+            (g.x0(cell.0) + i, g.y0(cell.1) + j)
+        }
+    };
+    let inside = |(x, y): (i32, i32)| x >= 0 && y >= 0 && x < f.width as i32 && y < f.height as i32;
+    let alike = |p: (i32, i32), q: (i32, i32)| {
+        (inside(p) && inside(q))
+            .then(|| colour_dist(f.pixel(p.0, p.1), f.pixel(q.0, q.1)) <= SAME_COLOUR)
+    };
+    let (mut in_alike, mut in_n, mut across_alike, mut across_n) = (0u32, 0u32, 0u32, 0u32);
+    for i in 0..g.cell {
+        for cell in [a, b] {
+            for j in 0..g.cell - 1 {
+                if let Some(x) = alike(at(cell, j, i), at(cell, j + 1, i)) {
+                    in_alike += x as u32;
+                    in_n += 1;
+                }
+            }
+        }
+        if let Some(x) = alike(at(a, g.cell - 1, i), at(b, 0, i)) {
+            across_alike += x as u32;
+            across_n += 1;
+        }
+    }
+    if in_n == 0 || across_n == 0 {
+        return true;
+    }
+    // across / across_n >= (in / in_n) / 2, in integers.
+    2 * across_alike as u64 * in_n as u64 >= in_alike as u64 * across_n as u64
+}
+
+/// Per cell, how its texture runs on into its neighbours (`seamless`): `Some([sideways, up or
+/// down])` for a cell of a textured scene (`ground.textured`) that holds no figure, `None`
+/// otherwise (and for every cell of a plain scene, so nothing changes there). A cell whose
+/// texture runs on into none of its neighbours is a patchwork tile: a person sees such a scene as
+/// a mosaic of unrelated squares behind the things that continue across it (platforms, ladders,
+/// walls), however different the squares look from one another: the Gestalt law of good
+/// continuation groups what runs on, and what never runs on is of one kind by that alone.
+fn texture_runs(f: &Frame, g: &Grid, cells: &[Cell], ground: &Ground) -> Vec<Option<[bool; 2]>> {
+    let idx = |c: i32, r: i32| (r * g.cols + c) as usize;
+    let mut runs = vec![None; cells.len()];
+    if !(MOSAIC_TYPE && ground.textured) {
+        return runs;
+    }
+    for r in 0..g.rows {
+        for c in 0..g.cols {
+            let cell = &cells[idx(c, r)];
+            if cell.empty || ground.figure_cells[idx(c, r)] {
+                continue;
+            }
+            let mut on = [false; 2];
+            for (nc, nr) in [(c - 1, r), (c + 1, r), (c, r - 1), (c, r + 1)] {
+                if !g.contains(nc, nr) {
+                    continue;
+                }
+                let (a, b) = if nc < c || nr < r {
+                    ((nc, nr), (c, r))
+                } else {
+                    ((c, r), (nc, nr))
+                };
+                on[(nr != r) as usize] |= seamless(f, g, a, b);
+            }
+            runs[idx(c, r)] = Some(on);
+        }
+    }
+    runs
+}
+
+/// Whether two neighbouring cells, alike and continuing each other, may be one object given how
+/// their textures run (`texture_runs`: `None` for a cell of a plain scene or holding a figure):
+/// on a textured scene two cells holding no figure must run on into each other (`seamless`,
+/// asked only then; `JOIN_ONLY_WHAT_RUNS_ON`).
+fn may_join(a: Option<[bool; 2]>, b: Option<[bool; 2]>, seamless: impl FnOnce() -> bool) -> bool {
+    a.is_none() || b.is_none() || !JOIN_ONLY_WHAT_RUNS_ON || seamless()
 }
 
 /// Whether two neighbouring non-empty cells may be parts of one thing: alike as wholes (a
@@ -349,6 +486,7 @@ pub fn segment_with(scene: &Frame, grid: Grid, segment: bool, figures: bool) -> 
         .flat_map(|r| (0..grid.cols).map(move |c| (c, r)))
         .map(|(c, r)| describe_cell(scene, &grid, c, r, &ground))
         .collect();
+    let runs = texture_runs(scene, &grid, &cells, &ground);
     let idx = |c: i32, r: i32| (r * grid.cols + c) as usize;
     // Union-find over non-empty cells.
     let mut parent: Vec<usize> = (0..cells.len()).collect();
@@ -370,6 +508,9 @@ pub fn segment_with(scene: &Frame, grid: Grid, segment: bool, figures: bool) -> 
                         && !cells[idx(nc, nr)].empty
                         && belong_together(&cells[idx(c, r)], &cells[idx(nc, nr)])
                         && continues(scene, &grid, (c, r), (nc, nr), &ground)
+                        && may_join(runs[idx(c, r)], runs[idx(nc, nr)], || {
+                            seamless(scene, &grid, (c, r), (nc, nr))
+                        })
                     {
                         let (a, b) = (find(&mut parent, idx(c, r)), find(&mut parent, idx(nc, nr)));
                         parent[a.max(b)] = a.min(b);
@@ -398,6 +539,8 @@ pub fn segment_with(scene: &Frame, grid: Grid, segment: bool, figures: bool) -> 
                 },
                 hist: vec![0.0; HIST_LEN],
                 pixels: Vec::new(),
+                mosaic: true,
+                runs: [false; 2],
             });
             objects.len() - 1
         });
@@ -405,6 +548,11 @@ pub fn segment_with(scene: &Frame, grid: Grid, segment: bool, figures: bool) -> 
         let o = &mut objects[id];
         let cell = &cells[i];
         o.cells.push((cell.c, cell.r));
+        o.mosaic &= runs[i] == Some([false; 2]);
+        if let Some([h, v]) = runs[i] {
+            o.runs[0] |= h;
+            o.runs[1] |= v;
+        }
         for (h, x) in o.hist.iter_mut().zip(&cell.hist) {
             *h += x;
         }
@@ -666,5 +814,129 @@ pub(crate) mod tests {
                 .iter()
                 .all(|o| !cues(o, 15).contains(&Cue::Person))
         );
+    }
+
+    /// A 240 x 120 frame (16 x 8 cells of 15 px): a patchwork, each cell a striped tile of its
+    /// own (stripe width, direction and colours by cell, three of one seven-colour palette),
+    /// crossed by a brick platform along row 5 (one texture: courses 5 px high, bricks 12 px
+    /// long, mortar between, each brick its own shade) and a ladder in column 12, rows 0..5
+    /// (rails and rungs, one texture).
+    pub(crate) fn patchwork_with_a_platform_and_a_ladder() -> (Frame, Grid) {
+        let g = Grid {
+            cell: 15,
+            ox: 0,
+            oy: 0,
+            cols: 16,
+            rows: 8,
+        };
+        // Seven colours; a tile's three are {a, a + 1, a + 3} (mod 7), a perfect difference set,
+        // so two neighbouring tiles share exactly one colour and all seven make one palette.
+        let pal = [
+            [68, 68, 82],
+            [96, 80, 64],
+            [40, 40, 48],
+            [120, 110, 100],
+            [80, 60, 40],
+            [100, 100, 120],
+            [60, 90, 70],
+        ];
+        let mut f = Frame::new(240, 120);
+        for y in 0..120 {
+            for x in 0..240 {
+                let (c, r) = (x / 15, y / 15);
+                let a = (c * 2 + r * 5) % 7;
+                let w = 2 + (c * 7 + r * 3) % 4;
+                let d = if (c * 5 + r) % 2 == 0 {
+                    x + y
+                } else {
+                    x - y + 240
+                };
+                let k = [0, 1, 3][((d / w) % 3) as usize];
+                f.set_pixel(x, y, pal[((a + k) % 7) as usize]);
+            }
+        }
+        for y in 75..90 {
+            for x in 0..240 {
+                let course = (y - 75) / 5;
+                let xx = x + if course % 2 == 1 { 6 } else { 0 };
+                let c = if (y - 75) % 5 == 0 || xx % 12 == 0 {
+                    [50, 50, 56]
+                } else {
+                    let shade = ((xx / 12) * 37 + course * 11) % 25;
+                    [130 + shade as u8, 130 + shade as u8, 140 + shade as u8]
+                };
+                f.set_pixel(x, y, c);
+            }
+        }
+        for y in 0..75 {
+            for x in 180..195 {
+                let rx = x - 180;
+                let c = if rx < 2 || rx >= 13 {
+                    [160, 112, 64]
+                } else if y % 4 == 0 {
+                    [190, 130, 80]
+                } else {
+                    [40, 30, 20]
+                };
+                f.set_pixel(x, y, c);
+            }
+        }
+        (f, g)
+    }
+
+    #[test]
+    fn the_tiles_of_a_patchwork_are_found_and_what_runs_across_them_is_not_one() {
+        use crate::perception::similarity::TypeRegistry;
+        let (f, g) = patchwork_with_a_platform_and_a_ladder();
+        let s = segment_with(&f, g, true, true);
+        let tile = |c: i32, r: i32| s.objects[s.object_at(c, r).expect("a thing")].mosaic;
+        // The platform's and the ladder's cells run on into their neighbours: not tiles.
+        for c in 0..16 {
+            assert!(!tile(c, 5), "platform cell ({c}, 5) read as a tile");
+        }
+        for r in 0..5 {
+            assert!(!tile(12, r), "ladder cell (12, {r}) read as a tile");
+        }
+        // Every patchwork cell away from them is a tile.
+        for r in [0, 1, 2, 3, 7] {
+            for c in (0..16).filter(|c| !(10..=14).contains(c)) {
+                assert!(tile(c, r), "patchwork cell ({c}, {r}) not read as a tile");
+            }
+        }
+        // Tiles of different looks are one type; the platform is not of it; singletons (the
+        // similarity lesion) keep them apart.
+        let (a, b) = (s.object_at(0, 0).unwrap(), s.object_at(5, 2).unwrap());
+        assert!(l1(&s.objects[a].hist, &s.objects[b].hist) > SAME_TYPE_L1);
+        let mut reg = TypeRegistry::default();
+        let (ta, tb) = (
+            reg.type_of(&s.objects[a], false),
+            reg.type_of(&s.objects[b], false),
+        );
+        assert_eq!(ta, tb);
+        assert_ne!(
+            reg.type_of(&s.objects[s.object_at(3, 5).unwrap()], false),
+            ta
+        );
+        let mut single = TypeRegistry::default();
+        assert_ne!(
+            single.type_of(&s.objects[a], true),
+            single.type_of(&s.objects[b], true)
+        );
+        // A plain scene has no tiles.
+        let plain = segment(&scene_frame(), GRID, true);
+        assert!(plain.objects.iter().all(|o| !o.mosaic));
+    }
+
+    #[test]
+    fn on_a_textured_scene_only_what_runs_on_is_joined() {
+        // keydoor / masked-affordances: a brick patch under a brick floor, alike as wholes and
+        // close in colour along their border, but not run on: apart.
+        assert!(!may_join(Some([true, false]), Some([false, true]), || {
+            false
+        }));
+        assert!(may_join(Some([true, false]), Some([true, false]), || true));
+        // A figure's cell, or a plain scene's, is joined as before (a sprite's parts differ).
+        assert!(may_join(None, Some([false; 2]), || false));
+        assert!(may_join(Some([false; 2]), None, || false));
     }
 }

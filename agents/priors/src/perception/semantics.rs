@@ -196,6 +196,8 @@ mod tests {
             },
             hist: Vec::new(),
             pixels,
+            mosaic: false,
+            runs: [false; 2],
         }
     }
 
