@@ -70,6 +70,14 @@ pub fn cell_is_floor_like(row_fill: &[f32]) -> bool {
     row_fill.first().is_some_and(|t| *t >= 0.8) && fill >= 0.7
 }
 
+/// Whether, on a textured scene, the floor cue needs a texture that runs on sideways
+/// (`Object::runs`); off only to show what it fixes. keydoor / masked-affordances seed 1 (traced
+/// with 527d400f, not a blind test): free-space patches that run on into one neighbour by chance
+/// (so not patchwork tiles) kept the floor cue every filled cell of a textured scene shows
+/// (solid 0.85); never touched (no test touches a ceiling), one over the gap between the ledge
+/// and the floor of tier 4 barred every jump across it, and the tiers above were never reached.
+pub const FLOORS_RUN_ON: bool = true;
+
 /// The affordance cues of an object: the cue that most of its cells show.
 pub fn cues(o: &Object, scene: &Scene) -> Vec<Cue> {
     let (mut rungs, mut floor) = (0, 0);
@@ -83,9 +91,12 @@ pub fn cues(o: &Object, scene: &Scene) -> Vec<Cue> {
         }
     }
     let n = o.cells.len();
+    // On a textured scene a floor is a surface whose texture runs on sideways (a patch that runs
+    // on only into the patch above or below it is no walkway, whatever its top edge).
+    let walkway = !(FLOORS_RUN_ON && o.runs_read && !o.runs[0]);
     if rungs * 2 > n {
         vec![Cue::Rungs]
-    } else if floor * 2 > n {
+    } else if floor * 2 > n && walkway {
         vec![Cue::Floor]
     } else {
         Vec::new()
