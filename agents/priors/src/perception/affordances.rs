@@ -70,6 +70,14 @@ pub fn cell_is_floor_like(row_fill: &[f32]) -> bool {
     row_fill.first().is_some_and(|t| *t >= 0.8) && fill >= 0.7
 }
 
+/// Whether, on a textured scene, the floor cue needs a texture that runs on sideways
+/// (`Object::runs`); off only to show what it fixes. keydoor / masked-affordances seed 1 (traced
+/// with 527d400f, not a blind test): free-space patches that run on into one neighbour by chance
+/// (so not patchwork tiles) kept the floor cue every filled cell of a textured scene shows
+/// (solid 0.85); never touched (no test touches a ceiling), one over the gap between the ledge
+/// and the floor of tier 4 barred every jump across it, and the tiers above were never reached.
+pub const FLOORS_RUN_ON: bool = true;
+
 /// The affordance cues of an object: the cue that most of its cells show.
 pub fn cues(o: &Object, scene: &Scene) -> Vec<Cue> {
     let (mut rungs, mut floor) = (0, 0);
@@ -83,9 +91,12 @@ pub fn cues(o: &Object, scene: &Scene) -> Vec<Cue> {
         }
     }
     let n = o.cells.len();
+    // On a textured scene a floor is a surface whose texture runs on sideways (a patch that runs
+    // on only into the patch above or below it is no walkway, whatever its top edge).
+    let walkway = !(FLOORS_RUN_ON && o.runs_read && !o.runs[0]);
     if rungs * 2 > n {
         vec![Cue::Rungs]
-    } else if floor * 2 > n {
+    } else if floor * 2 > n && walkway {
         vec![Cue::Floor]
     } else {
         Vec::new()
@@ -230,5 +241,61 @@ mod tests {
         let mut hollow = vec![0.1; 15];
         hollow[0] = 1.0;
         assert!(!cell_is_floor_like(&hollow));
+    }
+
+    #[test]
+    fn on_a_textured_scene_a_floor_is_a_texture_that_runs_on_sideways() {
+        use crate::geom::PxBox;
+        use crate::perception::grid::Grid;
+        use crate::perception::objects::{Cell, HIST_LEN};
+        // One filled cell whose top edge is filled (a floor's look), on a textured scene.
+        let cell = Cell {
+            c: 0,
+            r: 0,
+            hist: vec![0.0; HIST_LEN],
+            free_share: 0.0,
+            empty: false,
+            row_fill: vec![1.0; 15],
+            col_fill: vec![1.0; 15],
+            drawn_rungs: Some(false),
+        };
+        let object = |runs: [bool; 2], runs_read: bool| Object {
+            id: 0,
+            cells: vec![(0, 0)],
+            bbox: PxBox {
+                x0: 0,
+                y0: 0,
+                x1: 15,
+                y1: 15,
+            },
+            hist: vec![0.0; HIST_LEN],
+            pixels: Vec::new(),
+            mosaic: false,
+            runs,
+            runs_read,
+        };
+        let scene = |o: Object| Scene {
+            grid: Grid {
+                cell: 15,
+                ox: 0,
+                oy: 0,
+                cols: 1,
+                rows: 1,
+            },
+            free_colour: [0; 3],
+            cells: vec![cell.clone()],
+            objects: vec![o],
+            cell_object: vec![Some(0)],
+        };
+        let cues_of = |runs, read| {
+            let s = scene(object(runs, read));
+            cues(&s.objects[0], &s)
+        };
+        // keydoor / masked-affordances: a free-space patch that runs on only into the patch
+        // below it is no walkway; a floor's bricks run on sideways.
+        assert!(cues_of([false, true], true).is_empty());
+        assert_eq!(cues_of([true, false], true), vec![Cue::Floor]);
+        // Where how the texture runs was not read (a plain scene, a figure): the look alone.
+        assert_eq!(cues_of([false, false], false), vec![Cue::Floor]);
     }
 }

@@ -106,6 +106,9 @@ pub struct Object {
     /// neighbour (`texture_runs`; never on a plain scene): part of the look `similarity`
     /// compares on a textured scene.
     pub runs: [bool; 2],
+    /// Whether how its texture runs was read (some cell of it holds no figure on a textured
+    /// scene): `runs` says something only then.
+    pub runs_read: bool,
 }
 
 /// The segmented scene.
@@ -541,6 +544,7 @@ pub fn segment_with(scene: &Frame, grid: Grid, segment: bool, figures: bool) -> 
                 pixels: Vec::new(),
                 mosaic: true,
                 runs: [false; 2],
+                runs_read: false,
             });
             objects.len() - 1
         });
@@ -552,6 +556,7 @@ pub fn segment_with(scene: &Frame, grid: Grid, segment: bool, figures: bool) -> 
         if let Some([h, v]) = runs[i] {
             o.runs[0] |= h;
             o.runs[1] |= v;
+            o.runs_read = true;
         }
         for (h, x) in o.hist.iter_mut().zip(&cell.hist) {
             *h += x;

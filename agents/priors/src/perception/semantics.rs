@@ -198,6 +198,7 @@ mod tests {
             pixels,
             mosaic: false,
             runs: [false; 2],
+            runs_read: false,
         }
     }
 

@@ -141,6 +141,7 @@ mod tests {
             pixels: Vec::new(),
             mosaic: false,
             runs,
+            runs_read: true,
         };
         // A floor (its bricks run on sideways) and a patch of the same colours that runs on only
         // into the patch below it (keydoor / masked-affordances): two types.
