@@ -62,6 +62,9 @@ pub const MOSAIC_TYPE: bool = true;
 /// brick floor, alike as a whole and touching it along a dark edge, was one object with the
 /// floor; passing through it at tick 134 ruled "solid" out of the floor's type.
 const JOIN_ONLY_WHAT_RUNS_ON: bool = true;
+/// Whether a tile whose lines lie where a surface's in its row do is a piece of that surface
+/// (`pieces_in_line`); off only to show what it fixes.
+const PIECES_IN_LINE: bool = true;
 
 /// One grid cell of the scene.
 #[derive(Debug, Clone)]
@@ -455,7 +458,57 @@ fn texture_runs(f: &Frame, g: &Grid, cells: &[Cell], ground: &Ground) -> Vec<Opt
             runs[idx(c, r)] = Some(on);
         }
     }
+    pieces_in_line(f, g, &mut runs);
     runs
+}
+
+/// Which of a cell's pixel rows are lines: one colour from side to side (`SAME_COLOUR` of the
+/// row's first pixel), as a brick course's mortar is. `None` for a cell with fewer than two such
+/// rows or with nothing else (a flat patch tells nothing).
+fn line_rows(f: &Frame, g: &Grid, (c, r): (i32, i32)) -> Option<Vec<bool>> {
+    let inside = |x: i32, y: i32| x >= 0 && y >= 0 && x < f.width as i32 && y < f.height as i32;
+    let rows: Vec<bool> = (0..g.cell)
+        .map(|dy| {
+            let y = g.y0(r) + dy;
+            let x0 = g.x0(c);
+            inside(x0, y)
+                && (0..g.cell).all(|dx| {
+                    !inside(x0 + dx, y)
+                        || colour_dist(f.pixel(x0 + dx, y), f.pixel(x0, y)) <= SAME_COLOUR
+                })
+        })
+        .collect();
+    let n = rows.iter().filter(|l| **l).count();
+    (n >= 2 && n < rows.len()).then_some(rows)
+}
+
+/// A tile (a cell whose texture runs on into none of its neighbours) whose lines lie where those
+/// of a surface running on sideways in its own row of cells do is a piece of that surface cut off
+/// by a gap or a ladder: its courses line up with the surface's (good continuation across the
+/// gap), so it runs on sideways too. keydoor / masked-affordances seed 1 (traced with 36a1f353,
+/// not a blind test): the top floor's one-tile pieces beside the hanging ladder ("=HH=") read as
+/// tiles, passable, and the key's side of the top floor was out of reach in the model.
+fn pieces_in_line(f: &Frame, g: &Grid, runs: &mut [Option<[bool; 2]>]) {
+    if !PIECES_IN_LINE {
+        return;
+    }
+    let idx = |c: i32, r: i32| (r * g.cols + c) as usize;
+    for r in 0..g.rows {
+        let surfaces: Vec<Vec<bool>> = (0..g.cols)
+            .filter(|&c| matches!(runs[idx(c, r)], Some([true, _])))
+            .filter_map(|c| line_rows(f, g, (c, r)))
+            .collect();
+        if surfaces.is_empty() {
+            continue;
+        }
+        for c in 0..g.cols {
+            if runs[idx(c, r)] == Some([false; 2])
+                && line_rows(f, g, (c, r)).is_some_and(|l| surfaces.contains(&l))
+            {
+                runs[idx(c, r)] = Some([true, false]);
+            }
+        }
+    }
 }
 
 /// Whether two neighbouring cells, alike and continuing each other, may be one object given how
@@ -943,5 +996,44 @@ pub(crate) mod tests {
         // A figure's cell, or a plain scene's, is joined as before (a sprite's parts differ).
         assert!(may_join(None, Some([false; 2]), || false));
         assert!(may_join(Some([false; 2]), None, || false));
+    }
+
+    #[test]
+    fn a_tile_whose_courses_line_up_with_a_floor_in_its_row_is_a_piece_of_it() {
+        // Four cells in a row: a brick floor running on over cells 0 and 1 (mortar every fifth
+        // row), a one-tile piece of it in cell 2 (its courses in line, its joints and shades its
+        // own), and a brick patch in cell 3 laid otherwise (courses four rows high).
+        let g = Grid {
+            cell: 15,
+            ox: 0,
+            oy: 0,
+            cols: 4,
+            rows: 1,
+        };
+        let mut f = Frame::new(60, 15);
+        for y in 0..15 {
+            for x in 0..60 {
+                let (period, joint) = if x < 45 { (5, 12) } else { (4, 9) };
+                let course = y / period;
+                let c = if y % period == 0 {
+                    [40, 40, 46]
+                } else if (x + course * 6) % joint == 0 {
+                    [40, 40, 46]
+                } else {
+                    let shade = ((x / joint) * 37 + course * 11) % 25;
+                    [120 + shade as u8, 120 + shade as u8, 130 + shade as u8]
+                };
+                f.set_pixel(x, y, c);
+            }
+        }
+        let mut runs = vec![
+            Some([true, false]),
+            Some([true, false]),
+            Some([false, false]),
+            Some([false, false]),
+        ];
+        pieces_in_line(&f, &g, &mut runs);
+        assert_eq!(runs[2], Some([true, false]));
+        assert_eq!(runs[3], Some([false, false]));
     }
 }
