@@ -238,6 +238,9 @@ pub struct PriorsAgent {
     vanished: bool,
     /// The tick since which, resting, no plan has been found (`BORED_TICKS`).
     planless_since: Option<u64>,
+    /// Places believed surely solid only through their look, never touched, doubted since a
+    /// bored retry (`DOUBT_WHEN_BORED`): their type's prior is believed there until touched.
+    doubted: std::collections::BTreeSet<(i32, i32)>,
     /// The last tick the self's box (grown by 3 px) covered each cell: a thing that vanished
     /// from a cell touched within `TAKE_SEEN_TICKS` was taken (a key; the background behind the
     /// self is not voted on, so its vanishing is seen only once the body has left the cell and
@@ -313,6 +316,7 @@ impl PriorsAgent {
             climb_tested: Default::default(),
             retry_at: 0,
             planless_since: None,
+            doubted: Default::default(),
             vanished: false,
             last_touch: std::collections::BTreeMap::new(),
             taken: std::collections::BTreeMap::new(),
@@ -438,10 +442,16 @@ impl PriorsAgent {
             if let Some(o) = o {
                 let t = self.object_types[*o];
                 let place = (i as i32 % grid.cols, i as i32 / grid.cols);
+                let belief =
+                    if self.doubted.contains(&place) && !self.last_touch.contains_key(&place) {
+                        self.beliefs.prior(t)
+                    } else {
+                        self.beliefs.get_at(t, place)
+                    };
                 m.cells[i] = CellInfo {
                     free: false,
                     type_id: Some(t),
-                    belief: self.beliefs.get_at(t, place),
+                    belief,
                 };
             }
         }
@@ -1023,6 +1033,10 @@ impl PriorsAgent {
             self.given_up.clear();
             self.kept_for_key.clear();
             self.beliefs.reopen_goals();
+            if bored {
+                let untouched = inferred_walls(&map, &self.last_touch);
+                self.doubted.extend(untouched);
+            }
             if let Some(m) = self.map() {
                 plan = planning::search::plan_with(
                     &m,
@@ -1268,6 +1282,40 @@ fn tile_types(
 fn bored(planless_since: Option<u64>, tick: u64) -> bool {
     BORED_RETRY && planless_since.is_some_and(|t| tick >= t + BORED_TICKS)
 }
+
+/// The places of `map` believed surely solid that the self never touched (`last_touch`): walls
+/// known only through their look (`DOUBT_WHEN_BORED`).
+fn inferred_walls(
+    map: &Map,
+    last_touch: &std::collections::BTreeMap<(i32, i32), u64>,
+) -> Vec<(i32, i32)> {
+    let mut out = Vec::new();
+    if !DOUBT_WHEN_BORED {
+        return out;
+    }
+    for r in 0..map.rows {
+        for c in 0..map.cols {
+            if let Some(x) = map.at(c, r)
+                && !x.free
+                && x.belief.solid >= planning::map::SURE
+                && !last_touch.contains_key(&(c, r))
+            {
+                out.push((c, r));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a bored retry (`BORED_RETRY`) also doubts the walls known only through their look:
+/// every place believed surely solid that the self never touched is believed, until touched,
+/// what its type's prior says (`inferred_walls`, `PriorsAgent::doubted`); off only to show what
+/// it fixes. A person who has run out of ideas tries the walls too. keydoor / masked-similarity
+/// seed 1 (traced with 2237d50f, not a blind test): a free-space patch that runs on into the
+/// floor below it shares a type with floors stood on (surely solid), and with the patch above it
+/// walled the way on across the bottom floor; never touched, it was never tested, and from tick
+/// 1,000 on no plan was left but the bored retries.
+const DOUBT_WHEN_BORED: bool = true;
 
 /// Whether a death out of the scene's bottom edge blames nothing (`fell_out`); off only to show
 /// what it fixes.
@@ -1907,8 +1955,8 @@ mod tests {
     use super::{
         AgentConfig, BORED_TICKS, Lesion, PriorsAgent, STUCK_TICKS, TAKEN_BACK_REOPENED, bored,
         climb_refused, fell_out, fell_past, finish_climb, found_period, free_flight, held_cell,
-        held_in_air, is_standing, jump_missed, moving_into, respawned, rest_size, shuttle_progress,
-        sole_support, step_off_ladder, taken_and_back, tile_types, unmoved_walks,
+        held_in_air, inferred_walls, is_standing, jump_missed, moving_into, respawned, rest_size,
+        shuttle_progress, sole_support, step_off_ladder, taken_and_back, tile_types, unmoved_walks,
     };
     use crate::geom::PxBox;
     use crate::perception::grid::Grid;
@@ -2031,6 +2079,26 @@ mod tests {
         assert_eq!(found_period(Some(15), merged), 15);
         // No rest seen yet: the found box's longer side.
         assert_eq!(found_period(None, merged), 19);
+    }
+
+    #[test]
+    fn a_bored_agent_doubts_the_walls_it_never_touched() {
+        use crate::planning::map::Map;
+        // keydoor / masked-similarity: a column of patches believed surely solid through their
+        // look beyond the gap, never touched; the floor under the body was stood on.
+        let m = Map::from_ascii(
+            "
+            ....#..
+            ....#..
+            ##..###
+            ",
+        );
+        let touched: std::collections::BTreeMap<(i32, i32), u64> =
+            [((0, 2), 5), ((1, 2), 9)].into_iter().collect();
+        let walls = inferred_walls(&m, &touched);
+        assert!(walls.contains(&(4, 0)) && walls.contains(&(4, 1)) && walls.contains(&(6, 2)));
+        assert!(!walls.contains(&(0, 2)) && !walls.contains(&(1, 2)));
+        assert_eq!(walls.len(), 5);
     }
 
     #[test]

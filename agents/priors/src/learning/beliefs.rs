@@ -194,6 +194,11 @@ impl Beliefs {
         }
     }
 
+    /// A type's prior, from its cues (uniform if unknown).
+    pub fn prior(&self, t: TypeId) -> Belief {
+        self.priors.get(&t).copied().unwrap_or_else(Belief::uniform)
+    }
+
     /// The belief about a type (uniform if unknown).
     pub fn get(&self, t: TypeId) -> Belief {
         self.by_type
