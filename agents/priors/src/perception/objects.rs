@@ -929,7 +929,7 @@ pub(crate) mod tests {
         for y in 0..75 {
             for x in 180..195 {
                 let rx = x - 180;
-                let c = if rx < 2 || rx >= 13 {
+                let c = if !(2..13).contains(&rx) {
                     [160, 112, 64]
                 } else if y % 4 == 0 {
                     [190, 130, 80]
@@ -1015,9 +1015,7 @@ pub(crate) mod tests {
             for x in 0..60 {
                 let (period, joint) = if x < 45 { (5, 12) } else { (4, 9) };
                 let course = y / period;
-                let c = if y % period == 0 {
-                    [40, 40, 46]
-                } else if (x + course * 6) % joint == 0 {
+                let c = if y % period == 0 || (x + course * 6) % joint == 0 {
                     [40, 40, 46]
                 } else {
                     let shade = ((x / joint) * 37 + course * 11) % 25;
