@@ -245,8 +245,8 @@ mod tests {
 
     #[test]
     fn on_a_textured_scene_a_floor_is_a_texture_that_runs_on_sideways() {
-        use crate::geom::PxBox;
         use crate::perception::grid::Grid;
+        use crate::perception::objects::tests::one_cell_object;
         use crate::perception::objects::{Cell, HIST_LEN};
         // One filled cell whose top edge is filled (a floor's look), on a textured scene.
         let cell = Cell {
@@ -259,20 +259,8 @@ mod tests {
             col_fill: vec![1.0; 15],
             drawn_rungs: Some(false),
         };
-        let object = |runs: [bool; 2], runs_read: bool| Object {
-            id: 0,
-            cells: vec![(0, 0)],
-            bbox: PxBox {
-                x0: 0,
-                y0: 0,
-                x1: 15,
-                y1: 15,
-            },
-            hist: vec![0.0; HIST_LEN],
-            pixels: Vec::new(),
-            mosaic: false,
-            runs,
-            runs_read,
+        let object = |runs: [bool; 2], runs_read: bool| {
+            one_cell_object(vec![0.0; HIST_LEN], runs, runs_read)
         };
         let scene = |o: Object| Scene {
             grid: Grid {

@@ -748,6 +748,36 @@ pub(crate) mod tests {
         assert_eq!(s.objects[s.object_at(1, 1).unwrap()].cells.len(), 4);
     }
 
+    /// A one-cell object at (0, 0), 15 x 15 px, of histogram `hist`, with how its texture runs
+    /// (`runs`, `runs_read`): for tests of what reads an object's fields.
+    pub(crate) fn one_cell_object(hist: Vec<f32>, runs: [bool; 2], runs_read: bool) -> Object {
+        Object {
+            id: 0,
+            cells: vec![(0, 0)],
+            bbox: PxBox {
+                x0: 0,
+                y0: 0,
+                x1: 15,
+                y1: 15,
+            },
+            hist,
+            pixels: Vec::new(),
+            mosaic: false,
+            runs,
+            runs_read,
+        }
+    }
+
+    /// Six colours of a textured background, none dominant when mixed.
+    const TEXTURE: [[u8; 3]; 6] = [
+        [68, 68, 82],
+        [96, 80, 64],
+        [40, 40, 48],
+        [120, 110, 100],
+        [80, 60, 40],
+        [100, 100, 120],
+    ];
+
     /// A 240 x 240 frame (16 x 16 cells of 15 px) of textured free space, six colours mixed
     /// pixel by pixel so that none dominates, with a person (crown, skin, hair, dress) standing
     /// across cells (3..4, 5..6).
@@ -759,14 +789,7 @@ pub(crate) mod tests {
             cols: 16,
             rows: 16,
         };
-        let texture = [
-            [68, 68, 82],
-            [96, 80, 64],
-            [40, 40, 48],
-            [120, 110, 100],
-            [80, 60, 40],
-            [100, 100, 120],
-        ];
+        let texture = TEXTURE;
         let mut f = Frame::new(240, 240);
         for y in 0..240 {
             for x in 0..240 {
@@ -890,12 +913,12 @@ pub(crate) mod tests {
         // Seven colours; a tile's three are {a, a + 1, a + 3} (mod 7), a perfect difference set,
         // so two neighbouring tiles share exactly one colour and all seven make one palette.
         let pal = [
-            [68, 68, 82],
-            [96, 80, 64],
-            [40, 40, 48],
-            [120, 110, 100],
-            [80, 60, 40],
-            [100, 100, 120],
+            TEXTURE[0],
+            TEXTURE[1],
+            TEXTURE[2],
+            TEXTURE[3],
+            TEXTURE[4],
+            TEXTURE[5],
             [60, 90, 70],
         ];
         let mut f = Frame::new(240, 120);

@@ -123,25 +123,11 @@ mod tests {
 
     #[test]
     fn on_a_textured_scene_how_a_texture_runs_is_part_of_its_look() {
-        use crate::geom::PxBox;
-        let object = |runs: [bool; 2]| Object {
-            id: 0,
-            cells: vec![(0, 0)],
-            bbox: PxBox {
-                x0: 0,
-                y0: 0,
-                x1: 15,
-                y1: 15,
-            },
-            hist: {
-                let mut h = vec![0.0; crate::perception::objects::HIST_LEN];
-                h[21] = 1.0;
-                h
-            },
-            pixels: Vec::new(),
-            mosaic: false,
-            runs,
-            runs_read: true,
+        use crate::perception::objects::tests::one_cell_object;
+        let object = |runs: [bool; 2]| {
+            let mut h = vec![0.0; crate::perception::objects::HIST_LEN];
+            h[21] = 1.0;
+            one_cell_object(h, runs, true)
         };
         // A floor (its bricks run on sideways) and a patch of the same colours that runs on only
         // into the patch below it (keydoor / masked-affordances): two types.
