@@ -431,35 +431,49 @@ fn seamless(f: &Frame, g: &Grid, a: (i32, i32), b: (i32, i32)) -> bool {
 /// a mosaic of unrelated squares behind the things that continue across it (platforms, ladders,
 /// walls), however different the squares look from one another: the Gestalt law of good
 /// continuation groups what runs on, and what never runs on is of one kind by that alone.
-fn texture_runs(f: &Frame, g: &Grid, cells: &[Cell], ground: &Ground) -> Vec<Option<[bool; 2]>> {
+fn texture_runs(f: &Frame, g: &Grid, cells: &[Cell], ground: &Ground) -> TextureRuns {
     let idx = |c: i32, r: i32| (r * g.cols + c) as usize;
     let mut runs = vec![None; cells.len()];
+    let mut seams = vec![[false; 2]; cells.len()];
     if !(MOSAIC_TYPE && ground.textured) {
-        return runs;
+        return TextureRuns { runs, seams };
+    }
+    let read = |c: i32, r: i32| {
+        g.contains(c, r) && !cells[idx(c, r)].empty && !ground.figure_cells[idx(c, r)]
+    };
+    // Each border once: to the right and below, where a cell on either side is read.
+    for r in 0..g.rows {
+        for c in 0..g.cols {
+            for (k, (nc, nr)) in [(c + 1, r), (c, r + 1)].into_iter().enumerate() {
+                if g.contains(nc, nr) && (read(c, r) || read(nc, nr)) {
+                    seams[idx(c, r)][k] = seamless(f, g, (c, r), (nc, nr));
+                }
+            }
+        }
     }
     for r in 0..g.rows {
         for c in 0..g.cols {
-            let cell = &cells[idx(c, r)];
-            if cell.empty || ground.figure_cells[idx(c, r)] {
+            if !read(c, r) {
                 continue;
             }
-            let mut on = [false; 2];
-            for (nc, nr) in [(c - 1, r), (c + 1, r), (c, r - 1), (c, r + 1)] {
-                if !g.contains(nc, nr) {
-                    continue;
-                }
-                let (a, b) = if nc < c || nr < r {
-                    ((nc, nr), (c, r))
-                } else {
-                    ((c, r), (nc, nr))
-                };
-                on[(nr != r) as usize] |= seamless(f, g, a, b);
-            }
-            runs[idx(c, r)] = Some(on);
+            let side = |(c, r): (i32, i32), k: usize| g.contains(c, r) && seams[idx(c, r)][k];
+            runs[idx(c, r)] = Some([
+                side((c - 1, r), 0) || side((c, r), 0),
+                side((c, r - 1), 1) || side((c, r), 1),
+            ]);
         }
     }
     pieces_in_line(f, g, &mut runs);
-    runs
+    TextureRuns { runs, seams }
+}
+
+/// How the textures of a scene's cells run on (`texture_runs`), per cell, row-major.
+struct TextureRuns {
+    /// `Some([sideways, up or down])` for a cell read (see `texture_runs`), `None` otherwise.
+    runs: Vec<Option<[bool; 2]>>,
+    /// Whether the texture runs on into the cell to the right and into the cell below
+    /// (`seamless`, computed once per border; false where it was not asked).
+    seams: Vec<[bool; 2]>,
 }
 
 /// Which of a cell's pixel rows are lines: one colour from side to side (`SAME_COLOUR` of the
@@ -514,7 +528,7 @@ fn pieces_in_line(f: &Frame, g: &Grid, runs: &mut [Option<[bool; 2]>]) {
 /// Whether two neighbouring cells, alike and continuing each other, may be one object given how
 /// their textures run (`texture_runs`: `None` for a cell of a plain scene or holding a figure):
 /// on a textured scene two cells holding no figure must run on into each other (`seamless`,
-/// asked only then; `JOIN_ONLY_WHAT_RUNS_ON`).
+/// as `texture_runs` found it; `JOIN_ONLY_WHAT_RUNS_ON`).
 fn may_join(a: Option<[bool; 2]>, b: Option<[bool; 2]>, seamless: impl FnOnce() -> bool) -> bool {
     a.is_none() || b.is_none() || !JOIN_ONLY_WHAT_RUNS_ON || seamless()
 }
@@ -542,7 +556,7 @@ pub fn segment_with(scene: &Frame, grid: Grid, segment: bool, figures: bool) -> 
         .flat_map(|r| (0..grid.cols).map(move |c| (c, r)))
         .map(|(c, r)| describe_cell(scene, &grid, c, r, &ground))
         .collect();
-    let runs = texture_runs(scene, &grid, &cells, &ground);
+    let TextureRuns { runs, seams } = texture_runs(scene, &grid, &cells, &ground);
     let idx = |c: i32, r: i32| (r * grid.cols + c) as usize;
     // Union-find over non-empty cells.
     let mut parent: Vec<usize> = (0..cells.len()).collect();
@@ -565,7 +579,7 @@ pub fn segment_with(scene: &Frame, grid: Grid, segment: bool, figures: bool) -> 
                         && belong_together(&cells[idx(c, r)], &cells[idx(nc, nr)])
                         && continues(scene, &grid, (c, r), (nc, nr), &ground)
                         && may_join(runs[idx(c, r)], runs[idx(nc, nr)], || {
-                            seamless(scene, &grid, (c, r), (nc, nr))
+                            seams[idx(c, r)][(nr != r) as usize]
                         })
                     {
                         let (a, b) = (find(&mut parent, idx(c, r)), find(&mut parent, idx(nc, nr)));
